@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The CLI runs the TypeScript sources directly (the same modules the Lambdas bundle), through tsx.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+require('tsx/cjs');
+const { main } = require('../shared/cli/main.ts');
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

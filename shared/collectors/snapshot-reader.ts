@@ -1,0 +1,124 @@
+import type { GetTrailStatusResponse, Trail } from '@aws-sdk/client-cloudtrail';
+import type { SecurityGroup } from '@aws-sdk/client-ec2';
+import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
+import { InsufficientDataError, UsageError } from '../errors';
+import type { BucketReadout, Reader, TrailSelectors } from './reader';
+
+/**
+ * What a collector would otherwise read, supplied as JSON (the CLI's `--context`). Shapes are the AWS APIs',
+ * except `accountPublicAccessBlock`, which also takes the configuration item's camelCase flags.
+ */
+export interface EvaluationSnapshot {
+  accountPublicAccessBlock?: Record<string, boolean> | null;
+  credentialReport?: string;
+  accountAccessKeysPresent?: number;
+  trails?: Trail[];
+  trailStatus?: Record<string, GetTrailStatusResponse>;
+  eventSelectors?: Record<string, TrailSelectors>;
+  prefixLists?: Record<string, string[]>;
+  securityGroups?: SecurityGroup[];
+  buckets?: BucketReadout[];
+  /** Evaluation time (ISO); defaults to now. */
+  now?: string;
+}
+
+const SNAPSHOT_KEYS = new Set([
+  'accountPublicAccessBlock',
+  'credentialReport',
+  'accountAccessKeysPresent',
+  'trails',
+  'trailStatus',
+  'eventSelectors',
+  'prefixLists',
+  'securityGroups',
+  'buckets',
+  'now',
+]);
+
+/** Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API). */
+export function publicAccessBlockFromAnyCase(
+  flags: Record<string, unknown> | null | undefined,
+): PublicAccessBlockConfiguration | null {
+  if (!flags) return null;
+  const read = (name: string) => {
+    const v = flags[name] ?? flags[name.charAt(0).toUpperCase() + name.slice(1)];
+    return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+  };
+  return {
+    BlockPublicAcls: read('blockPublicAcls'),
+    IgnorePublicAcls: read('ignorePublicAcls'),
+    BlockPublicPolicy: read('blockPublicPolicy'),
+    RestrictPublicBuckets: read('restrictPublicBuckets'),
+  };
+}
+
+function need<T>(value: T | undefined, key: string, what: string): T {
+  if (value === undefined)
+    throw new InsufficientDataError(
+      `Offline evaluation of ${what} needs "${key}" in the evaluation context (--context).`,
+    );
+  return value;
+}
+
+/** A {@link Reader} that answers from a JSON snapshot: no AWS calls. */
+export class SnapshotReader implements Reader {
+  constructor(
+    private readonly snapshot: EvaluationSnapshot,
+    readonly accountId: string,
+    readonly region: string,
+  ) {
+    for (const key of Object.keys(snapshot))
+      if (!SNAPSHOT_KEYS.has(key))
+        throw new UsageError(
+          `Unknown evaluation context key "${key}"; known keys: ${[...SNAPSHOT_KEYS].join(', ')}.`,
+        );
+  }
+
+  async describeSecurityGroups(groupIds?: string[]): Promise<SecurityGroup[]> {
+    const all = need(this.snapshot.securityGroups, 'securityGroups', 'security groups');
+    return groupIds ? all.filter((g) => g.GroupId && groupIds.includes(g.GroupId)) : all;
+  }
+
+  async prefixListCidrs(prefixListId: string): Promise<string[] | undefined> {
+    return this.snapshot.prefixLists?.[prefixListId];
+  }
+
+  async listBucketNames(): Promise<string[]> {
+    return need(this.snapshot.buckets, 'buckets', 'buckets').map((b) => b.name);
+  }
+
+  async readBucket(name: string): Promise<BucketReadout> {
+    const bucket = need(this.snapshot.buckets, 'buckets', 'buckets').find((b) => b.name === name);
+    return need(bucket, `buckets[name=${name}]`, `bucket ${name}`);
+  }
+
+  async accountPublicAccessBlock(): Promise<PublicAccessBlockConfiguration | null> {
+    return publicAccessBlockFromAnyCase(this.snapshot.accountPublicAccessBlock);
+  }
+
+  async accountAccessKeysPresent(): Promise<number | undefined> {
+    return this.snapshot.accountAccessKeysPresent;
+  }
+
+  async credentialReport(): Promise<string> {
+    return need(this.snapshot.credentialReport, 'credentialReport', 'root access keys');
+  }
+
+  async describeTrails(): Promise<Trail[]> {
+    return need(this.snapshot.trails, 'trails', 'CloudTrail');
+  }
+
+  private byTrail<T>(map: Record<string, T> | undefined, trail: Trail, key: string): T {
+    const found =
+      (trail.TrailARN ? map?.[trail.TrailARN] : undefined) ?? (trail.Name ? map?.[trail.Name] : undefined);
+    return need(found, `${key}["${trail.Name ?? trail.TrailARN}"]`, `trail ${trail.Name}`);
+  }
+
+  async trailStatus(trail: Trail): Promise<GetTrailStatusResponse> {
+    return this.byTrail(this.snapshot.trailStatus, trail, 'trailStatus');
+  }
+
+  async eventSelectors(trail: Trail): Promise<TrailSelectors> {
+    return this.byTrail(this.snapshot.eventSelectors, trail, 'eventSelectors');
+  }
+}

@@ -1,0 +1,332 @@
+import {
+  type Evaluation as ConfigEvaluation,
+  type ConfigServiceClient,
+  GetResourceConfigHistoryCommand,
+  PutEvaluationsCommand,
+  paginateGetComplianceDetailsByConfigRule,
+} from '@aws-sdk/client-config-service';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { AwsClients } from '../aws/clients';
+import { LiveReader } from '../collectors/live-reader';
+import type { Reader } from '../collectors/reader';
+import { type Evaluation, evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
+import {
+  InsufficientDataError,
+  MalformedEventError,
+  PartialEvaluationError,
+  PutEvaluationsError,
+} from '../errors';
+import { logger } from '../logger';
+import { type CommonParameters, parseRuleParameters } from '../params';
+import type { AnyRule, Scope } from '../rule';
+import { GONE_STATUSES, normaliseConfigurationItem } from './configuration-item';
+import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation, TEST_MODE_TOKEN } from './event';
+
+/** Config accepts at most 100 evaluations per PutEvaluations call. */
+export const PUT_EVALUATIONS_BATCH = 100;
+const PUT_RETRIES = 3;
+
+/** Resource type of account-level evaluations. */
+export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
+
+export interface EventDeps {
+  reader: Reader;
+  /** Needed for oversized items and for periodic clean-up; absent offline. */
+  config?: ConfigServiceClient;
+}
+
+/** Parses Config's string parameters for a rule, including the rule's own checks. */
+export function ruleParameters(rule: AnyRule, input: Record<string, unknown>): CommonParameters {
+  const params = parseRuleParameters<Record<string, unknown>>(rule.meta, input);
+  rule.checkParameters?.(params);
+  return params;
+}
+
+async function fetchOversizedItem(
+  config: ConfigServiceClient,
+  resourceType: string,
+  resourceId: string,
+  at: Date,
+) {
+  let nextToken: string | undefined;
+  // Config may return an empty page with a nextToken: keep paging until an item arrives.
+  for (let page = 0; page < 20; page++) {
+    const out = await config.send(
+      new GetResourceConfigHistoryCommand({
+        resourceType: resourceType as never,
+        resourceId,
+        laterTime: at,
+        limit: 1,
+        nextToken,
+      }),
+    );
+    const item = out.configurationItems?.[0];
+    if (item) return item;
+    nextToken = out.nextToken;
+    if (!nextToken) break;
+  }
+  throw new InsufficientDataError(
+    `Config has no configuration item for ${resourceType} ${resourceId} at ${at.toISOString()}.`,
+  );
+}
+
+/** Resources this rule reported before that the periodic run no longer found: NOT_APPLICABLE. */
+async function vanishedResources(
+  config: ConfigServiceClient,
+  ruleName: string,
+  resourceType: string,
+  present: ReadonlySet<string>,
+  timestamp: Date,
+): Promise<Evaluation[]> {
+  const gone: Evaluation[] = [];
+  for await (const page of paginateGetComplianceDetailsByConfigRule(
+    { client: config },
+    { ConfigRuleName: ruleName, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'] },
+  )) {
+    for (const result of page.EvaluationResults ?? []) {
+      const q = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
+      if (!q?.ResourceId || q.ResourceType !== resourceType || present.has(q.ResourceId)) continue;
+      gone.push(
+        toEvaluation(
+          { resourceType, resourceId: q.ResourceId },
+          { complianceType: 'NOT_APPLICABLE', annotation: 'The resource no longer exists.' },
+          timestamp,
+        ),
+      );
+    }
+  }
+  return gone;
+}
+
+/**
+ * The protocol of a custom Config rule, independent of how AWS is reached: evaluates one invoking event.
+ * Change → the item (deleted / not recorded / left scope / out of scope → NOT_APPLICABLE); oversized → the item
+ * fetched from history; scheduled → every collected resource, plus NOT_APPLICABLE for resources that vanished.
+ */
+export async function evaluateEvent(
+  rule: AnyRule,
+  event: ConfigRuleEvent,
+  params: CommonParameters,
+  scope: Scope,
+  deps: EventDeps,
+): Promise<RuleOutcome> {
+  const inv = event.invokingEvent;
+  if (inv.messageType === 'ScheduledNotification') {
+    const periodic = rule.meta.trigger.periodic;
+    if (!periodic || !rule.collect) return { evaluations: [], failures: [] };
+    const timestamp = inv.notificationCreationTime;
+    const items = await rule.collect(deps.reader, scope, params);
+    const outcome = await evaluateModels(rule, items, params, deps.reader, scope, timestamp);
+    if (periodic.resourceType !== ACCOUNT_RESOURCE_TYPE && deps.config) {
+      const present = new Set(items.map((i) => i.resourceId));
+      outcome.evaluations.push(
+        ...(await vanishedResources(
+          deps.config,
+          event.configRuleName,
+          periodic.resourceType,
+          present,
+          timestamp,
+        )),
+      );
+    }
+    return outcome;
+  }
+
+  let rawItem: unknown;
+  let summary: { resourceType: string; resourceId: string; status: string; captureTime: Date };
+  if (inv.messageType === 'OversizedConfigurationItemChangeNotification') {
+    const s = inv.configurationItemSummary;
+    summary = {
+      resourceType: s.resourceType,
+      resourceId: s.resourceId,
+      status: s.configurationItemStatus,
+      captureTime: s.captureTime,
+    };
+  } else {
+    const ci = normaliseConfigurationItem(inv.configurationItem);
+    rawItem = inv.configurationItem;
+    summary = {
+      resourceType: ci.resourceType,
+      resourceId: ci.resourceId,
+      status: ci.configurationItemStatus,
+      captureTime: ci.captureTime,
+    };
+  }
+  const notApplicable = (annotation: string): RuleOutcome => ({
+    evaluations: [
+      toEvaluation(summary, { complianceType: 'NOT_APPLICABLE', annotation }, summary.captureTime),
+    ],
+    failures: [],
+  });
+  if (event.eventLeftScope) return notApplicable('The resource left the rule scope.');
+  if (GONE_STATUSES.has(summary.status)) return notApplicable(`The resource is ${summary.status}.`);
+  const changeTypes = rule.meta.trigger.configurationChange?.resourceTypes ?? [];
+  if (!changeTypes.includes(summary.resourceType) || !rule.fromConfigurationItem)
+    return notApplicable(`${summary.resourceType} is not evaluated by ${rule.meta.id}.`);
+  if (rawItem === undefined) {
+    if (!deps.config)
+      throw new MalformedEventError(
+        'An oversized configuration item can only be fetched from AWS Config, not offline.',
+      );
+    rawItem = await fetchOversizedItem(
+      deps.config,
+      summary.resourceType,
+      summary.resourceId,
+      summary.captureTime,
+    );
+  }
+  const ci = normaliseConfigurationItem(rawItem);
+  if (GONE_STATUSES.has(ci.configurationItemStatus))
+    return notApplicable(`The resource is ${ci.configurationItemStatus}.`);
+  return evaluateModels(rule, [rule.fromConfigurationItem(ci)], params, deps.reader, scope, ci.captureTime);
+}
+
+function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
+  return {
+    ComplianceResourceType: e.complianceResourceType,
+    ComplianceResourceId: e.complianceResourceId,
+    ComplianceType: e.complianceType,
+    Annotation: e.annotation,
+    OrderingTimestamp: e.orderingTimestamp,
+  };
+}
+
+/**
+ * Reports evaluations in batches of 100. Rejected evaluations are retried; if Config still rejects some, this
+ * throws, so the Lambda invocation fails and Config retries it: nothing is silently lost.
+ */
+export async function putEvaluations(
+  config: ConfigServiceClient,
+  evaluations: readonly Evaluation[],
+  resultToken: string,
+  retryDelayMs = 500,
+): Promise<number> {
+  const testMode = resultToken === TEST_MODE_TOKEN;
+  let calls = 0;
+  for (let i = 0; i < evaluations.length; i += PUT_EVALUATIONS_BATCH) {
+    let pending = evaluations.slice(i, i + PUT_EVALUATIONS_BATCH).map(toConfigEvaluation);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (attempt - 1)));
+      const out = await config.send(
+        new PutEvaluationsCommand({
+          Evaluations: pending,
+          ResultToken: resultToken,
+          ...(testMode ? { TestMode: true } : {}),
+        }),
+      );
+      calls++;
+      const failed = out.FailedEvaluations ?? [];
+      if (failed.length === 0) break;
+      if (attempt >= PUT_RETRIES)
+        throw new PutEvaluationsError(
+          failed.map((f) => ({
+            complianceResourceId: f.ComplianceResourceId,
+            complianceResourceType: f.ComplianceResourceType,
+          })),
+        );
+      const key = (e: ConfigEvaluation) => `${e.ComplianceResourceType}|${e.ComplianceResourceId}`;
+      const failedKeys = new Set(failed.map(key));
+      pending = pending.filter((e) => failedKeys.has(key(e)));
+    }
+  }
+  return calls;
+}
+
+/** Credentials of `executionRoleName` in the evaluated account (central security-account mode). */
+export async function assumeExecutionRole(
+  aws: AwsClients,
+  partition: string,
+  accountId: string,
+  roleName: string,
+  ruleId: string,
+): Promise<AwsClients> {
+  const roleArn = `arn:${partition}:iam::${accountId}:role/${roleName}`;
+  const externalId = process.env.EXECUTION_ROLE_EXTERNAL_ID || undefined;
+  const out = await aws.get('sts').send(
+    new AssumeRoleCommand({
+      RoleArn: roleArn,
+      RoleSessionName: `rebaseline-${ruleId}`.slice(0, 64),
+      ExternalId: externalId,
+      DurationSeconds: 900,
+    }),
+  );
+  const c = out.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey)
+    throw new InsufficientDataError(`AssumeRole into ${roleArn} returned no credentials.`);
+  return aws.withCredentials({
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration,
+  });
+}
+
+export interface HandlerOptions {
+  /** Client factory for the rule's region (tests and emulators inject endpoints here). */
+  clients?: (region: string) => AwsClients;
+  now?: () => Date;
+  putRetryDelayMs?: number;
+}
+
+export interface HandlerResult {
+  rule: string;
+  messageType: string;
+  evaluations: number;
+  putEvaluationsCalls: number;
+  byCompliance: Record<string, number>;
+}
+
+/**
+ * Builds the Lambda handler of a rule. Every rule's `handler.ts` is one line:
+ * @example
+ * export const handler = createConfigRuleHandler(rule);
+ */
+export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions = {}) {
+  return async (rawEvent: unknown): Promise<HandlerResult> => {
+    const event = parseConfigRuleEvent(rawEvent);
+    const params = ruleParameters(rule, event.ruleParameters);
+    const { partition, region } = ruleLocation(event, process.env.AWS_REGION ?? 'us-east-1');
+    let aws = options.clients?.(region) ?? new AwsClients({ region });
+    if (params.executionRoleName)
+      aws = await assumeExecutionRole(
+        aws,
+        partition,
+        event.accountId,
+        params.executionRoleName,
+        rule.meta.id,
+      );
+    const scope: Scope = {
+      accountId: event.accountId,
+      region,
+      partition,
+      now: options.now?.() ?? new Date(),
+    };
+    const config = aws.get('config');
+    const outcome = await evaluateEvent(rule, event, params, scope, {
+      reader: new LiveReader(aws, event.accountId),
+      config,
+    });
+    const calls = await putEvaluations(
+      config,
+      outcome.evaluations,
+      event.resultToken,
+      options.putRetryDelayMs,
+    );
+    const byCompliance: Record<string, number> = {};
+    for (const e of outcome.evaluations)
+      byCompliance[e.complianceType] = (byCompliance[e.complianceType] ?? 0) + 1;
+    const result: HandlerResult = {
+      rule: rule.meta.id,
+      messageType: event.invokingEvent.messageType,
+      evaluations: outcome.evaluations.length,
+      putEvaluationsCalls: calls,
+      byCompliance,
+    };
+    logger.info({ ...result, accountId: event.accountId, failures: outcome.failures.length }, 'evaluated');
+    if (outcome.failures.length > 0) {
+      for (const f of outcome.failures) logger.error({ err: f }, 'resource not evaluated');
+      throw new PartialEvaluationError(outcome.failures);
+    }
+    return result;
+  };
+}

@@ -1,0 +1,116 @@
+import { MalformedEventError } from '../errors';
+
+/** Statuses for which the resource no longer is (or never was) recorded: evaluated NOT_APPLICABLE. */
+export const GONE_STATUSES = new Set([
+  'ResourceDeleted',
+  'ResourceDeletedNotRecorded',
+  'ResourceNotRecorded',
+]);
+
+/**
+ * A configuration item in one normalised form. Config hands out three spellings of the same thing:
+ * the invoking event's (`awsAccountId`, `ARN`, `configuration` as an object), the
+ * `GetResourceConfigHistory`/`BatchGetResourceConfig` API's (`accountId`, `arn`, `configuration` as a
+ * JSON string, supplementary values as JSON strings) and `SelectResourceConfig` rows.
+ */
+export interface ConfigurationItem {
+  resourceType: string;
+  resourceId: string;
+  resourceName?: string;
+  accountId: string;
+  awsRegion: string;
+  arn?: string;
+  configurationItemStatus: string;
+  captureTime: Date;
+  configuration: Record<string, unknown>;
+  supplementaryConfiguration: Record<string, unknown>;
+  tags: Record<string, string>;
+}
+
+/** Parses a value that may be JSON encoded once, twice, or not at all. */
+export function parseMaybeJson(value: unknown, depth = 3): unknown {
+  let v = value;
+  for (let i = 0; i < depth && typeof v === 'string'; i++) {
+    const s = v.trim();
+    if (!(s.startsWith('{') || s.startsWith('[') || s.startsWith('"'))) break;
+    try {
+      v = JSON.parse(s);
+    } catch {
+      break;
+    }
+  }
+  return v;
+}
+
+function toDate(value: unknown, field: string): Date {
+  // Config writes ISO strings; some history exports write epoch seconds as a float (1502510556.116).
+  const d =
+    typeof value === 'number'
+      ? new Date(value < 1e11 ? value * 1000 : value)
+      : value instanceof Date
+        ? value
+        : typeof value === 'string'
+          ? new Date(/^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : value)
+          : new Date(Number.NaN);
+  if (Number.isNaN(d.getTime()))
+    throw new MalformedEventError(`${field} is not a date: ${JSON.stringify(value)}.`);
+  return d;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function normaliseTags(raw: unknown): Record<string, string> {
+  if (Array.isArray(raw)) {
+    const out: Record<string, string> = {};
+    for (const t of raw)
+      if (isRecord(t)) {
+        const key = t.key ?? t.Key;
+        if (typeof key === 'string') out[key] = String(t.value ?? t.Value ?? '');
+      }
+    return out;
+  }
+  if (isRecord(raw)) return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+  return {};
+}
+
+/**
+ * Normalises a configuration item in any of Config's spellings.
+ * @throws MalformedEventError when a field every item has is missing.
+ */
+export function normaliseConfigurationItem(raw: unknown): ConfigurationItem {
+  if (!isRecord(raw)) throw new MalformedEventError('configurationItem is not an object.');
+  const configuration = parseMaybeJson(raw.configuration);
+  const supplementary = parseMaybeJson(raw.supplementaryConfiguration);
+  const resourceType = raw.resourceType;
+  if (typeof resourceType !== 'string' || !resourceType)
+    throw new MalformedEventError('configurationItem.resourceType is missing.');
+  const resourceId = raw.resourceId ?? raw.resourceName;
+  const accountId = raw.awsAccountId ?? raw.accountId;
+  const status = raw.configurationItemStatus;
+  if (typeof status !== 'string' || !status)
+    throw new MalformedEventError('configurationItem.configurationItemStatus is missing.');
+  const gone = GONE_STATUSES.has(status);
+  if (typeof resourceId !== 'string' || !resourceId)
+    throw new MalformedEventError('configurationItem.resourceId is missing.');
+  if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId))
+    throw new MalformedEventError('configurationItem.awsAccountId is missing or not a 12-digit account id.');
+  if (!gone && !isRecord(configuration))
+    throw new MalformedEventError(
+      `configurationItem.configuration of ${resourceType} ${resourceId} is missing.`,
+    );
+  return {
+    resourceType,
+    resourceId,
+    resourceName: typeof raw.resourceName === 'string' ? raw.resourceName : undefined,
+    accountId,
+    awsRegion: typeof raw.awsRegion === 'string' ? raw.awsRegion : '',
+    arn: typeof (raw.ARN ?? raw.arn) === 'string' ? String(raw.ARN ?? raw.arn) : undefined,
+    configurationItemStatus: status,
+    captureTime: toDate(raw.configurationItemCaptureTime, 'configurationItem.configurationItemCaptureTime'),
+    configuration: isRecord(configuration) ? configuration : {},
+    supplementaryConfiguration: isRecord(supplementary) ? supplementary : {},
+    tags: normaliseTags(raw.tags ?? (isRecord(configuration) ? configuration.tags : undefined)),
+  };
+}

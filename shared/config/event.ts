@@ -1,0 +1,153 @@
+import { MalformedEventError } from '../errors';
+
+export interface OversizedSummary {
+  resourceType: string;
+  resourceId: string;
+  awsRegion?: string;
+  accountId: string;
+  configurationItemStatus: string;
+  captureTime: Date;
+}
+
+export type InvokingEvent =
+  | {
+      messageType: 'ConfigurationItemChangeNotification';
+      configurationItem: unknown;
+      notificationCreationTime?: Date;
+    }
+  | {
+      messageType: 'OversizedConfigurationItemChangeNotification';
+      configurationItemSummary: OversizedSummary;
+      notificationCreationTime?: Date;
+    }
+  | { messageType: 'ScheduledNotification'; notificationCreationTime: Date };
+
+/** The Lambda event AWS Config sends to a custom rule, parsed and checked. */
+export interface ConfigRuleEvent {
+  configRuleName: string;
+  configRuleArn?: string;
+  accountId: string;
+  resultToken: string;
+  eventLeftScope: boolean;
+  executionRoleArn?: string;
+  /** Config's `InputParameters`: a JSON object of string values. */
+  ruleParameters: Record<string, unknown>;
+  invokingEvent: InvokingEvent;
+}
+
+export const TEST_MODE_TOKEN = 'TESTMODE';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseJsonField(value: unknown, field: string): Record<string, unknown> {
+  if (isRecord(value)) return value;
+  if (typeof value !== 'string')
+    throw new MalformedEventError(`${field} must be a JSON string, got ${typeof value}.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (cause) {
+    throw new MalformedEventError(`${field} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+  if (!isRecord(parsed)) throw new MalformedEventError(`${field} must encode a JSON object.`);
+  return parsed;
+}
+
+function requireString(obj: Record<string, unknown>, key: string, where: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v.length === 0)
+    throw new MalformedEventError(`${where}.${key} is missing or empty.`);
+  return v;
+}
+
+function date(value: unknown, where: string): Date {
+  const d = new Date(typeof value === 'number' ? value : String(value));
+  if (value === undefined || value === null || Number.isNaN(d.getTime()))
+    throw new MalformedEventError(`${where} is not a date: ${JSON.stringify(value)}.`);
+  return d;
+}
+
+function parseInvokingEvent(raw: Record<string, unknown>): InvokingEvent {
+  const messageType = raw.messageType;
+  const created =
+    raw.notificationCreationTime === undefined
+      ? undefined
+      : date(raw.notificationCreationTime, 'invokingEvent.notificationCreationTime');
+  switch (messageType) {
+    case 'ConfigurationItemChangeNotification':
+      if (!isRecord(raw.configurationItem))
+        throw new MalformedEventError(
+          'invokingEvent.configurationItem is missing for a ConfigurationItemChangeNotification.',
+        );
+      return { messageType, configurationItem: raw.configurationItem, notificationCreationTime: created };
+    case 'OversizedConfigurationItemChangeNotification': {
+      const s = raw.configurationItemSummary;
+      if (!isRecord(s))
+        throw new MalformedEventError(
+          'invokingEvent.configurationItemSummary is missing for an OversizedConfigurationItemChangeNotification.',
+        );
+      const where = 'invokingEvent.configurationItemSummary';
+      return {
+        messageType,
+        notificationCreationTime: created,
+        configurationItemSummary: {
+          resourceType: requireString(s, 'resourceType', where),
+          resourceId: requireString(s, 'resourceId', where),
+          awsRegion: typeof s.awsRegion === 'string' ? s.awsRegion : undefined,
+          accountId: requireString(s, 'awsAccountId', where),
+          configurationItemStatus: requireString(s, 'configurationItemStatus', where),
+          captureTime: date(s.configurationItemCaptureTime, `${where}.configurationItemCaptureTime`),
+        },
+      };
+    }
+    case 'ScheduledNotification':
+      if (!created) throw new MalformedEventError('invokingEvent.notificationCreationTime is missing.');
+      return { messageType, notificationCreationTime: created };
+    default:
+      throw new MalformedEventError(
+        `invokingEvent.messageType ${JSON.stringify(messageType)} is not one of ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification, ScheduledNotification.`,
+      );
+  }
+}
+
+/**
+ * Parses and checks the Lambda event of a custom Config rule.
+ * @throws MalformedEventError naming the field that is wrong.
+ * @example
+ * const event = parseConfigRuleEvent(lambdaEvent);
+ * if (event.invokingEvent.messageType === 'ScheduledNotification') …
+ */
+export function parseConfigRuleEvent(raw: unknown): ConfigRuleEvent {
+  if (!isRecord(raw)) throw new MalformedEventError('The event is not a JSON object.');
+  const invokingEvent = parseInvokingEvent(parseJsonField(raw.invokingEvent, 'invokingEvent'));
+  const ruleParameters =
+    raw.ruleParameters === undefined || raw.ruleParameters === ''
+      ? {}
+      : parseJsonField(raw.ruleParameters, 'ruleParameters');
+  const accountId = requireString(raw, 'accountId', 'event');
+  if (!/^\d{12}$/.test(accountId))
+    throw new MalformedEventError(`event.accountId ${accountId} is not a 12-digit account id.`);
+  if (raw.eventLeftScope !== undefined && typeof raw.eventLeftScope !== 'boolean')
+    throw new MalformedEventError('event.eventLeftScope must be a boolean.');
+  return {
+    configRuleName: requireString(raw, 'configRuleName', 'event'),
+    configRuleArn: typeof raw.configRuleArn === 'string' ? raw.configRuleArn : undefined,
+    accountId,
+    resultToken: requireString(raw, 'resultToken', 'event'),
+    eventLeftScope: raw.eventLeftScope === true,
+    executionRoleArn: typeof raw.executionRoleArn === 'string' ? raw.executionRoleArn : undefined,
+    ruleParameters,
+    invokingEvent,
+  };
+}
+
+/** Partition and region of the rule, from its ARN (`arn:aws-cn:config:cn-north-1:…`), else the Lambda's. */
+export function ruleLocation(
+  event: ConfigRuleEvent,
+  fallbackRegion: string,
+): { partition: string; region: string } {
+  const m = /^arn:([^:]+):config:([^:]+):/.exec(event.configRuleArn ?? '');
+  return { partition: m?.[1] ?? 'aws', region: m?.[2] ?? fallbackRegion };
+}

@@ -1,0 +1,139 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { InvalidParametersError } from './errors';
+import type { ParameterSchema, RuleMetadata } from './rule';
+
+/** Parameters every rule accepts; the framework handles them so rules never repeat the plumbing. */
+export const COMMON_PARAMETERS: Record<string, ParameterSchema> = {
+  exemptResourceIds: {
+    type: 'array',
+    items: { type: 'string', pattern: '^\\S+$' },
+    default: [],
+    description: 'Comma-separated resource ids reported COMPLIANT with the annotation "Exempted: …".',
+  },
+  exemptTagKey: {
+    type: 'string',
+    default: '',
+    description:
+      'Tag key that exempts a resource, only together with exemptTagValue (protect the tag with an SCP, see the README).',
+  },
+  exemptTagValue: {
+    type: 'string',
+    default: '',
+    description: 'Tag value that, with exemptTagKey, exempts a resource.',
+  },
+  executionRoleName: {
+    type: 'string',
+    default: '',
+    pattern: '^$|^[\\w+=,.@/-]{1,64}$',
+    description:
+      'Role assumed in the evaluated account (central-account mode): arn:<partition>:iam::<accountId>:role/<name>.',
+  },
+};
+
+export interface CommonParameters {
+  exemptResourceIds: string[];
+  exemptTagKey: string;
+  exemptTagValue: string;
+  executionRoleName: string;
+}
+
+/** Full JSON Schema of a rule's parameters: its own plus the common ones. */
+export function parameterSchema(meta: RuleMetadata) {
+  return {
+    type: 'object' as const,
+    additionalProperties: false as const,
+    properties: { ...meta.parameters.properties, ...COMMON_PARAMETERS },
+    required: meta.parameters.required ?? [],
+  };
+}
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true });
+const validators = new WeakMap<RuleMetadata, ValidateFunction>();
+
+function expectedForm(schema: ParameterSchema): string {
+  switch (schema.type) {
+    case 'boolean':
+      return '"true" or "false"';
+    case 'integer':
+      return `an integer${schema.minimum !== undefined ? ` >= ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` <= ${schema.maximum}` : ''}`;
+    case 'number':
+      return 'a number';
+    case 'array':
+      return `a comma-separated list of ${schema.items?.type === 'integer' ? 'integers' : 'values'}${
+        schema.items?.pattern ? ` matching ${schema.items.pattern}` : ''
+      }`;
+    default:
+      return schema.pattern ? `a string matching ${schema.pattern}` : 'a string';
+  }
+}
+
+function convert(name: string, raw: string, schema: ParameterSchema): unknown {
+  const fail = () => {
+    throw new InvalidParametersError(name, expectedForm(schema), raw);
+  };
+  switch (schema.type) {
+    case 'boolean':
+      if (/^true$/i.test(raw)) return true;
+      if (/^false$/i.test(raw)) return false;
+      return fail();
+    case 'integer':
+      return /^-?\d+$/.test(raw) ? Number(raw) : fail();
+    case 'number':
+      return raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : fail();
+    case 'array':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+        .map((s) => (schema.items?.type === 'integer' ? (/^-?\d+$/.test(s) ? Number(s) : fail()) : s));
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Turns Config's string parameters (or the CLI's `--params`, same form) into typed values: `"true"`/`"false"`,
+ * numbers and comma lists are parsed against the rule's schema; absent or empty values take the default.
+ * @throws InvalidParametersError naming the parameter and the expected form.
+ * @example
+ * parseRuleParameters(meta, { authorizedTcpPorts: '80,443', allowIcmp: 'false' })
+ * // → { authorizedTcpPorts: ['80', '443'], allowIcmp: false, authorizedUdpPorts: [], exemptResourceIds: [], … }
+ */
+export function parseRuleParameters<P>(
+  meta: RuleMetadata,
+  input: Record<string, unknown>,
+): P & CommonParameters {
+  const schema = parameterSchema(meta);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input)) {
+    const prop = schema.properties[name];
+    if (!prop)
+      throw new InvalidParametersError(name, `one of ${Object.keys(schema.properties).join(', ')}`, value, {
+        cause: new Error(`Unknown parameter for rule ${meta.id}.`),
+      });
+    if (value === null || value === undefined) continue;
+    const text =
+      typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(',') : String(value);
+    if (text === '') continue;
+    out[name] = convert(name, text, prop);
+  }
+  let validate = validators.get(meta);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    validators.set(meta, validate);
+  }
+  if (!validate(out)) {
+    const err = validate.errors?.[0] as ErrorObject;
+    const name = err.instancePath.split('/')[1] ?? String(err.params.missingProperty ?? '?');
+    const prop = schema.properties[name];
+    throw new InvalidParametersError(name, prop ? expectedForm(prop) : String(err.message), input[name]);
+  }
+  const params = out as P & CommonParameters;
+  if (Boolean(params.exemptTagKey) !== Boolean(params.exemptTagValue))
+    throw new InvalidParametersError(
+      params.exemptTagKey ? 'exemptTagValue' : 'exemptTagKey',
+      'both exemptTagKey and exemptTagValue, or neither (a tag key alone would let anyone who can tag exempt a resource)',
+      params.exemptTagKey ? params.exemptTagValue : params.exemptTagKey,
+    );
+  return params;
+}

@@ -1,0 +1,117 @@
+import type { Reader } from './collectors/reader';
+import type { ConfigurationItem } from './config/configuration-item';
+import type { CollectionError } from './errors';
+
+export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';
+
+export const PERIODIC_FREQUENCIES = [
+  'One_Hour',
+  'Three_Hours',
+  'Six_Hours',
+  'Twelve_Hours',
+  'TwentyFour_Hours',
+] as const;
+export type MaximumExecutionFrequency = (typeof PERIODIC_FREQUENCIES)[number];
+
+/** One IAM policy statement a rule's Lambda role needs. `${Partition}` / `${AccountId}` are substituted at deploy time. */
+export interface IamStatement {
+  actions: string[];
+  resources: string[];
+  /** Why the rule needs it (shown in generated policies and docs). */
+  reason: string;
+}
+
+/** JSON Schema of one rule parameter as written in rule.json. */
+export interface ParameterSchema {
+  type: 'string' | 'boolean' | 'integer' | 'number' | 'array';
+  description: string;
+  default?: unknown;
+  items?: { type: 'string' | 'integer'; pattern?: string; minimum?: number; maximum?: number };
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+/** `rules/<id>/rule.json`, validated by `shared/rule-metadata.ts`. */
+export interface RuleMetadata {
+  id: string;
+  title: string;
+  description: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  trigger: {
+    configurationChange?: { resourceTypes: string[] };
+    periodic?: { maximumExecutionFrequency: MaximumExecutionFrequency; resourceType: string };
+  };
+  parameters: {
+    type: 'object';
+    additionalProperties: false;
+    properties: Record<string, ParameterSchema>;
+    required?: string[];
+  };
+  remediation: string;
+  iam: IamStatement[];
+  controls: Record<string, string[]>;
+  notes?: string[];
+}
+
+/** What the evaluator says about one resource. */
+export interface Verdict {
+  complianceType: ComplianceType;
+  annotation?: string;
+}
+
+/** Every resource model carries its identity, so the framework can report and exempt it. */
+export interface ResourceModel {
+  resourceType: string;
+  resourceId: string;
+  accountId: string;
+  region?: string;
+  tags?: Record<string, string>;
+}
+
+/** Where and when an evaluation happens. */
+export interface Scope {
+  accountId: string;
+  region: string;
+  partition: string;
+  now: Date;
+}
+
+/**
+ * A rule: metadata, how to build its resource models (from a configuration item or by collecting them
+ * through a {@link Reader}), what else the evaluator needs, and the pure evaluator.
+ *
+ * @example
+ * export const rule = defineRule({ meta, fromConfigurationItem, collect, loadContext, evaluate });
+ */
+export interface RuleDefinition<
+  M extends ResourceModel = ResourceModel,
+  P = Record<string, unknown>,
+  C = unknown,
+> {
+  meta: RuleMetadata;
+  /** Change-triggered path: the model of a configuration item of one of `trigger.configurationChange.resourceTypes`. */
+  fromConfigurationItem?: (ci: ConfigurationItem) => M;
+  /**
+   * Periodic path: every resource in scope, read through the reader. A resource that cannot be read is returned
+   * as a {@link CollectionError} (never dropped: it must not look deleted, nor be reported COMPLIANT).
+   */
+  collect?: (reader: Reader, scope: Scope, params: P) => Promise<Array<M | CollectionError>>;
+  /** Checks values the JSON Schema cannot (e.g. port ranges); throws InvalidParametersError. */
+  checkParameters?: (params: P) => void;
+  /** Facts beyond the models (account-level BPA, prefix list entries), read once per invocation. */
+  loadContext: (reader: Reader, models: readonly M[], scope: Scope) => Promise<C>;
+  /** Pure: no I/O, no clock (use `scope.now`). */
+  evaluate: (model: M, params: P, context: C, scope: Scope) => Verdict;
+}
+
+// The registry holds rules of different model/parameter types; `never`/`unknown` keep it type-safe.
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry needs an existential type here.
+export type AnyRule = RuleDefinition<any, any, any>;
+
+/** Identity function that keeps the type parameters of a rule definition. */
+export function defineRule<M extends ResourceModel, P, C>(
+  rule: RuleDefinition<M, P, C>,
+): RuleDefinition<M, P, C> {
+  return rule;
+}
