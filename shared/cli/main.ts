@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { RULES } from '../../rules';
 import { registerEvaluate } from './commands/evaluate';
+import { registerScan } from './commands/scan';
 import { EXIT_USAGE, exitCodeFor } from './io';
 
 /** The `rebaseline` command line. */
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerEvaluate(program, RULES);
+  registerScan(program, RULES);
   return program;
 }
 
