@@ -3,6 +3,9 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
 const { main } = require('../shared/cli/main.ts');
-main(process.argv.slice(2)).then((code) => {
+const { RULES } = require('../rules/index.ts');
+const { REMEDIATIONS } = require('../remediations/index.ts');
+
+main(process.argv.slice(2), { rules: RULES, remediations: REMEDIATIONS }).then((code) => {
   process.exitCode = code;
 });

@@ -1,5 +1,16 @@
+import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
 import type { RemediationMetadata } from '../shared/remediation';
+import { createHandler as blockS3AccountPublicAccess } from './block-s3-account-public-access/handler';
+import blockS3AccountPublicAccessMeta from './block-s3-account-public-access/remediation.json';
+import { createHandler as blockS3BucketPublicAccess } from './block-s3-bucket-public-access/handler';
+import blockS3BucketPublicAccessMeta from './block-s3-bucket-public-access/remediation.json';
+import { createHandler as enableCloudTrail } from './enable-cloudtrail/handler';
+import enableCloudTrailMeta from './enable-cloudtrail/remediation.json';
+import { createHandler as removeRootAccessKeys } from './remove-root-access-keys/handler';
+import removeRootAccessKeysMeta from './remove-root-access-keys/remediation.json';
+import { createHandler as revokePublicIngress } from './revoke-public-ingress/handler';
+import revokePublicIngressMeta from './revoke-public-ingress/remediation.json';
 
 /** The Lambda of a remediation, built for given clients (the deployed Lambda uses the default chain). */
 export type RemediationLambdaFactory = (
@@ -14,7 +25,33 @@ export interface Remediation {
 }
 
 /** Every remediation rebaseline ships. A remediation folder missing here fails the registry test. */
-export const REMEDIATIONS: readonly Remediation[] = [];
+export const REMEDIATIONS: readonly Remediation[] = [
+  {
+    meta: revokePublicIngressMeta as RemediationMetadata,
+    dir: join(__dirname, 'revoke-public-ingress'),
+    createHandler: revokePublicIngress,
+  },
+  {
+    meta: blockS3BucketPublicAccessMeta as RemediationMetadata,
+    dir: join(__dirname, 'block-s3-bucket-public-access'),
+    createHandler: blockS3BucketPublicAccess,
+  },
+  {
+    meta: blockS3AccountPublicAccessMeta as RemediationMetadata,
+    dir: join(__dirname, 'block-s3-account-public-access'),
+    createHandler: blockS3AccountPublicAccess,
+  },
+  {
+    meta: removeRootAccessKeysMeta as RemediationMetadata,
+    dir: join(__dirname, 'remove-root-access-keys'),
+    createHandler: removeRootAccessKeys,
+  },
+  {
+    meta: enableCloudTrailMeta as RemediationMetadata,
+    dir: join(__dirname, 'enable-cloudtrail'),
+    createHandler: enableCloudTrail,
+  },
+];
 
 export function findRemediation(id: string): Remediation | undefined {
   return REMEDIATIONS.find((r) => r.meta.id === id);

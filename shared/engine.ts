@@ -15,12 +15,24 @@ export interface Evaluation {
   orderingTimestamp: Date;
 }
 
-/** Cuts an annotation to Config's 256 characters, marking the cut with an ellipsis. */
+/**
+ * Cuts an annotation to Config's 256 characters, marking the cut with an ellipsis.
+ * @example
+ * truncateAnnotation('x'.repeat(300)); // 255 × 'x' + '…'
+ */
 export function truncateAnnotation(annotation: string | undefined): string | undefined {
   if (annotation === undefined || annotation.length <= MAX_ANNOTATION_LENGTH) return annotation;
-  return `${annotation.slice(0, MAX_ANNOTATION_LENGTH - 1)}…`;
+  let kept = annotation.slice(0, MAX_ANNOTATION_LENGTH - 1);
+  // Never keep half of a surrogate pair (an emoji, say): a lone surrogate is not valid Unicode text.
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return `${kept}…`;
 }
 
+/**
+ * One evaluation of a resource: the verdict, its annotation cut to Config's limit (an empty one dropped).
+ * @example
+ * toEvaluation(model, { complianceType: 'COMPLIANT' }, ci.captureTime);
+ */
 export function toEvaluation(
   resource: Pick<ResourceModel, 'resourceType' | 'resourceId'>,
   verdict: Verdict,
@@ -36,7 +48,12 @@ export function toEvaluation(
   };
 }
 
-/** The exemption that applies to a resource, if any (exempt ids first, then the configured tag). */
+/**
+ * The exemption that applies to a resource, if any (exempt ids first, then the configured tag).
+ * @example
+ * exemptionOf(model, { ...params, exemptResourceIds: [model.resourceId] });
+ * // → 'Exempted: sg-1 is listed in exemptResourceIds.'
+ */
 export function exemptionOf(model: ResourceModel, params: CommonParameters): string | undefined {
   if (params.exemptResourceIds.includes(model.resourceId))
     return `Exempted: ${model.resourceId} is listed in exemptResourceIds.`;
@@ -64,6 +81,8 @@ function asRebaselineError(error: unknown, model?: ResourceModel): RebaselineErr
  * Evaluates models with a rule: exemptions first (exempted resources are never evaluated), then the context the
  * rule needs (read once), then the pure evaluator per resource. A resource whose evaluation throws becomes a
  * failure, never a verdict.
+ * @example
+ * const { evaluations, failures } = await evaluateModels(rule, models, params, reader, scope, ci.captureTime);
  */
 export async function evaluateModels(
   rule: AnyRule,

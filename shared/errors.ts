@@ -61,6 +61,9 @@ export class PutEvaluationsError extends RebaselineError {
 /** Something the user asked for does not exist (unknown rule id, remediation id, file). */
 export class UsageError extends RebaselineError {}
 
+/** The history database cannot be opened, migrated or written (wrong file, newer schema, unknown run). */
+export class HistoryStoreError extends RebaselineError {}
+
 /** Some evaluations were reported, but the invocation must still fail so Config retries the rest. */
 export class PartialEvaluationError extends RebaselineError {
   constructor(
@@ -74,6 +77,93 @@ export class PartialEvaluationError extends RebaselineError {
   }
 }
 
+/** One defect in an SSM Automation document: the step (when it is in one), the field, and what is wrong. */
+export interface DocumentProblem {
+  step?: string;
+  field: string;
+  message: string;
+}
+
+/** An SSM Automation document breaks SSM's schema or rebaseline's own rules; every defect is listed. */
+export class InvalidDocumentError extends RebaselineError {
+  constructor(
+    readonly document: string,
+    readonly problems: readonly DocumentProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Invalid SSM Automation document ${document}: ${problems
+        .map((p) => `${p.step ? `step ${p.step}, ` : ''}${p.field}: ${p.message}`)
+        .join(' ')}`,
+      options,
+    );
+  }
+}
+
+/** A value for an automation parameter is missing, unknown, of the wrong type, or not allowed. */
+export class InvalidAutomationParameterError extends RebaselineError {
+  constructor(
+    readonly document: string,
+    readonly parameter: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid parameter ${parameter} for ${document}: ${reason}`, options);
+  }
+}
+
+/** The local SSM runner cannot execute a step: the action (or the service it calls) is not implemented. */
+export class UnsupportedActionError extends RebaselineError {
+  constructor(
+    readonly document: string,
+    readonly step: string,
+    readonly action: string,
+    detail?: string,
+  ) {
+    super(
+      `${document}, step ${step}: ${detail ?? `action ${action} is not supported by the local SSM runner.`}`,
+    );
+  }
+}
+
+/** A remediation Lambda received a payload its document never sends (missing or malformed field). */
+export class RemediationInputError extends RebaselineError {}
+
+/**
+ * A remediation cannot fix the resource from where it runs, or needs something only a person can provide: it
+ * changed nothing, and the message says what a person must do.
+ */
+export class ManualActionRequiredError extends RebaselineError {
+  constructor(
+    readonly resourceId: string,
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** AWS refused a call a remediation depends on (permissions, an SCP, a resource owned by another account). */
+export class RemediationDeniedError extends RebaselineError {}
+
+/** A remediation ran, but re-reading the resource shows it is still not in the secure state. */
+export class RemediationVerificationError extends RebaselineError {}
+
+/**
+ * One attempt of an automation step failed (an assertion, an unresolved reference, a Lambda error, a timeout).
+ * The runner records it in the execution instead of throwing it to the caller.
+ */
+export class AutomationStepError extends RebaselineError {
+  constructor(
+    readonly step: string,
+    message: string,
+    readonly details: { timedOut?: boolean; outputs?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: details.cause });
+  }
+}
+
 /** Name of an AWS SDK error, whatever its shape (`name`, `Code` in recorded responses). */
 export function awsErrorName(error: unknown): string | undefined {
   if (error && typeof error === 'object') {
@@ -82,3 +172,6 @@ export function awsErrorName(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The deployment configuration (stage parameters, rule or remediation metadata) cannot produce a valid stack. */
+export class DeploymentConfigError extends RebaselineError {}

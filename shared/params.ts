@@ -37,7 +37,11 @@ export interface CommonParameters {
   executionRoleName: string;
 }
 
-/** Full JSON Schema of a rule's parameters: its own plus the common ones. */
+/**
+ * Full JSON Schema of a rule's parameters: its own plus the common ones.
+ * @example
+ * Object.keys(parameterSchema(rule.meta).properties); // → [...the rule's, 'exemptResourceIds', …]
+ */
 export function parameterSchema(meta: RuleMetadata) {
   return {
     type: 'object' as const,
@@ -106,7 +110,8 @@ export function parseRuleParameters<P>(
   const schema = parameterSchema(meta);
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
-    const prop = schema.properties[name];
+    // Own properties only: `toString` or `constructor` must be unknown, not Object.prototype's members.
+    const prop = Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
     if (!prop)
       throw new InvalidParametersError(name, `one of ${Object.keys(schema.properties).join(', ')}`, value, {
         cause: new Error(`Unknown parameter for rule ${meta.id}.`),
@@ -124,8 +129,10 @@ export function parseRuleParameters<P>(
   }
   if (!validate(out)) {
     const err = validate.errors?.[0] as ErrorObject;
-    const name = err.instancePath.split('/')[1] ?? String(err.params.missingProperty ?? '?');
-    const prop = schema.properties[name];
+    const name =
+      err.instancePath.split('/')[1] ??
+      String(err.params.missingProperty ?? err.params.additionalProperty ?? err.keyword);
+    const prop = Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
     throw new InvalidParametersError(name, prop ? expectedForm(prop) : String(err.message), input[name]);
   }
   const params = out as P & CommonParameters;

@@ -37,11 +37,26 @@ export interface CredentialReportWait {
   delayMs: number;
 }
 
-/** `GetBucketLocation`'s answer as a region name (`null` means us-east-1, `EU` means eu-west-1). */
+/**
+ * `GetBucketLocation`'s answer as a region name (`null` means us-east-1, `EU` means eu-west-1).
+ * @example
+ * bucketRegionFromLocation('EU'); // → 'eu-west-1'
+ */
 export function bucketRegionFromLocation(constraint: string | undefined | null): string {
   if (!constraint) return 'us-east-1';
   return constraint === 'EU' ? 'eu-west-1' : constraint;
 }
+
+/** EC2 errors that mean a prefix list is not visible to this role, as opposed to a failed read. */
+const PREFIX_LIST_UNREADABLE = new Set([
+  'UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidPrefixListID.NotFound',
+  'InvalidPrefixListId.NotFound',
+  'InvalidPrefixListID.Malformed',
+  'InvalidPrefixListId.Malformed',
+]);
 
 async function orNull<T>(p: Promise<T>, missing: string[]): Promise<T | null> {
   try {
@@ -58,6 +73,7 @@ async function orNull<T>(p: Promise<T>, missing: string[]): Promise<T | null> {
  */
 export class LiveReader implements Reader {
   private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly homeRegions = new Map<string, AwsClients>();
 
   constructor(
     private readonly aws: AwsClients,
@@ -101,6 +117,9 @@ export class LiveReader implements Reader {
           for (const e of page.Entries ?? []) if (e.Cidr) cidrs.push(e.Cidr);
         return cidrs;
       } catch (error) {
+        // Only a list this role may not see (not shared, denied, gone) is "cannot be read". Throttling or a network
+        // failure must fail the evaluation: treating the list as not the world would report the group COMPLIANT.
+        if (!PREFIX_LIST_UNREADABLE.has(awsErrorName(error) ?? '')) throw error;
         logger.warn(
           { prefixListId, error: awsErrorName(error) },
           'prefix list entries unreadable; not treated as the world',
@@ -196,7 +215,7 @@ export class LiveReader implements Reader {
               throw error;
           }
         }
-        await new Promise((r) => setTimeout(r, this.wait.delayMs));
+        if (attempt < this.wait.attempts) await new Promise((r) => setTimeout(r, this.wait.delayMs));
       }
       throw new InsufficientDataError(
         `The IAM credential report was not ready after ${this.wait.attempts} attempts; the invocation fails so Config retries.`,
@@ -213,17 +232,32 @@ export class LiveReader implements Reader {
     });
   }
 
+  /**
+   * CloudTrail in the trail's home region. A multi-region trail seen from another region is a shadow trail, and
+   * not every API answers for a shadow trail (GetEventSelectors: TrailNotFoundException); the home region always does.
+   */
+  private cloudtrailFor(trail: Trail) {
+    const home = trail.HomeRegion;
+    if (!home || home === this.aws.region) return this.aws.get('cloudtrail');
+    let clients = this.homeRegions.get(home);
+    if (!clients) {
+      clients = this.aws.inRegion(home);
+      this.homeRegions.set(home, clients);
+    }
+    return clients.get('cloudtrail');
+  }
+
   trailStatus(trail: Trail): Promise<GetTrailStatusResponse> {
     const name = trail.TrailARN ?? trail.Name ?? '';
     return this.once(`trail-status:${name}`, () =>
-      this.aws.get('cloudtrail').send(new GetTrailStatusCommand({ Name: name })),
+      this.cloudtrailFor(trail).send(new GetTrailStatusCommand({ Name: name })),
     );
   }
 
   eventSelectors(trail: Trail): Promise<TrailSelectors> {
     const name = trail.TrailARN ?? trail.Name ?? '';
     return this.once(`trail-selectors:${name}`, () =>
-      this.aws.get('cloudtrail').send(new GetEventSelectorsCommand({ TrailName: name })),
+      this.cloudtrailFor(trail).send(new GetEventSelectorsCommand({ TrailName: name })),
     );
   }
 }

@@ -35,7 +35,11 @@ const SNAPSHOT_KEYS = new Set([
   'now',
 ]);
 
-/** Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API). */
+/**
+ * Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API).
+ * @example
+ * publicAccessBlockFromAnyCase({ blockPublicAcls: true }); // → { BlockPublicAcls: true, IgnorePublicAcls: false, … }
+ */
 export function publicAccessBlockFromAnyCase(
   flags: Record<string, unknown> | null | undefined,
 ): PublicAccessBlockConfiguration | null {
@@ -84,7 +88,10 @@ export class SnapshotReader implements Reader {
   }
 
   async listBucketNames(): Promise<string[]> {
-    return need(this.snapshot.buckets, 'buckets', 'buckets').map((b) => b.name);
+    // Same contract as the live reader: only this region's buckets (a hand-written readout may omit its region).
+    return need(this.snapshot.buckets, 'buckets', 'buckets')
+      .filter((b) => !b.region || b.region === this.region)
+      .map((b) => b.name);
   }
 
   async readBucket(name: string): Promise<BucketReadout> {

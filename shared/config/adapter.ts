@@ -35,7 +35,12 @@ export interface EventDeps {
   config?: ConfigServiceClient;
 }
 
-/** Parses Config's string parameters for a rule, including the rule's own checks. */
+/**
+ * Parses Config's string parameters for a rule, including the rule's own checks.
+ * @throws InvalidParametersError naming the parameter and the expected form.
+ * @example
+ * ruleParameters(rule, { authorizedTcpPorts: '80,443' }).exemptResourceIds; // → []
+ */
 export function ruleParameters(rule: AnyRule, input: Record<string, unknown>): CommonParameters {
   const params = parseRuleParameters<Record<string, unknown>>(rule.meta, input);
   rule.checkParameters?.(params);
@@ -81,7 +86,8 @@ async function vanishedResources(
   const gone: Evaluation[] = [];
   for await (const page of paginateGetComplianceDetailsByConfigRule(
     { client: config },
-    { ConfigRuleName: ruleName, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'] },
+    // The API's default page is 10 results; at organisation scale that is ten times the calls (and throttling).
+    { ConfigRuleName: ruleName, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'], Limit: 100 },
   )) {
     for (const result of page.EvaluationResults ?? []) {
       const q = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
@@ -102,6 +108,8 @@ async function vanishedResources(
  * The protocol of a custom Config rule, independent of how AWS is reached: evaluates one invoking event.
  * Change → the item (deleted / not recorded / left scope / out of scope → NOT_APPLICABLE); oversized → the item
  * fetched from history; scheduled → every collected resource, plus NOT_APPLICABLE for resources that vanished.
+ * @example
+ * const { evaluations, failures } = await evaluateEvent(rule, event, params, scope, { reader, config });
  */
 export async function evaluateEvent(
   rule: AnyRule,
@@ -194,6 +202,10 @@ function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
 /**
  * Reports evaluations in batches of 100. Rejected evaluations are retried; if Config still rejects some, this
  * throws, so the Lambda invocation fails and Config retries it: nothing is silently lost.
+ * @returns the number of PutEvaluations calls made.
+ * @throws PutEvaluationsError naming the evaluations Config kept rejecting.
+ * @example
+ * await putEvaluations(aws.get('config'), outcome.evaluations, event.resultToken); // 250 evaluations → 3 calls
  */
 export async function putEvaluations(
   config: ConfigServiceClient,
@@ -232,7 +244,12 @@ export async function putEvaluations(
   return calls;
 }
 
-/** Credentials of `executionRoleName` in the evaluated account (central security-account mode). */
+/**
+ * Clients holding the credentials of `executionRoleName` in the evaluated account (central security-account mode).
+ * @example
+ * const member = await assumeExecutionRole(aws, 'aws', '210987654321', 'RebaselineExecution', rule.meta.id);
+ * await member.get('ec2').send(new DescribeSecurityGroupsCommand({})); // reads the member account
+ */
 export async function assumeExecutionRole(
   aws: AwsClients,
   partition: string,

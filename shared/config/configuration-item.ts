@@ -27,7 +27,11 @@ export interface ConfigurationItem {
   tags: Record<string, string>;
 }
 
-/** Parses a value that may be JSON encoded once, twice, or not at all. */
+/**
+ * Parses a value that may be JSON encoded once, twice, or not at all.
+ * @example
+ * parseMaybeJson(ci.supplementaryConfiguration.AccessControlList); // → { grantList: […], owner: {…} }
+ */
 export function parseMaybeJson(value: unknown, depth = 3): unknown {
   let v = value;
   for (let i = 0; i < depth && typeof v === 'string'; i++) {
@@ -76,10 +80,17 @@ function normaliseTags(raw: unknown): Record<string, string> {
 }
 
 /**
- * Normalises a configuration item in any of Config's spellings.
+ * Normalises a configuration item in any of Config's spellings (an object, or a SelectResourceConfig row as its
+ * JSON string; such a query must select the identity columns: resourceType, resourceId, accountId,
+ * configurationItemStatus, configurationItemCaptureTime).
  * @throws MalformedEventError when a field every item has is missing.
+ * @example
+ * const ci = normaliseConfigurationItem(JSON.parse(event.invokingEvent).configurationItem);
+ * ci.captureTime; // a Date, whether Config wrote ISO text, epoch seconds or a Date
  */
-export function normaliseConfigurationItem(raw: unknown): ConfigurationItem {
+export function normaliseConfigurationItem(item: unknown): ConfigurationItem {
+  // SelectResourceConfig returns each row as a JSON string.
+  const raw = parseMaybeJson(item);
   if (!isRecord(raw)) throw new MalformedEventError('configurationItem is not an object.');
   const configuration = parseMaybeJson(raw.configuration);
   const supplementary = parseMaybeJson(raw.supplementaryConfiguration);

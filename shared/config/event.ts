@@ -49,7 +49,9 @@ function parseJsonField(value: unknown, field: string): Record<string, unknown> 
   try {
     parsed = JSON.parse(value);
   } catch (cause) {
-    throw new MalformedEventError(`${field} is not valid JSON: ${(cause as Error).message}.`, { cause });
+    // V8 quotes the offending input in its message; a hand-edited file may span lines, the error must not.
+    const reason = (cause as Error).message.replace(/\r?\n/g, '\\n');
+    throw new MalformedEventError(`${field} is not valid JSON: ${reason}.`, { cause });
   }
   if (!isRecord(parsed)) throw new MalformedEventError(`${field} must encode a JSON object.`);
   return parsed;
@@ -57,6 +59,8 @@ function parseJsonField(value: unknown, field: string): Record<string, unknown> 
 
 function requireString(obj: Record<string, unknown>, key: string, where: string): string {
   const v = obj[key];
+  if (v !== undefined && v !== null && typeof v !== 'string')
+    throw new MalformedEventError(`${where}.${key} must be a string, got ${typeof v}.`);
   if (typeof v !== 'string' || v.length === 0)
     throw new MalformedEventError(`${where}.${key} is missing or empty.`);
   return v;
@@ -105,6 +109,12 @@ function parseInvokingEvent(raw: Record<string, unknown>): InvokingEvent {
     case 'ScheduledNotification':
       if (!created) throw new MalformedEventError('invokingEvent.notificationCreationTime is missing.');
       return { messageType, notificationCreationTime: created };
+    case undefined:
+    case null:
+    case '':
+      throw new MalformedEventError(
+        'invokingEvent.messageType is missing: AWS Config always sends one, so this is not an event from Config.',
+      );
     default:
       throw new MalformedEventError(
         `invokingEvent.messageType ${JSON.stringify(messageType)} is not one of ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification, ScheduledNotification.`,
@@ -143,7 +153,11 @@ export function parseConfigRuleEvent(raw: unknown): ConfigRuleEvent {
   };
 }
 
-/** Partition and region of the rule, from its ARN (`arn:aws-cn:config:cn-north-1:…`), else the Lambda's. */
+/**
+ * Partition and region of the rule, from its ARN (`arn:aws-cn:config:cn-north-1:…`), else the Lambda's.
+ * @example
+ * ruleLocation(event, process.env.AWS_REGION ?? 'us-east-1'); // → { partition: 'aws-cn', region: 'cn-north-1' }
+ */
 export function ruleLocation(
   event: ConfigRuleEvent,
   fallbackRegion: string,

@@ -1,11 +1,11 @@
 import { SingleBar } from 'cli-progress';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors';
 import type { AnyRule } from '../../rule';
 import { type ScanFinding, type ScanResult, scanAccount, summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
 import { jsonOption } from '../io';
+import { table } from '../table';
 
 export interface ScanCliOptions extends ConnectionOptions {
   rules?: string;
@@ -28,20 +28,15 @@ export function selectRules(all: readonly AnyRule[], list: string | undefined): 
 }
 
 export function findingsTable(findings: readonly ScanFinding[]): string {
-  const table = new Table({
-    head: ['Rule', 'Resource', 'Verdict', 'Annotation'],
-    colWidths: [38, 34, 15, 66],
-    wordWrap: true,
-    style: { head: [], border: [] },
-  });
+  const t = table(['Rule', 'Resource', 'Verdict', 'Annotation'], [38, 34, 15, 66]);
   for (const f of findings)
-    table.push([
+    t.push([
       f.ruleId,
       `${f.complianceResourceId}\n${f.complianceResourceType}`,
       f.complianceType,
       f.annotation ?? '',
     ]);
-  return table.toString();
+  return t.toString();
 }
 
 export function scanReport(result: ScanResult): string {

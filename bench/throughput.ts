@@ -1,0 +1,297 @@
+import { readFileSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { findRule } from '../rules';
+import { type EvaluationSnapshot, SnapshotReader } from '../shared/collectors/snapshot-reader';
+import { createConfigRuleHandler, ruleParameters } from '../shared/config/adapter';
+import { normaliseConfigurationItem } from '../shared/config/configuration-item';
+import type { AnyRule, ResourceModel, Scope } from '../shared/rule';
+import { InMemoryAccount, InMemoryClients } from './fake-aws';
+import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, GENERATORS, generateItems } from './generate';
+
+/**
+ * One throughput case, run in its own child process so that its peak memory is its own: either the pure evaluator
+ * on already-parsed models, or the whole Lambda path (event JSON text → handler → evaluations → PutEvaluations
+ * through the real SDK client, only the HTTP round trip answered in memory).
+ */
+
+export interface ThroughputCase {
+  ruleId: string;
+  mode: 'pure' | 'lambda';
+  /** Generated items (`n`, `seed`) or a JSONL file of items. */
+  n?: number;
+  seed?: number;
+  cisFile?: string;
+  /** Evaluation context for the change-triggered rules (account BPA, prefix lists); defaults to BENCH_CONTEXT. */
+  context?: EvaluationSnapshot;
+  /** Rule parameters in Config's string form; default: the generator's. */
+  parameters?: Record<string, string>;
+  iterations: number;
+  warmupIterations: number;
+}
+
+export interface ThroughputResult {
+  ruleId: string;
+  mode: 'pure' | 'lambda';
+  items: number;
+  /** Items that could not be evaluated (only external input may have them; they are left out of the timing). */
+  skipped: number;
+  skippedReason?: string;
+  evaluationsPerSecond: number;
+  /** Relative margin of error of the mean pass time (95 %), in percent. */
+  rme: number;
+  samples: number;
+  meanPassMs: number;
+  verdicts: Record<string, number>;
+  /** Heap used by the prepared input (items, models or event strings) after a full GC. */
+  inputHeapMb: number;
+  /** Highest heap used seen while evaluating (sampled every 1,024 items). */
+  peakHeapMb: number;
+  /** The process's resident-set high-water mark (getrusage maxrss). */
+  peakRssMb: number;
+  /** Calls per operation in one pass (Lambda path only). */
+  callsPerPass?: Record<string, number>;
+}
+
+const MB = 1024 * 1024;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function readJsonl(file: string): unknown[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch (cause) {
+        throw new Error(`${file}:${i + 1} is not a JSON object.`, { cause });
+      }
+    });
+}
+
+function scopeFor(accountId: string, region: string): Scope {
+  return { accountId, region, partition: 'aws', now: BENCH_NOW };
+}
+
+/** A Config Lambda event as the Lambda runtime receives it: JSON text, `invokingEvent` itself JSON text. */
+function lambdaEventText(rule: AnyRule, item: unknown, parameters: Record<string, string>): string {
+  const ci = item as { awsAccountId?: string; accountId?: string; awsRegion?: string } | undefined;
+  const periodic = GENERATORS[rule.meta.id]?.kind === 'context' || !rule.fromConfigurationItem;
+  const region = ci?.awsRegion || BENCH_REGION;
+  const accountId = (periodic ? undefined : (ci?.awsAccountId ?? ci?.accountId)) ?? BENCH_ACCOUNT;
+  const invokingEvent = periodic
+    ? {
+        awsAccountId: accountId,
+        notificationCreationTime: BENCH_NOW.toISOString(),
+        messageType: 'ScheduledNotification',
+        recordVersion: '1.0',
+      }
+    : {
+        configurationItemDiff: null,
+        configurationItem: item,
+        notificationCreationTime: BENCH_NOW.toISOString(),
+        messageType: 'ConfigurationItemChangeNotification',
+        recordVersion: '1.3',
+      };
+  return JSON.stringify({
+    version: '1.0',
+    invokingEvent: JSON.stringify(invokingEvent),
+    ruleParameters: JSON.stringify(parameters),
+    // Real result tokens are long opaque strings; the length matters for the PutEvaluations request size.
+    resultToken: `eyJlbmNyeXB0ZWREYXRhIjpbLTEyOCw${'x'.repeat(400)}`,
+    eventLeftScope: false,
+    executionRoleArn: `arn:aws:iam::${accountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`,
+    configRuleArn: `arn:aws:config:${region}:${accountId}:config-rule/config-rule-bench01`,
+    configRuleName: rule.meta.id,
+    configRuleId: 'config-rule-bench01',
+    accountId,
+  });
+}
+
+interface Prepared {
+  items: number;
+  skipped: number;
+  skippedReason?: string;
+  verdicts: Record<string, number>;
+  /** One pass over every item; `sample` is called every 1,024 items. */
+  pass: (sample: () => void) => Promise<void> | void;
+  callsPerPass?: Record<string, number>;
+}
+
+async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): Promise<Prepared> {
+  const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
+  const params = ruleParameters(rule, c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {});
+  const models: ResourceModel[] = [];
+  const contexts: unknown[] = [];
+  const scopes: Scope[] = [];
+  let skipped = 0;
+  let skippedReason: string | undefined;
+  const context = c.context ?? BENCH_CONTEXT;
+  for (const item of items) {
+    try {
+      if (kind === 'context') {
+        const snapshot = item as EvaluationSnapshot;
+        const scope = scopeFor(BENCH_ACCOUNT, BENCH_REGION);
+        const [model] = (await rule.collect?.(
+          new SnapshotReader(snapshot, scope.accountId, scope.region),
+          scope,
+          params,
+        )) ?? [undefined];
+        if (!model || model instanceof Error) throw model ?? new Error('the rule collected nothing');
+        models.push(model);
+        scopes.push(scope);
+        contexts.push(await rule.loadContext(new SnapshotReader(snapshot, scope.accountId, scope.region), [model], scope));
+      } else {
+        if (!rule.fromConfigurationItem) throw new Error(`${rule.meta.id} takes no configuration items.`);
+        const ci = normaliseConfigurationItem(item);
+        const model = rule.fromConfigurationItem(ci);
+        const scope = scopeFor(ci.accountId, ci.awsRegion || BENCH_REGION);
+        models.push(model);
+        scopes.push(scope);
+        contexts.push(undefined);
+      }
+    } catch (error) {
+      skipped++;
+      skippedReason ??= (error as Error).message;
+    }
+  }
+  if (kind === 'configurationItem') {
+    // The context is read once per invocation from the models' needs (prefix lists, account BPA).
+    const shared = await rule.loadContext(new SnapshotReader(context, BENCH_ACCOUNT, BENCH_REGION), models, scopeFor(BENCH_ACCOUNT, BENCH_REGION));
+    contexts.fill(shared);
+  }
+  const verdicts: Record<string, number> = {};
+  const ok: number[] = [];
+  models.forEach((model, i) => {
+    try {
+      const v = rule.evaluate(model, params, contexts[i], scopes[i] as Scope);
+      verdicts[v.complianceType] = (verdicts[v.complianceType] ?? 0) + 1;
+      ok.push(i);
+    } catch (error) {
+      skipped++;
+      skippedReason ??= (error as Error).message;
+    }
+  });
+  const m = ok.map((i) => models[i] as ResourceModel);
+  const x = ok.map((i) => contexts[i]);
+  const s = ok.map((i) => scopes[i] as Scope);
+  return {
+    items: m.length,
+    skipped,
+    skippedReason,
+    verdicts,
+    pass: (sample) => {
+      for (let i = 0; i < m.length; i++) {
+        rule.evaluate(m[i], params, x[i], s[i] as Scope);
+        if ((i & 1023) === 0) sample();
+      }
+    },
+  };
+}
+
+async function prepareLambda(rule: AnyRule, items: unknown[], c: ThroughputCase): Promise<Prepared> {
+  const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
+  const parameters = c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {};
+  const account = new InMemoryAccount();
+  const handler = createConfigRuleHandler(rule, {
+    clients: (region) => new InMemoryClients(account, { region }),
+    now: () => BENCH_NOW,
+    putRetryDelayMs: 0,
+  });
+  const events = items.map((item) => lambdaEventText(rule, kind === 'context' ? undefined : item, parameters));
+  const snapshots = kind === 'context' ? (items as EvaluationSnapshot[]) : undefined;
+  const context = c.context ?? BENCH_CONTEXT;
+  account.snapshot = context;
+  // One untimed pass finds the items the handler cannot evaluate, the verdicts and the calls it makes.
+  const verdicts: Record<string, number> = {};
+  const ok: number[] = [];
+  let skipped = 0;
+  let skippedReason: string | undefined;
+  for (let i = 0; i < events.length; i++) {
+    if (snapshots) account.snapshot = snapshots[i] as EvaluationSnapshot;
+    try {
+      const result = await handler(JSON.parse(events[i] as string));
+      for (const [k, v] of Object.entries(result.byCompliance)) verdicts[k] = (verdicts[k] ?? 0) + v;
+      ok.push(i);
+    } catch (error) {
+      skipped++;
+      skippedReason ??= (error as Error).message;
+    }
+  }
+  const callsPerPass = Object.fromEntries(account.calls);
+  const e = ok.map((i) => events[i] as string);
+  const snaps = snapshots ? ok.map((i) => snapshots[i] as EvaluationSnapshot) : undefined;
+  return {
+    items: e.length,
+    skipped,
+    skippedReason,
+    verdicts,
+    callsPerPass,
+    pass: async (sample) => {
+      for (let i = 0; i < e.length; i++) {
+        if (snaps) account.snapshot = snaps[i] as EvaluationSnapshot;
+        await handler(JSON.parse(e[i] as string));
+        if ((i & 1023) === 0) sample();
+      }
+    },
+  };
+}
+
+/**
+ * Runs one case with tinybench: each task iteration is one pass over every item, so evaluations per second is
+ * items / mean pass time.
+ * @example
+ * await runThroughputCase({ ruleId: 's3-bucket-no-public-access', mode: 'pure', n: 10_000, seed: 1, iterations: 5, warmupIterations: 1 });
+ */
+export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputResult> {
+  const rule = findRule(c.ruleId);
+  if (!rule) throw new Error(`Unknown rule ${c.ruleId}.`);
+  const items = c.cisFile ? readJsonl(c.cisFile) : generateItems(c.ruleId, c.n ?? 10_000, c.seed ?? 1);
+  const prepared = c.mode === 'pure' ? await preparePure(rule, items, c) : await prepareLambda(rule, items, c);
+  items.length = 0;
+  gc?.();
+  const inputHeap = process.memoryUsage().heapUsed;
+  let peakHeap = inputHeap;
+  const sample = () => {
+    const used = process.memoryUsage().heapUsed;
+    if (used > peakHeap) peakHeap = used;
+  };
+  const bench = new Bench({
+    name: `${c.ruleId} ${c.mode}`,
+    iterations: c.iterations,
+    time: 0,
+    warmupIterations: c.warmupIterations,
+    warmupTime: 0,
+    warmup: c.warmupIterations > 0,
+    throws: true,
+  });
+  bench.add('pass', () => prepared.pass(sample));
+  await bench.run();
+  const result = bench.tasks[0]?.result;
+  if (!result || !('latency' in result)) throw new Error(`tinybench did not complete ${c.ruleId} ${c.mode}.`);
+  return {
+    ruleId: c.ruleId,
+    mode: c.mode,
+    items: prepared.items,
+    skipped: prepared.skipped,
+    ...(prepared.skippedReason ? { skippedReason: prepared.skippedReason } : {}),
+    evaluationsPerSecond: prepared.items / (result.latency.mean / 1000),
+    rme: result.latency.rme,
+    samples: result.latency.samplesCount,
+    meanPassMs: result.latency.mean,
+    verdicts: prepared.verdicts,
+    inputHeapMb: inputHeap / MB,
+    peakHeapMb: peakHeap / MB,
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+    ...(prepared.callsPerPass ? { callsPerPass: prepared.callsPerPass } : {}),
+  };
+}
+
+// Run as a child process (see run.ts): the case arrives as an IPC message, the result goes back the same way.
+if (require.main === module && process.send) {
+  process.once('message', (c: ThroughputCase) => {
+    runThroughputCase(c).then(
+      (result) => process.send?.({ result }, () => process.exit(0)),
+      (error: Error) => process.send?.({ error: error.stack ?? error.message }, () => process.exit(1)),
+    );
+  });
+}

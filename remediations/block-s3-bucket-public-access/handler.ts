@@ -1,0 +1,253 @@
+import {
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
+  type PublicAccessBlockConfiguration,
+} from '@aws-sdk/client-s3';
+import { evaluate, type Parameters, rule } from '../../rules/s3-bucket-no-public-access/evaluate';
+import { callerIdentity } from '../../shared/aws/assume-role';
+import { AwsClients } from '../../shared/aws/clients';
+import { LiveReader } from '../../shared/collectors/live-reader';
+import { exemptionOf } from '../../shared/engine';
+import {
+  awsErrorName,
+  CollectionError,
+  RemediationInputError,
+  RemediationVerificationError,
+} from '../../shared/errors';
+import { logger } from '../../shared/logger';
+import { BUCKET, bucketFromReadout } from '../../shared/models/bucket';
+import {
+  flagName,
+  PUBLIC_ACCESS_BLOCK_FLAGS,
+  publicAccessBlockFlags,
+} from '../../shared/models/public-access-block';
+import { parseRuleParameters } from '../../shared/params';
+
+/** What the document sends; list parameters may arrive as a StringList, a comma string, or both combined. */
+export interface BlockBucketPayload {
+  /** `plan`: decide from the live bucket. `verify`: re-read the bucket and re-evaluate it with the rule. */
+  Mode: 'plan' | 'verify';
+  BucketName: string;
+  ExcludedPublicBuckets?: string | string[];
+  ExemptResourceIds?: string;
+  ExemptTagKey?: string;
+  ExemptTagValue?: string;
+  /** Set by the runner's dry-run: return the plan, change nothing, do not fail verification. */
+  DryRun?: boolean;
+}
+
+/**
+ * - `BLOCK`: turn on all four settings.
+ * - `ALREADY_BLOCKED`: all four are on; change nothing, verify.
+ * - `EXCLUDED` / `EXEMPTED`: the bucket is meant to be public, or exempted from the rule; change nothing.
+ */
+export type BucketAction = 'BLOCK' | 'ALREADY_BLOCKED' | 'EXCLUDED' | 'EXEMPTED';
+
+export interface BucketPlan {
+  Mode: 'plan';
+  BucketName: string;
+  DryRun: boolean;
+  Action: BucketAction;
+  /** The bucket's Block Public Access before the change, as `GetPublicAccessBlock` returned it (`null`: none). */
+  PreviousPublicAccessBlock: string;
+  Message: string;
+  /** Changes this Lambda makes itself (read by the runner's dry-run): none, the document makes them. */
+  plan: [];
+}
+
+export interface BucketVerification {
+  Mode: 'verify';
+  BucketName: string;
+  DryRun: boolean;
+  /** The rule's verdict on the bucket as it is now. */
+  Compliant: boolean;
+  Annotation: string;
+  Message: string;
+  /** Changes this Lambda makes itself (read by the runner's dry-run): none, the document makes them. */
+  plan: [];
+}
+
+export type BlockBucketResult = BucketPlan | BucketVerification;
+
+/** S3's rules for bucket names, legacy us-east-1 names (capitals, underscores, up to 255) included. */
+const BUCKET_NAME = /^[A-Za-z0-9._-]{3,255}$/;
+
+function listField(p: Record<string, unknown>, key: string): string | undefined {
+  const v = p[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(',');
+  throw new RemediationInputError(`${key} must be a string or a list of strings, got ${JSON.stringify(v)}.`);
+}
+
+/**
+ * The payload as the document sends it.
+ * @throws RemediationInputError when a field is missing or malformed.
+ * @example
+ * parsePayload({ Mode: 'plan', BucketName: 'my-bucket', ExcludedPublicBuckets: ['a', 'b'] }).ExcludedPublicBuckets // → 'a,b'
+ */
+export function parsePayload(raw: unknown): BlockBucketPayload {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new RemediationInputError('The payload must be a JSON object.');
+  const p = raw as Record<string, unknown>;
+  if (p.Mode !== 'plan' && p.Mode !== 'verify')
+    throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
+  if (typeof p.BucketName !== 'string' || !BUCKET_NAME.test(p.BucketName))
+    throw new RemediationInputError(`BucketName must be a bucket name, got ${JSON.stringify(p.BucketName)}.`);
+  return {
+    Mode: p.Mode,
+    BucketName: p.BucketName,
+    ExcludedPublicBuckets: listField(p, 'ExcludedPublicBuckets'),
+    ExemptResourceIds: listField(p, 'ExemptResourceIds'),
+    ExemptTagKey: listField(p, 'ExemptTagKey'),
+    ExemptTagValue: listField(p, 'ExemptTagValue'),
+    DryRun: p.DryRun === true || p.DryRun === 'true',
+  };
+}
+
+/**
+ * The rule's parameters from the payload, parsed as the rule parses its own: `["a,b", "c"]` and `"a,b,c"` both
+ * mean the three buckets a, b and c.
+ * @example
+ * ruleParametersOf({ BucketName: 'x', ExcludedPublicBuckets: ['site-a,site-b'] }).excludedPublicBuckets
+ * // → ['site-a', 'site-b']
+ */
+export function ruleParametersOf(payload: BlockBucketPayload): Parameters {
+  return parseRuleParameters<Parameters>(rule.meta, {
+    excludedPublicBuckets: payload.ExcludedPublicBuckets,
+    exemptResourceIds: payload.ExemptResourceIds,
+    exemptTagKey: payload.ExemptTagKey,
+    exemptTagValue: payload.ExemptTagValue,
+  });
+}
+
+async function readOrNull<T>(read: Promise<T>, missing: string): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (awsErrorName(error) === missing) return null;
+    throw error;
+  }
+}
+
+async function readBucket(aws: AwsClients, bucket: string, withTags: boolean) {
+  const s3 = aws.get('s3');
+  try {
+    const [bpa, tagging] = await Promise.all([
+      readOrNull(
+        s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })),
+        'NoSuchPublicAccessBlockConfiguration',
+      ),
+      withTags ? readOrNull(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), 'NoSuchTagSet') : null,
+    ]);
+    return {
+      publicAccessBlock: bpa?.PublicAccessBlockConfiguration ?? null,
+      tags: Object.fromEntries((tagging?.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    };
+  } catch (cause) {
+    throw new CollectionError(BUCKET, bucket, `${awsErrorName(cause) ?? 'error'}.`, { cause });
+  }
+}
+
+function describe(config: PublicAccessBlockConfiguration | null): string {
+  const flags = publicAccessBlockFlags(config);
+  if (!flags) return 'no Block Public Access configuration';
+  const on = PUBLIC_ACCESS_BLOCK_FLAGS.filter((f) => flags[f]).map(flagName);
+  return on.length > 0 ? `${on.join(', ')} on` : 'every Block Public Access setting off';
+}
+
+async function plan(aws: AwsClients, payload: BlockBucketPayload): Promise<BucketPlan> {
+  const params = ruleParametersOf(payload);
+  const bucket = payload.BucketName;
+  const base = { Mode: 'plan' as const, BucketName: bucket, DryRun: payload.DryRun === true, plan: [] as [] };
+  if (params.excludedPublicBuckets.includes(bucket))
+    return {
+      ...base,
+      Action: 'EXCLUDED',
+      PreviousPublicAccessBlock: 'not read',
+      Message: `Bucket ${bucket} is listed in ExcludedPublicBuckets (meant to be public); nothing changed.`,
+    };
+  const { accountId } = await callerIdentity(aws);
+  const current = await readBucket(aws, bucket, params.exemptTagKey !== '');
+  const previous = JSON.stringify(current.publicAccessBlock);
+  const exempted = exemptionOf(
+    { resourceType: BUCKET, resourceId: bucket, accountId, tags: current.tags },
+    params,
+  );
+  if (exempted)
+    return {
+      ...base,
+      Action: 'EXEMPTED',
+      PreviousPublicAccessBlock: previous,
+      Message: `${exempted} Nothing changed.`,
+    };
+  const flags = publicAccessBlockFlags(current.publicAccessBlock);
+  if (flags && PUBLIC_ACCESS_BLOCK_FLAGS.every((f) => flags[f]))
+    return {
+      ...base,
+      Action: 'ALREADY_BLOCKED',
+      PreviousPublicAccessBlock: previous,
+      Message: `Already compliant: bucket ${bucket} has all four Block Public Access settings on; nothing changed.`,
+    };
+  return {
+    ...base,
+    Action: 'BLOCK',
+    PreviousPublicAccessBlock: previous,
+    Message: `${payload.DryRun ? 'Would turn' : 'Turning'} on all four Block Public Access settings of bucket ${bucket} (now: ${describe(
+      current.publicAccessBlock,
+    )}); its policy and ACL are kept.`,
+  };
+}
+
+/** What the rule says about the bucket now: its ACL, policy and both levels of Block Public Access, read live. */
+async function verify(aws: AwsClients, payload: BlockBucketPayload): Promise<BucketVerification> {
+  const params = ruleParametersOf(payload);
+  const bucket = payload.BucketName;
+  const { accountId, partition } = await callerIdentity(aws);
+  const reader = new LiveReader(aws, accountId);
+  const model = bucketFromReadout(await reader.readBucket(bucket), accountId);
+  const exempted = exemptionOf(model, params);
+  const scope = { accountId, region: aws.region, partition, now: new Date() };
+  const verdict = exempted
+    ? { complianceType: 'COMPLIANT' as const, annotation: exempted }
+    : evaluate(model, params, await rule.loadContext(reader, [model], scope));
+  const compliant = verdict.complianceType === 'COMPLIANT';
+  const annotation = verdict.annotation ?? '';
+  if (!compliant && !payload.DryRun)
+    throw new RemediationVerificationError(`Bucket ${bucket} is still public: ${annotation}`);
+  return {
+    Mode: 'verify',
+    BucketName: bucket,
+    DryRun: payload.DryRun === true,
+    Compliant: compliant,
+    Annotation: annotation,
+    Message: compliant
+      ? `Verified: bucket ${bucket} is compliant. ${annotation}`
+      : `Would verify that bucket ${bucket} is compliant; now: ${annotation}`,
+    plan: [],
+  };
+}
+
+/**
+ * The Lambda of `block-s3-bucket-public-access`: `plan` decides from the live bucket whether to block (and says why
+ * not when it does not); `verify` re-evaluates the bucket with the rule. Both only read; the document makes the
+ * change with `aws:executeAwsApi`.
+ * @example
+ * const plan = await createHandler(() => aws)({ Mode: 'plan', BucketName: 'my-bucket', ExcludedPublicBuckets: ['www.example.com'] });
+ */
+export function createHandler(
+  clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
+): (payload: unknown) => Promise<BlockBucketResult> {
+  return async (raw) => {
+    const payload = parsePayload(raw);
+    const aws = clients(process.env.AWS_REGION ?? 'us-east-1');
+    const result = payload.Mode === 'plan' ? await plan(aws, payload) : await verify(aws, payload);
+    logger.info(
+      { remediation: 'block-s3-bucket-public-access', mode: result.Mode, bucket: result.BucketName },
+      result.Message,
+    );
+    return result;
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,189 @@
+import type { Reader } from '../../shared/collectors/reader';
+import { awsErrorName, CollectionError } from '../../shared/errors';
+import {
+  type AclGrant,
+  BUCKET,
+  type BucketModel,
+  bucketFromConfigurationItem,
+  bucketFromReadout,
+} from '../../shared/models/bucket';
+import { type PublicStatement, publicStatements } from '../../shared/models/bucket-policy';
+import { type PublicAccessBlockFlags, publicAccessBlockFlags } from '../../shared/models/public-access-block';
+import type { CommonParameters } from '../../shared/params';
+import { defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import meta from './rule.json';
+
+/**
+ * Scenarios
+ * - Given an ACL grant of any permission to AllUsers or AuthenticatedUsers and IgnorePublicAcls off at bucket and
+ *   account level, then NON_COMPLIANT ("ACL grants READ to AllUsers.").
+ * - Given a policy statement that allows * (or uses NotPrincipal) with no condition pinning it to fixed values of a
+ *   restricting key, and RestrictPublicBuckets off at both levels, then NON_COMPLIANT.
+ * - Given the same bucket with the matching flag on at the bucket or the account level, then COMPLIANT.
+ * - Given object ownership BucketOwnerEnforced, then the ACL cannot make the bucket public.
+ * - Given LogDelivery grants, Deny-only policies, or Allow-to-* pinned by aws:SourceVpce, then COMPLIANT.
+ * - Given a bucket listed in excludedPublicBuckets, then COMPLIANT with an annotation saying it is meant to be public.
+ */
+export interface Parameters extends CommonParameters {
+  excludedPublicBuckets: string[];
+}
+
+export interface Context {
+  /** Account-level Block Public Access of the bucket's account; `null` when none is configured. */
+  accountPublicAccessBlock: PublicAccessBlockFlags | null;
+}
+
+/** Grantee groups whose grants make a bucket public, whatever the permission. */
+const PUBLIC_GROUPS = new Set<AclGrant['grantee']['kind']>(['AllUsers', 'AuthenticatedUsers']);
+
+/** How many buckets the periodic path reads at once (five S3 calls each). */
+const READ_CONCURRENCY = 8;
+
+/**
+ * Where a Block Public Access flag that applies to a bucket is on: the bucket level, the account level, or neither.
+ * @example
+ * effectiveFlag(model, { accountPublicAccessBlock: { ...flags, ignorePublicAcls: true } }, 'ignorePublicAcls')
+ * // → 'account' (unless the bucket sets it itself: 'bucket')
+ */
+export function effectiveFlag(
+  model: BucketModel,
+  ctx: Context,
+  flag: 'ignorePublicAcls' | 'restrictPublicBuckets',
+): 'bucket' | 'account' | undefined {
+  if (model.publicAccessBlock?.[flag]) return 'bucket';
+  if (ctx.accountPublicAccessBlock?.[flag]) return 'account';
+  return undefined;
+}
+
+/**
+ * ACL grants that make the bucket public, one sentence per grantee (e.g. `ACL grants READ to AllUsers.`).
+ * Empty when ACLs are disabled (`BucketOwnerEnforced`).
+ * @example
+ * publicAclFindings(model) // → ['ACL grants READ, WRITE to AllUsers.']
+ */
+export function publicAclFindings(model: BucketModel): string[] {
+  if (model.objectOwnership === 'BucketOwnerEnforced') return [];
+  const byGroup = new Map<string, string[]>();
+  for (const g of model.grants) {
+    if (!PUBLIC_GROUPS.has(g.grantee.kind)) continue;
+    const permissions = byGroup.get(g.grantee.kind) ?? [];
+    if (!permissions.includes(g.permission)) permissions.push(g.permission);
+    byGroup.set(g.grantee.kind, permissions);
+  }
+  return [...byGroup].map(([group, permissions]) => `ACL grants ${permissions.join(', ')} to ${group}.`);
+}
+
+/** What is public about a bucket, and what Block Public Access neutralises. */
+export interface BucketExposure {
+  acl: string[];
+  policy: PublicStatement[];
+  ignorePublicAcls?: 'bucket' | 'account';
+  restrictPublicBuckets?: 'bucket' | 'account';
+  /** The findings that are in effect (not neutralised by Block Public Access). */
+  effective: string[];
+}
+
+/**
+ * Everything public about a bucket, and which of it Block Public Access neutralises.
+ * @example
+ * bucketExposure(model, { accountPublicAccessBlock: null }).effective
+ * // → ['ACL grants READ to AllUsers.', 'Policy statement Sid PublicRead allows * (s3:GetObject).']
+ */
+export function bucketExposure(model: BucketModel, ctx: Context): BucketExposure {
+  const acl = publicAclFindings(model);
+  const policy = model.policy ? publicStatements(model.policy) : [];
+  const ignorePublicAcls = effectiveFlag(model, ctx, 'ignorePublicAcls');
+  const restrictPublicBuckets = effectiveFlag(model, ctx, 'restrictPublicBuckets');
+  return {
+    acl,
+    policy,
+    ...(ignorePublicAcls ? { ignorePublicAcls } : {}),
+    ...(restrictPublicBuckets ? { restrictPublicBuckets } : {}),
+    effective: [
+      ...(ignorePublicAcls ? [] : acl),
+      ...(restrictPublicBuckets ? [] : policy.map((s) => s.reason)),
+    ],
+  };
+}
+
+function compliantAnnotation(model: BucketModel, exposure: BucketExposure): string {
+  const notes: string[] = [];
+  if (exposure.acl.length > 0)
+    notes.push(`The public ACL is ignored (IgnorePublicAcls at the ${exposure.ignorePublicAcls} level).`);
+  if (exposure.policy.length > 0)
+    notes.push(
+      `The public policy is restricted (RestrictPublicBuckets at the ${exposure.restrictPublicBuckets} level).`,
+    );
+  const enforced = model.objectOwnership === 'BucketOwnerEnforced';
+  if (notes.length === 0)
+    notes.push(
+      enforced
+        ? 'ACLs are disabled (BucketOwnerEnforced); no policy statement is public.'
+        : 'No public ACL grant or policy statement.',
+    );
+  else if (enforced) notes.unshift('ACLs are disabled (BucketOwnerEnforced).');
+  return notes.join(' ');
+}
+
+/**
+ * The verdict on one bucket (pure).
+ * @example
+ * evaluate(model, params, { accountPublicAccessBlock: null })
+ * // → { complianceType: 'NON_COMPLIANT', annotation: 'ACL grants READ to AllUsers.' }
+ */
+export function evaluate(model: BucketModel, params: Parameters, ctx: Context): Verdict {
+  const exposure = bucketExposure(model, ctx);
+  if (params.excludedPublicBuckets.includes(model.name))
+    return {
+      complianceType: 'COMPLIANT',
+      annotation:
+        exposure.effective.length > 0
+          ? `Bucket ${model.name} is meant to be public (excludedPublicBuckets): ${exposure.effective.join(' ')}`
+          : `Bucket ${model.name} is meant to be public (excludedPublicBuckets); it is not public now.`,
+    };
+  if (exposure.effective.length > 0)
+    return { complianceType: 'NON_COMPLIANT', annotation: exposure.effective.join(' ') };
+  return { complianceType: 'COMPLIANT', annotation: compliantAnnotation(model, exposure) };
+}
+
+/** One bucket read through the reader; a failure becomes a {@link CollectionError}, never a dropped bucket. */
+async function readBucketModel(reader: Reader, name: string, accountId: string) {
+  try {
+    return bucketFromReadout(await reader.readBucket(name), accountId);
+  } catch (error) {
+    if (error instanceof CollectionError) return error;
+    const reason = error instanceof Error ? error.message : `${awsErrorName(error) ?? 'error'}.`;
+    return new CollectionError(BUCKET, name, reason, { cause: error });
+  }
+}
+
+/**
+ * Every bucket of the reader's region, read a few at a time so a large account does not flood S3; a bucket that
+ * cannot be read is returned as a {@link CollectionError} in its place.
+ * @example
+ * await collectBuckets(new SnapshotReader({ buckets: [readout] }, '123456789012', 'us-east-1'), '123456789012')
+ */
+export async function collectBuckets(
+  reader: Reader,
+  accountId: string,
+): Promise<Array<BucketModel | CollectionError>> {
+  const names = await reader.listBucketNames();
+  const out: Array<BucketModel | CollectionError> = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < names.length; i = next++)
+      out[i] = await readBucketModel(reader, names[i] as string, accountId);
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, worker));
+  return out;
+}
+
+export const rule = defineRule<BucketModel, Parameters, Context>({
+  meta: meta as RuleMetadata,
+  fromConfigurationItem: bucketFromConfigurationItem,
+  collect: (reader, scope) => collectBuckets(reader, scope.accountId),
+  loadContext: async (reader) => ({
+    accountPublicAccessBlock: publicAccessBlockFlags(await reader.accountPublicAccessBlock()),
+  }),
+  evaluate,
+});

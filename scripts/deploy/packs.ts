@@ -1,0 +1,591 @@
+import { stringify } from 'yaml';
+import { DeploymentConfigError } from '../../shared/errors';
+import type { ParameterSchema, RuleMetadata } from '../../shared/rule';
+import {
+  configDescription,
+  customLambdaSource,
+  remediationParameters,
+  ruleScopeAndFrequency,
+} from './config-resources';
+import {
+  type Cfn,
+  type PlaceholderValues,
+  type PolicyStatement,
+  policyDocument,
+  renderStatements,
+} from './iam';
+import { memberAutomationRoleName, memberDocumentName, packRuleName, pascal } from './naming';
+import { type DeployableRemediation, type DeployRegistry, remediationOf } from './registry';
+import { adapterStatements } from './serverless-stack';
+import { deployableParameters, toConfigString } from './stage-params';
+
+/** PutConformancePack and PutOrganizationConformancePack accept at most 60 input parameters. */
+export const MAX_PACK_PARAMETERS = 60;
+
+/** `--template-body` (CloudFormation, Config) accepts at most 51,200 bytes; larger templates go through S3. */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+type Template = Record<string, Cfn>;
+
+const ref = (name: string): Cfn => ({ Ref: name });
+const sub = (text: string, vars?: Record<string, Cfn>): Cfn => ({ 'Fn::Sub': vars ? [text, vars] : text });
+const notEmpty = (param: string): Cfn => ({ 'Fn::Not': [{ 'Fn::Equals': [ref(param), ''] }] });
+const ifSet = (condition: string, value: Cfn): Cfn => ({ 'Fn::If': [condition, value, ref('AWS::NoValue')] });
+
+/** The account that hosts the Lambdas: an account id parameter, or this account when it is empty. */
+const lambdaAccount = (param: string, condition: string): Cfn => ({
+  'Fn::If': [condition, ref(param), ref('AWS::AccountId')],
+});
+
+/** Pack parameter of a rule parameter, e.g. `Ec2SecurityGroupNoPublicIngressParamAuthorizedTcpPorts`. */
+export function packParameterName(ruleId: string, parameter: string): string {
+  return `${pascal(ruleId)}Param${pascal(parameter)}`;
+}
+
+function stringParameter(description: string, defaultValue: string, extra: Record<string, Cfn> = {}): Cfn {
+  return { Type: 'String', Default: defaultValue, Description: description, ...extra };
+}
+
+function schemaPattern(schema: ParameterSchema): string | undefined {
+  if (schema.type === 'boolean') return '^(|true|false|TRUE|FALSE|True|False)$';
+  if (schema.type === 'integer') return '^(|-?\\d+)$';
+  return undefined;
+}
+
+const HEADER = (what: string) =>
+  `# ${what}\n# Generated from rules/ and remediations/ by \`npm run build:packs\` (scripts/build-packs.ts); npm test fails\n# when this file differs from a fresh generation.\n`;
+
+/** The template as committed: a header, then the YAML (intrinsic functions in their long `Fn::` form). */
+export function renderTemplate(title: string, template: Template): string {
+  return HEADER(title) + stringify(template, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/**
+ * `rebaseline-baseline.yaml`: every registered rule as a custom Lambda Config rule, with its remediation. The
+ * rule Lambdas are found from `LambdaAccountId` + `LambdaNamePrefix` (the central security account's, or this
+ * account's osls stack), or per rule from `<Rule>LambdaArn`; remediation Lambdas from `RemediationLambdaAccountId`
+ * (this account by default: they act in the account they run in). Rule parameters are pack parameters with the
+ * rules' defaults; the documents and assume roles are those `member-roles.yaml` creates in each account.
+ * @throws DeploymentConfigError when the pack would exceed Config's 60 input parameters.
+ * @example
+ * writeFileSync('conformance-packs/rebaseline-baseline.yaml', renderTemplate('…', buildBaselinePack(loadRegistry())));
+ */
+export function buildBaselinePack(registry: DeployRegistry): Template {
+  const Parameters: Record<string, Cfn> = {
+    LambdaAccountId: stringParameter(
+      'Account that hosts the rule Lambdas (the central security account); empty: this account.',
+      '',
+      { AllowedPattern: '^(\\d{12})?$' },
+    ),
+    RemediationLambdaAccountId: stringParameter(
+      'Account that hosts the remediation Lambdas; empty: this account (they act in the account they run in).',
+      '',
+      { AllowedPattern: '^(\\d{12})?$' },
+    ),
+    LambdaNamePrefix: stringParameter(
+      'Prefix of the Lambda function names: rebaseline-<stage>- of the osls stack that deployed them.',
+      'rebaseline-prod-',
+      { AllowedPattern: '^[A-Za-z0-9_-]{1,47}$' },
+    ),
+    ExecutionRoleName: stringParameter(
+      'Role the central rule Lambdas assume in this account (member-roles.yaml); empty when the Lambdas are in this account.',
+      '',
+      { AllowedPattern: '^([\\w+=,.@-]{1,64})?$' },
+    ),
+    ExemptTagKey: stringParameter(
+      'Tag key that exempts a resource from every rule, only with ExemptTagValue.',
+      '',
+    ),
+    ExemptTagValue: stringParameter('Tag value that, with ExemptTagKey, exempts a resource.', ''),
+    RemediationMaximumAutomaticAttempts: stringParameter(
+      'Automatic remediation attempts per resource (1-25).',
+      '3',
+      {
+        AllowedPattern: '^([1-9]|1\\d|2[0-5])$',
+      },
+    ),
+    RemediationRetryAttemptSeconds: stringParameter('Window in which the attempts are counted.', '60', {
+      AllowedPattern: '^\\d{1,7}$',
+    }),
+    RemediationConcurrentExecutionRatePercentage: stringParameter(
+      'Share of non-compliant resources remediated at once (1-100).',
+      '10',
+      { AllowedPattern: '^([1-9]\\d?|100)$' },
+    ),
+    RemediationErrorPercentage: stringParameter(
+      'Share of failed remediations that stops the run (1-100).',
+      '10',
+      {
+        AllowedPattern: '^([1-9]\\d?|100)$',
+      },
+    ),
+  };
+  const Conditions: Record<string, Cfn> = {
+    HasLambdaAccountId: notEmpty('LambdaAccountId'),
+    HasRemediationLambdaAccountId: notEmpty('RemediationLambdaAccountId'),
+    HasExecutionRoleName: notEmpty('ExecutionRoleName'),
+    HasExemptTag: notEmpty('ExemptTagKey'),
+  };
+  const Resources: Record<string, Cfn> = {};
+
+  const statics = new Map<string, string>();
+  for (const rule of registry.rules) {
+    const P = pascal(rule.id);
+    Parameters[`${P}LambdaArn`] = stringParameter(
+      `ARN of the Lambda of rule ${rule.id}, when it is not LambdaAccountId's LambdaNamePrefix + ${rule.id}.`,
+      '',
+      { AllowedPattern: '^(arn:[\\w-]+:lambda:[\\w-]+:\\d{12}:function:[\\w-]{1,64})?$' },
+    );
+    Conditions[`Has${P}LambdaArn`] = notEmpty(`${P}LambdaArn`);
+
+    const inputs: Record<string, Cfn> = {};
+    for (const [name, schema] of Object.entries(deployableParameters(rule))) {
+      if (name === 'exemptTagKey' || name === 'exemptTagValue') {
+        inputs[name] = ifSet(
+          'HasExemptTag',
+          ref(name === 'exemptTagKey' ? 'ExemptTagKey' : 'ExemptTagValue'),
+        );
+        continue;
+      }
+      const param = packParameterName(rule.id, name);
+      const pattern = schemaPattern(schema);
+      Parameters[param] = stringParameter(
+        `${rule.id} ${name}: ${schema.description}`,
+        toConfigString(schema.default),
+        pattern ? { AllowedPattern: pattern } : {},
+      );
+      Conditions[`Has${param}`] = notEmpty(param);
+      inputs[name] = ifSet(`Has${param}`, ref(param));
+    }
+    inputs.executionRoleName = ifSet('HasExecutionRoleName', ref('ExecutionRoleName'));
+
+    Resources[`${P}Rule`] = {
+      Type: 'AWS::Config::ConfigRule',
+      Properties: {
+        ConfigRuleName: packRuleName(rule.id),
+        Description: configDescription(rule.description),
+        InputParameters: inputs,
+        ...ruleScopeAndFrequency(rule),
+        Source: customLambdaSource(rule, {
+          'Fn::If': [
+            `Has${P}LambdaArn`,
+            ref(`${P}LambdaArn`),
+            sub(
+              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${rule.id}`,
+              {
+                Account: lambdaAccount('LambdaAccountId', 'HasLambdaAccountId'),
+              },
+            ),
+          ],
+        }),
+      },
+    };
+
+    const remediation = remediationOf(registry, rule);
+    if (!remediation) continue;
+    Parameters[`${P}AutomaticRemediation`] = stringParameter(
+      `Remediate ${rule.id} automatically (a person turns it on per rule).`,
+      'false',
+      { AllowedValues: ['true', 'false'] },
+    );
+    Resources[`${P}Remediation`] = {
+      Type: 'AWS::Config::RemediationConfiguration',
+      Properties: {
+        ConfigRuleName: ref(`${P}Rule`),
+        TargetType: 'SSM_DOCUMENT',
+        TargetId: memberDocumentName(remediation.meta.id),
+        Parameters: remediationParameters(remediation, rule, {
+          assumeRole: sub(
+            `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${memberAutomationRoleName(remediation.meta.id)}`,
+          ),
+          lambda: () =>
+            sub(
+              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
+              {
+                Account: lambdaAccount('RemediationLambdaAccountId', 'HasRemediationLambdaAccountId'),
+              },
+            ),
+          ruleParameter: (name) =>
+            name === 'exemptTagKey' || name === 'exemptTagValue'
+              ? {
+                  value: ref(name === 'exemptTagKey' ? 'ExemptTagKey' : 'ExemptTagValue'),
+                  unlessEmpty: 'HasExemptTag',
+                }
+              : {
+                  value: ref(packParameterName(rule.id, name)),
+                  unlessEmpty: `Has${packParameterName(rule.id, name)}`,
+                },
+          static: (source) => {
+            if (!source.stageParameter) return source.default;
+            const param = pascal(source.stageParameter);
+            statics.set(param, source.default);
+            return { value: ref(param), unlessEmpty: `Has${param}` };
+          },
+        }),
+        Automatic: ref(`${P}AutomaticRemediation`),
+        MaximumAutomaticAttempts: ref('RemediationMaximumAutomaticAttempts'),
+        RetryAttemptSeconds: ref('RemediationRetryAttemptSeconds'),
+        ExecutionControls: {
+          SsmControls: {
+            ConcurrentExecutionRatePercentage: ref('RemediationConcurrentExecutionRatePercentage'),
+            ErrorPercentage: ref('RemediationErrorPercentage'),
+          },
+        },
+      },
+    };
+  }
+  for (const [param, defaultValue] of statics) {
+    Parameters[param] ??= stringParameter(`Remediation parameter ${param}.`, defaultValue);
+    Conditions[`Has${param}`] = notEmpty(param);
+  }
+
+  const count = Object.keys(Parameters).length;
+  if (count > MAX_PACK_PARAMETERS)
+    throw new DeploymentConfigError(
+      `The baseline pack would have ${count} parameters; Config accepts at most ${MAX_PACK_PARAMETERS}. Split the pack or fold parameters.`,
+    );
+  return { Parameters, Conditions, Resources };
+}
+
+/**
+ * The AWS managed rules that check what a rebaseline rule checks, for comparison or as a fallback. Identifiers
+ * from the AWS Config developer guide (docs/aws-config-developer-guide/<name>.md in the shared corpus).
+ */
+export const MANAGED_COUNTERPARTS: Readonly<
+  Record<
+    string,
+    readonly {
+      name: string;
+      identifier: string;
+      scope?: string[];
+      periodic?: boolean;
+      inputs?: Record<string, string>;
+    }[]
+  >
+> = {
+  'ec2-security-group-no-public-ingress': [
+    { name: 'restricted-ssh', identifier: 'INCOMING_SSH_DISABLED', scope: ['AWS::EC2::SecurityGroup'] },
+  ],
+  's3-bucket-no-public-access': [
+    {
+      name: 's3-bucket-public-read-prohibited',
+      identifier: 'S3_BUCKET_PUBLIC_READ_PROHIBITED',
+      scope: ['AWS::S3::Bucket'],
+      periodic: true,
+    },
+    {
+      name: 's3-bucket-public-write-prohibited',
+      identifier: 'S3_BUCKET_PUBLIC_WRITE_PROHIBITED',
+      scope: ['AWS::S3::Bucket'],
+      periodic: true,
+    },
+  ],
+  's3-account-public-access-blocked': [
+    {
+      name: 's3-account-level-public-access-blocks-periodic',
+      identifier: 'S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC',
+      periodic: true,
+      inputs: {
+        BlockPublicAcls: 'True',
+        IgnorePublicAcls: 'True',
+        BlockPublicPolicy: 'True',
+        RestrictPublicBuckets: 'True',
+      },
+    },
+  ],
+  'iam-root-access-keys-absent': [
+    { name: 'iam-root-access-key-check', identifier: 'IAM_ROOT_ACCESS_KEY_CHECK', periodic: true },
+  ],
+  'cloudtrail-multi-region-logging': [
+    {
+      name: 'multi-region-cloudtrail-enabled',
+      identifier: 'MULTI_REGION_CLOUD_TRAIL_ENABLED',
+      periodic: true,
+      inputs: { includeManagementEvents: 'true', readWriteType: 'ALL' },
+    },
+  ],
+};
+
+/**
+ * `rebaseline-managed-rules.yaml`: the AWS managed rules that map to the same controls as the rebaseline rules,
+ * so users can compare verdicts or fall back where a custom Lambda cannot run.
+ * @example
+ * renderTemplate('…', buildManagedPack())
+ */
+export function buildManagedPack(): Template {
+  const Parameters: Record<string, Cfn> = {
+    ManagedRuleFrequency: stringParameter('How often the periodic managed rules run.', 'TwentyFour_Hours', {
+      AllowedValues: ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'],
+    }),
+    CloudTrailS3BucketName: stringParameter(
+      'multi-region-cloudtrail-enabled s3BucketName: the bucket the trail must deliver to (optional).',
+      '',
+    ),
+  };
+  const Resources: Record<string, Cfn> = {};
+  for (const [ruleId, counterparts] of Object.entries(MANAGED_COUNTERPARTS))
+    for (const c of counterparts) {
+      const inputs: Record<string, Cfn> = { ...c.inputs };
+      if (c.identifier === 'MULTI_REGION_CLOUD_TRAIL_ENABLED')
+        inputs.s3BucketName = ifSet('HasCloudTrailS3BucketName', ref('CloudTrailS3BucketName'));
+      Resources[pascal(c.name)] = {
+        Type: 'AWS::Config::ConfigRule',
+        Properties: {
+          ConfigRuleName: `rebaseline-managed-${c.name}`,
+          Description: `AWS managed rule ${c.identifier}; rebaseline's counterpart is ${ruleId}.`,
+          ...(Object.keys(inputs).length > 0 ? { InputParameters: inputs } : {}),
+          ...(c.scope ? { Scope: { ComplianceResourceTypes: c.scope } } : {}),
+          ...(c.periodic ? { MaximumExecutionFrequency: ref('ManagedRuleFrequency') } : {}),
+          Source: { Owner: 'AWS', SourceIdentifier: c.identifier },
+        },
+      };
+    }
+  return {
+    Parameters,
+    Conditions: { HasCloudTrailS3BucketName: notEmpty('CloudTrailS3BucketName') },
+    Resources,
+  };
+}
+
+const MEMBER_PLACEHOLDERS: PlaceholderValues = {
+  Partition: `\${AWS::Partition}`,
+  AccountId: `\${AWS::AccountId}`,
+  // IAM is global: the role is created once (PrimaryRegion) and used from every region.
+  Region: '*',
+};
+
+/** Statements are merged by content so the union of the rules' permissions stays readable. */
+function dedupe(statements: PolicyStatement[]): PolicyStatement[] {
+  const seen = new Map<string, PolicyStatement>();
+  for (const s of statements) {
+    const key = JSON.stringify([s.Action, s.Resource, s.Condition]);
+    if (!seen.has(key)) seen.set(key, s);
+  }
+  return [...seen.values()];
+}
+
+/** What every rule Lambda needs in a member account: its reads plus the Config adapter's calls. */
+export function executionRoleStatements(rules: readonly RuleMetadata[]): PolicyStatement[] {
+  return dedupe(
+    rules.flatMap((rule) => [
+      ...adapterStatements(rule, '*'),
+      ...renderStatements(rule.iam, MEMBER_PLACEHOLDERS, `${pascal(rule.id)}`),
+    ]),
+  );
+}
+
+function automationStatements(remediation: DeployableRemediation): PolicyStatement[] {
+  const statements = renderStatements(remediation.meta.iam, MEMBER_PLACEHOLDERS, 'Remediation');
+  if (remediation.meta.lambda)
+    statements.push({
+      Sid: 'InvokeRemediationLambda',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: [
+        sub(
+          `arn:\${AWS::Partition}:lambda:*:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
+          {
+            Account: lambdaAccount('RemediationLambdaAccountId', 'HasRemediationLambdaAccountId'),
+          },
+        ),
+      ],
+    });
+  return statements;
+}
+
+/**
+ * `member-roles.yaml`, deployable as a StackSet to every member account and region: the execution role the
+ * central rule Lambdas assume (trusting only the central account's rule-Lambda roles, with an external id and
+ * the organization), and per remediation its automation assume role and SSM document (the names the baseline
+ * pack's remediation configurations use). IAM is global, so roles are only created in `PrimaryRegion`.
+ * @example
+ * renderTemplate('…', buildMemberRoles(loadRegistry()))
+ */
+export function buildMemberRoles(registry: DeployRegistry): Template {
+  const Parameters: Record<string, Cfn> = {
+    CentralAccountId: stringParameter(
+      'Central security account whose rule Lambdas evaluate this account; empty when the Lambdas are deployed here.',
+      '',
+      { AllowedPattern: '^(\\d{12})?$' },
+    ),
+    OrganizationId: stringParameter('AWS Organizations id (o-…) the central account belongs to.', '', {
+      AllowedPattern: '^(o-[a-z0-9]{10,32})?$',
+    }),
+    ExternalId: stringParameter(
+      'sts:ExternalId the central rule Lambdas present (stage parameter externalId).',
+      '',
+      {
+        AllowedPattern: '^([\\w+=,.@:/-]{2,1224})?$',
+        NoEcho: true,
+      },
+    ),
+    ExecutionRoleName: stringParameter(
+      'Name of the execution role (stage parameter executionRoleName).',
+      'rebaseline-execution',
+      {
+        AllowedPattern: '^[\\w+=,.@-]{1,64}$',
+      },
+    ),
+    CentralStage: stringParameter(
+      'osls stage of the central stack: its rule-Lambda roles are under /rebaseline/<stage>/rule/.',
+      'prod',
+      {
+        AllowedPattern: '^[A-Za-z0-9-]{1,16}$',
+      },
+    ),
+    LambdaNamePrefix: stringParameter(
+      'Prefix of the remediation Lambda names (rebaseline-<stage>-).',
+      'rebaseline-prod-',
+      {
+        AllowedPattern: '^[A-Za-z0-9_-]{1,47}$',
+      },
+    ),
+    RemediationLambdaAccountId: stringParameter(
+      'Account whose remediation Lambdas the automation roles may invoke; empty: this account.',
+      '',
+      { AllowedPattern: '^(\\d{12})?$' },
+    ),
+    PrimaryRegion: stringParameter('The one region where the (global) IAM roles are created.', 'us-east-1', {
+      AllowedPattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
+    }),
+  };
+  const Conditions: Record<string, Cfn> = {
+    IsPrimaryRegion: { 'Fn::Equals': [ref('AWS::Region'), ref('PrimaryRegion')] },
+    HasCentralAccount: notEmpty('CentralAccountId'),
+    HasRemediationLambdaAccountId: notEmpty('RemediationLambdaAccountId'),
+    CreateExecutionRole: {
+      'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'HasCentralAccount' }],
+    },
+  };
+  const Rules: Record<string, Cfn> = {
+    CentralAccountNeedsOrganizationAndExternalId: {
+      RuleCondition: notEmpty('CentralAccountId'),
+      Assertions: [
+        {
+          Assert: notEmpty('OrganizationId'),
+          AssertDescription: 'OrganizationId is required with CentralAccountId.',
+        },
+        {
+          Assert: notEmpty('ExternalId'),
+          AssertDescription: 'ExternalId is required with CentralAccountId.',
+        },
+      ],
+    },
+  };
+  const Resources: Record<string, Cfn> = {
+    ExecutionRole: {
+      Type: 'AWS::IAM::Role',
+      Condition: 'CreateExecutionRole',
+      Properties: {
+        RoleName: ref('ExecutionRoleName'),
+        Description:
+          'rebaseline: assumed by the Config rule Lambdas of the central account to evaluate this account.',
+        MaxSessionDuration: 3600,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::\${CentralAccountId}:root`) },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: {
+                  'sts:ExternalId': ref('ExternalId'),
+                  'aws:PrincipalOrgID': ref('OrganizationId'),
+                },
+                ArnLike: {
+                  'aws:PrincipalArn': sub(
+                    `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/rule/*`,
+                  ),
+                },
+              },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'rebaseline-rules',
+            PolicyDocument: policyDocument(executionRoleStatements(registry.rules)) as unknown as Cfn,
+          },
+        ],
+      },
+    },
+  };
+  const Outputs: Record<string, Cfn> = {
+    ExecutionRoleArn: { Condition: 'CreateExecutionRole', Value: { 'Fn::GetAtt': ['ExecutionRole', 'Arn'] } },
+  };
+  for (const remediation of registry.remediations) {
+    const R = pascal(remediation.meta.id);
+    Resources[`${R}AutomationRole`] = {
+      Type: 'AWS::IAM::Role',
+      Condition: 'IsPrimaryRegion',
+      Properties: {
+        RoleName: memberAutomationRoleName(remediation.meta.id),
+        Description: `rebaseline: SSM Automation of remediation ${remediation.meta.id}.`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'ssm.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+                ArnLike: {
+                  'aws:SourceArn': sub(
+                    `arn:\${AWS::Partition}:ssm:*:\${AWS::AccountId}:automation-execution/*`,
+                  ),
+                },
+              },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'least-privilege',
+            PolicyDocument: policyDocument(automationStatements(remediation)) as unknown as Cfn,
+          },
+        ],
+      },
+    };
+    Resources[`${R}Document`] = {
+      Type: 'AWS::SSM::Document',
+      Properties: {
+        Name: memberDocumentName(remediation.meta.id),
+        DocumentType: 'Automation',
+        DocumentFormat: 'YAML',
+        UpdateMethod: 'NewVersion',
+        Content: remediation.document as Cfn,
+      },
+    };
+    Outputs[`${R}DocumentName`] = { Value: ref(`${R}Document`) };
+  }
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description:
+      'rebaseline member account roles and remediation documents (deploy as a StackSet to every member account and region).',
+    Parameters,
+    Rules,
+    Conditions,
+    Resources,
+    Outputs,
+  };
+}
+
+/** Every generated file under conformance-packs/, by name. */
+export function renderPacks(registry: DeployRegistry): Record<string, string> {
+  return {
+    'rebaseline-baseline.yaml': renderTemplate(
+      'rebaseline baseline conformance pack: every rebaseline rule (custom Lambda) with its remediation.',
+      buildBaselinePack(registry),
+    ),
+    'rebaseline-managed-rules.yaml': renderTemplate(
+      'AWS managed rules that check the same controls as the rebaseline rules (compare, or fall back).',
+      buildManagedPack(),
+    ),
+    'member-roles.yaml': renderTemplate(
+      'rebaseline member-account roles and SSM documents, deployable as a StackSet (see the README).',
+      buildMemberRoles(registry),
+    ),
+  };
+}

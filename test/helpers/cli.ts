@@ -1,0 +1,8 @@
+import { REMEDIATIONS } from '../../remediations';
+import { RULES } from '../../rules';
+import { main } from '../../shared/cli/main';
+
+/** Runs the CLI in-process with the real registries, as `bin/rebaseline.js` does. */
+export function runCli(argv: string[]): Promise<number> {
+  return main(argv, { rules: RULES, remediations: REMEDIATIONS });
+}

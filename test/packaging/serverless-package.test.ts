@@ -1,0 +1,174 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { BUDGET_FILE, type BundleBudget } from '../../scripts/build-budget';
+import { PACKS_DIR } from '../../scripts/build-packs';
+import { leastPrivilegeProblems } from '../../scripts/deploy/iam';
+import {
+  lambdaLogicalId,
+  pascal,
+  remediationFunctionKey,
+  ruleFunctionKey,
+} from '../../scripts/deploy/naming';
+import { CI_PACKAGE_PARAMS, type PackageResult, packageService } from '../../scripts/deploy/package';
+import { loadRegistry, REPO_ROOT, remediationOf } from '../../scripts/deploy/registry';
+import { rolePolicies } from '../helpers/deploy';
+import { readZip } from '../helpers/zip';
+
+const registry = loadRegistry();
+const CUSTOM_RULES = join(REPO_ROOT, 'cfn-lint-rules', 'config.txt');
+const BAD_FIXTURE = join(__dirname, '..', 'fixtures', 'deploy', 'cfn-lint', 'config-enums-bad.yaml');
+const PACKS = ['rebaseline-baseline.yaml', 'rebaseline-managed-rules.yaml', 'member-roles.yaml'].map((f) =>
+  join(PACKS_DIR, f),
+);
+const MEMBERS = CI_PACKAGE_PARAMS.memberAccountIds!.split(',');
+
+interface LintMatch {
+  Filename: string;
+  Message: string;
+  Rule: { Id: string };
+  Location: { Path: (string | number)[] };
+}
+
+/** One cfn-lint run over every template (it is the slow part), with rebaseline's custom rules. */
+function cfnLint(files: string[]): LintMatch[] {
+  const run = spawnSync('cfn-lint', ['--format', 'json', '--custom-rules', CUSTOM_RULES, '--', ...files], {
+    encoding: 'utf8',
+  });
+  if (run.error)
+    throw new Error(
+      `cfn-lint is required to run the packaging tests (pip install cfn-lint): ${run.error.message}`,
+    );
+  // Exit codes are a bit mask of error/warning/informational matches; 1 means cfn-lint itself failed.
+  if (run.status === 1 || !run.stdout.trim().startsWith('['))
+    throw new Error(`cfn-lint failed (exit ${run.status}): ${run.stderr}${run.stdout}`);
+  return JSON.parse(run.stdout) as LintMatch[];
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
+
+describe('packaging with osls, offline', () => {
+  let dir: string;
+  let result: PackageResult;
+  let lint: LintMatch[];
+  let resources: Record<string, Resource>;
+
+  before(async function () {
+    // One `osls package` (esbuild bundles every function) and one cfn-lint run for the whole file.
+    this.timeout(300_000);
+    dir = mkdtempSync(join(tmpdir(), 'rebaseline-package-'));
+    result = await packageService(dir);
+    resources = result.template.Resources as Record<string, Resource>;
+    lint = cfnLint([join(dir, 'cloudformation-template-update-stack.json'), ...PACKS, BAD_FIXTURE]);
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('produces the CloudFormation template and one zip per function', () => {
+    const expected = [
+      ...registry.rules.map((r) => ruleFunctionKey(r.id)),
+      ...registry.remediations.filter((r) => r.meta.lambda).map((r) => remediationFunctionKey(r.meta.id)),
+    ];
+    expect(Object.keys(result.zips).sort()).to.deep.equal(expected.sort());
+  });
+
+  for (const rule of registry.rules)
+    it(`holds rule ${rule.id}: Lambda (nodejs22.x, arm64), role, Config permissions and Config rule`, () => {
+      const P = pascal(rule.id);
+      const fn = resources[lambdaLogicalId(ruleFunctionKey(rule.id))]!;
+      expect(fn.Type).to.equal('AWS::Lambda::Function');
+      expect(fn.Properties).to.deep.include({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: `rules/${rule.id}/handler.handler`,
+        Role: { 'Fn::Sub': `\${Rule${P}Role.Arn}` },
+      });
+      expect(resources[`Rule${P}Role`]?.Type).to.equal('AWS::IAM::Role');
+      expect(resources[`Rule${P}ConfigRule`]?.Type).to.equal('AWS::Config::ConfigRule');
+      expect(resources[`Rule${P}ConfigPermission`]?.Properties.SourceAccount).to.deep.equal({
+        Ref: 'AWS::AccountId',
+      });
+      for (const account of MEMBERS)
+        expect(resources[`Rule${P}ConfigPermission${account}`]?.Properties.SourceAccount).to.equal(account);
+      expect(resources[`Rule${pascal(rule.id)}LogGroup`]?.Properties.RetentionInDays).to.equal(30);
+    });
+
+  for (const remediation of registry.remediations)
+    it(`holds remediation ${remediation.meta.id}: SSM document, automation role, Lambda and remediation configurations`, () => {
+      const P = pascal(remediation.meta.id);
+      expect(resources[`Remediation${P}Document`]?.Type).to.equal('AWS::SSM::Document');
+      expect(resources[`Remediation${P}AutomationRole`]?.Type).to.equal('AWS::IAM::Role');
+      if (remediation.meta.lambda)
+        expect(resources[lambdaLogicalId(remediationFunctionKey(remediation.meta.id))]?.Type).to.equal(
+          'AWS::Lambda::Function',
+        );
+      for (const rule of registry.rules.filter((r) => remediationOf(registry, r) === remediation))
+        expect(resources[`Rule${pascal(rule.id)}Remediation`]?.Properties.TargetId).to.deep.equal({
+          Ref: `Remediation${P}Document`,
+        });
+    });
+
+  it('hard-codes no partition or account id (only the member ids given as stage parameters)', () => {
+    const text = JSON.stringify(resources);
+    expect(text).to.not.match(/arn:aws[\w-]*:/);
+    const ids = new Set(text.match(/\b\d{12}\b/g) ?? []);
+    for (const id of ids) expect(MEMBERS, id).to.include(id);
+  });
+
+  it('cfn-lint passes on the packaged template, both conformance packs and member-roles.yaml', () => {
+    const real = lint.filter((m) => m.Filename !== BAD_FIXTURE);
+    expect(
+      real.map((m) => `${m.Rule.Id} ${m.Filename} ${m.Location.Path.join('/')}: ${m.Message}`),
+    ).to.deep.equal([]);
+  });
+
+  it('cfn-lint-rules/config.txt rejects the Config values cfn-lint misses', () => {
+    const flagged = lint
+      .filter((m) => m.Filename === BAD_FIXTURE)
+      .map((m) => m.Location.Path.filter((p) => typeof p === 'string').join('.'));
+    expect(flagged).to.have.members([
+      'Resources.BadFrequency.Properties.MaximumExecutionFrequency',
+      'Resources.BadFrequency.Properties.Source.SourceDetails.MaximumExecutionFrequency',
+      'Resources.BadOwner.Properties.Source.Owner',
+      'Resources.BadMessageType.Properties.Source.SourceDetails.MessageType',
+      'Resources.BadAttempts.Properties.MaximumAutomaticAttempts',
+    ]);
+  });
+
+  it('grants no IAM role more than least privilege', () => {
+    for (const [role, doc] of rolePolicies(resources))
+      expect(leastPrivilegeProblems(doc), role).to.deep.equal([]);
+  });
+
+  it('bundles each handler alone: no node_modules, no source maps, no native or test-only packages', () => {
+    for (const fn of Object.keys(result.zips)) {
+      const files = readZip(join(dir, `${fn}.zip`));
+      const names = [...files.keys()];
+      expect(names, fn).to.have.length(1);
+      expect(names[0], fn).to.match(/handler\.js$/);
+      const code = files.get(names[0]!)!.toString('utf8');
+      expect(code, fn).to.not.match(/better-sqlite3|playwright|sourceMappingURL/);
+    }
+  });
+
+  it(`keeps every bundle within 10 % of bundle-budget.json (npm run build:budget rewrites it)`, () => {
+    const budget = JSON.parse(readFileSync(BUDGET_FILE, 'utf8')) as BundleBudget;
+    const rows = Object.entries(result.zips).map(([fn, bytes]) => ({
+      function: fn,
+      kB: Math.round(bytes / 1024),
+      budgetKB: budget.functions[fn] === undefined ? '-' : Math.round(budget.functions[fn] / 1024),
+    }));
+    console.table(rows);
+    for (const [fn, bytes] of Object.entries(result.zips)) {
+      const allowed = budget.functions[fn];
+      expect(allowed, `${fn} has no budget: run npm run build:budget`).to.be.a('number');
+      expect(bytes, `${fn} grew more than ${budget.tolerance * 100} % over its budget`).to.be.at.most(
+        allowed! * (1 + budget.tolerance),
+      );
+    }
+  });
+});

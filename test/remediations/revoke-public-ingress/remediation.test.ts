@@ -1,0 +1,291 @@
+import {
+  CreateTagsCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import { expect } from 'chai';
+import { REVOKED_INGRESS_TAG } from '../../../remediations/revoke-public-ingress/handler';
+import type { AwsClients } from '../../../shared/aws/clients';
+import { useMoto } from '../../helpers/moto';
+import {
+  authorize,
+  createGroup,
+  createInsecureGroup,
+  createVpc,
+  describeGroup,
+  type InsecureGroup,
+  motoClients,
+  mutations,
+  runRemediation,
+  sources,
+  tagsOf,
+} from '../helpers';
+
+const ID = 'revoke-public-ingress';
+
+/** What the rule must leave: the 10.0.0.0/8 half of the mixed permission, the authorized 443, a group reference. */
+const KEPT = (sg: InsecureGroup) => [
+  'tcp 22-22 10.0.0.0/8',
+  'tcp 443-443 0.0.0.0/0',
+  `tcp 5432-5432 ${sg.peerGroupId}`,
+  'udp 53-53 192.168.0.0/16',
+];
+
+async function allGroups(aws: AwsClients): Promise<SecurityGroup[]> {
+  return (await aws.get('ec2').send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
+}
+
+/** Every group except `groupId`, with its ingress and tags, for "nothing else changed". */
+async function otherGroups(aws: AwsClients, groupId: string) {
+  return (await allGroups(aws))
+    .filter((g) => g.GroupId !== groupId)
+    .map((g) => ({ id: g.GroupId, ingress: sources(g), egress: g.IpPermissionsEgress, tags: tagsOf(g) }))
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+}
+
+describe('remediation revoke-public-ingress (runner + moto_server)', () => {
+  const moto = useMoto();
+  let aws: AwsClients;
+  let calls: string[];
+  let sg: InsecureGroup;
+  const run = (parameters: Record<string, unknown> = {}, dryRun = false) =>
+    runRemediation(ID, aws, { GroupId: sg.groupId, AuthorizedTcpPorts: '443', ...parameters }, { dryRun });
+
+  beforeEach(async () => {
+    calls = [];
+    aws = motoClients(moto.endpoint, calls);
+    sg = await createInsecureGroup(aws);
+    calls.length = 0;
+  });
+
+  it('revokes exactly the flagged world-open sources, tags the group, verifies, and changes nothing else', async () => {
+    // Prepare
+    const before = await describeGroup(aws, sg.groupId);
+    const othersBefore = await otherGroups(aws, sg.groupId);
+
+    // Act
+    const execution = await run();
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal([
+      'PlanRevocation:Success',
+      'CheckAnythingToRevoke:Success',
+      'TagRevokedIngress:Success',
+      'RevokePublicIngress:Success',
+      'VerifyNoPublicIngress:Success',
+    ]);
+    const after = await describeGroup(aws, sg.groupId);
+    expect(sources(after)).to.deep.equal(KEPT(sg));
+    expect(after.IpPermissionsEgress).to.deep.equal(before.IpPermissionsEgress);
+    const tag = tagsOf(after)[REVOKED_INGRESS_TAG];
+    expect(tag).to.equal(execution.outputs['PlanRevocation.TagValue']);
+    expect(tag).to.match(new RegExp(`^revoked \\S+Z by ${execution.executionId}: `));
+    for (const revoked of [
+      'tcp:22=0.0.0.0/0',
+      'tcp:3389=::/0',
+      'all=0.0.0.0/0',
+      `tcp:8080=${sg.worldPrefixListId}`,
+    ])
+      expect(tag).to.include(revoked);
+    expect(await otherGroups(aws, sg.groupId)).to.deep.equal(othersBefore);
+    expect(JSON.parse(String(execution.outputs['PlanRevocation.PreviousIngress']))).to.deep.equal(
+      before.IpPermissions,
+    );
+    expect(execution.outputs['PlanRevocation.RevokeCount']).to.equal(4);
+    expect(execution.outputs['VerifyNoPublicIngress.Compliant']).to.equal(true);
+    expect(mutations(calls)).to.deep.equal(['ec2:CreateTags', 'ec2:RevokeSecurityGroupIngress']);
+  });
+
+  it('writes the tag before revoking', async () => {
+    const execution = await run();
+    const createTags = execution.steps.findIndex((s) => s.name === 'TagRevokedIngress');
+    const revoke = execution.steps.findIndex((s) => s.name === 'RevokePublicIngress');
+    expect(createTags).to.be.greaterThan(-1).and.lessThan(revoke);
+    expect(calls.indexOf('ec2:CreateTags')).to.be.lessThan(calls.indexOf('ec2:RevokeSecurityGroupIngress'));
+  });
+
+  it('a second run is a no-op: no API mutation, the tag not rewritten', async () => {
+    // Prepare
+    await run();
+    const between = await describeGroup(aws, sg.groupId);
+    calls.length = 0;
+
+    // Act
+    const second = await run();
+
+    // Assess
+    expect(second.status, second.failureMessage).to.equal('Success');
+    expect(second.steps.map((s) => s.name)).to.deep.equal([
+      'PlanRevocation',
+      'CheckAnythingToRevoke',
+      'VerifyNoPublicIngress',
+    ]);
+    expect(mutations(calls)).to.deep.equal([]);
+    expect(second.outputs['PlanRevocation.RevokeCount']).to.equal(0);
+    expect(second.outputs['PlanRevocation.Message']).to.match(/^Already compliant: /);
+    const after = await describeGroup(aws, sg.groupId);
+    expect(sources(after)).to.deep.equal(sources(between));
+    expect(tagsOf(after)).to.deep.equal(tagsOf(between));
+  });
+
+  it('dry-run changes nothing and plans the exact calls', async () => {
+    // Prepare
+    const before = await describeGroup(aws, sg.groupId);
+
+    // Act
+    const execution = await run({}, true);
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(mutations(calls)).to.deep.equal([]);
+    const after = await describeGroup(aws, sg.groupId);
+    expect(sources(after)).to.deep.equal(sources(before));
+    expect(tagsOf(after)).to.deep.equal({});
+    const tagValue = execution.outputs['PlanRevocation.TagValue'];
+    expect(
+      execution.plan.map(({ step, service, api, inputs }) => ({ step, service, api, inputs })),
+    ).to.deep.equal([
+      {
+        step: 'TagRevokedIngress',
+        service: 'ec2',
+        api: 'CreateTags',
+        inputs: { Resources: [sg.groupId], Tags: [{ Key: REVOKED_INGRESS_TAG, Value: tagValue }] },
+      },
+      {
+        step: 'RevokePublicIngress',
+        service: 'ec2',
+        api: 'RevokeSecurityGroupIngress',
+        inputs: {
+          GroupId: sg.groupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+            {
+              IpProtocol: 'tcp',
+              FromPort: 8080,
+              ToPort: 8080,
+              PrefixListIds: [{ PrefixListId: sg.worldPrefixListId }],
+            },
+            { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
+        },
+      },
+    ]);
+    const verify = execution.steps.find((s) => s.name === 'VerifyNoPublicIngress');
+    expect(verify?.status).to.equal('Success');
+    expect(verify?.outputs.Message).to.match(/^Would verify that sg-\w+ is compliant; now: /);
+    expect(execution.outputs['VerifyNoPublicIngress.Compliant']).to.equal(false);
+  });
+
+  it('already compliant → does nothing and says so', async () => {
+    // Prepare
+    const vpc = await createVpc(aws);
+    const groupId = await createGroup(aws, vpc, 'internal');
+    await authorize(aws, groupId, [
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+    ]);
+    const before = await describeGroup(aws, groupId);
+    calls.length = 0;
+
+    // Act
+    const execution = await runRemediation(ID, aws, { GroupId: groupId });
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(execution.steps.map((s) => s.name)).to.deep.equal([
+      'PlanRevocation',
+      'CheckAnythingToRevoke',
+      'VerifyNoPublicIngress',
+    ]);
+    expect(execution.outputs['PlanRevocation.Message']).to.equal(
+      `Already compliant: ${groupId} allows no unauthorized ingress from the internet; nothing revoked.`,
+    );
+    expect(mutations(calls)).to.deep.equal([]);
+    const after = await describeGroup(aws, groupId);
+    expect(sources(after)).to.deep.equal(sources(before));
+    expect(tagsOf(after)).to.deep.equal({});
+  });
+
+  it('a rule already gone when the revoke runs is success (verification decides)', async () => {
+    // Prepare: a concurrent run revokes the same sources between this run's tag and its revoke.
+    let raced = false;
+
+    // Act
+    const execution = await runRemediation(
+      ID,
+      aws,
+      { GroupId: sg.groupId, AuthorizedTcpPorts: '443' },
+      {
+        onStep: async (step, current) => {
+          if (step.name !== 'TagRevokedIngress') return;
+          const planned = current.steps.find((s) => s.name === 'PlanRevocation')?.outputs.IpPermissions;
+          await aws
+            .get('ec2')
+            .send(
+              new RevokeSecurityGroupIngressCommand({ GroupId: sg.groupId, IpPermissions: planned as never }),
+            );
+          raced = true;
+        },
+      },
+    );
+
+    // Assess
+    expect(raced).to.equal(true);
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    const revoke = execution.steps.find((s) => s.name === 'RevokePublicIngress');
+    expect(revoke?.status).to.equal('Failed');
+    expect(revoke?.failureMessage).to.include('InvalidPermission.NotFound');
+    expect(execution.steps.at(-1)).to.include({ name: 'VerifyNoPublicIngress', status: 'Success' });
+    expect(sources(await describeGroup(aws, sg.groupId))).to.deep.equal(KEPT(sg));
+  });
+
+  it('an exempted group is never changed, and the verification says why it is compliant', async () => {
+    // Prepare
+    await aws
+      .get('ec2')
+      .send(
+        new CreateTagsCommand({ Resources: [sg.groupId], Tags: [{ Key: 'exposure', Value: 'approved' }] }),
+      );
+    const before = await describeGroup(aws, sg.groupId);
+    calls.length = 0;
+
+    // Act
+    const execution = await run({ ExemptTagKey: 'exposure', ExemptTagValue: 'approved' });
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(mutations(calls)).to.deep.equal([]);
+    expect(execution.outputs['PlanRevocation.Message']).to.equal(
+      'Exempted: tagged exposure=approved. Nothing revoked.',
+    );
+    expect(execution.outputs['VerifyNoPublicIngress.Message']).to.match(/compliant\. Exempted: tagged/);
+    const after = await describeGroup(aws, sg.groupId);
+    expect(sources(after)).to.deep.equal(sources(before));
+    expect(tagsOf(after)).to.deep.equal(tagsOf(before));
+  });
+
+  it('a verification that still finds public ingress fails the execution', async () => {
+    // Prepare: the revoke is stubbed out by authorizing the world again right after it.
+    const execution = await runRemediation(
+      ID,
+      aws,
+      { GroupId: sg.groupId, AuthorizedTcpPorts: '443' },
+      {
+        onStep: async (step) => {
+          if (step.name === 'RevokePublicIngress')
+            await authorize(aws, sg.groupId, [
+              { IpProtocol: 'tcp', FromPort: 23, ToPort: 23, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+            ]);
+        },
+      },
+    );
+
+    // Assess
+    expect(execution.status).to.equal('Failed');
+    expect(execution.failureMessage).to.match(
+      /VerifyNoPublicIngress failed: .*RemediationVerificationError: sg-\w+ is still not compliant: Ingress tcp 23/,
+    );
+  });
+});

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import { leastPrivilegeProblems } from '../../../scripts/deploy/iam';
+import {
+  memberAutomationRoleName,
+  memberDocumentName,
+  packRuleName,
+  pascal,
+} from '../../../scripts/deploy/naming';
+import {
+  buildBaselinePack,
+  buildManagedPack,
+  buildMemberRoles,
+  MANAGED_COUNTERPARTS,
+  MAX_PACK_PARAMETERS,
+  MAX_TEMPLATE_BODY_BYTES,
+  packParameterName,
+  renderPacks,
+} from '../../../scripts/deploy/packs';
+import { loadRegistry, remediationOf } from '../../../scripts/deploy/registry';
+import { deployableParameters, toConfigString } from '../../../scripts/deploy/stage-params';
+import { SYNTHETIC_REMEDIATION, SYNTHETIC_RULE, withSynthetic } from '../../helpers/deploy';
+
+const registry = loadRegistry();
+const MANAGED_DOCS = join(__dirname, '..', '..', 'fixtures', 'deploy', 'managed-rules');
+
+type Resource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+const resources = (template: Record<string, unknown>) => template.Resources as Record<string, Resource>;
+
+describe('conformance packs', () => {
+  describe('rebaseline-baseline.yaml', () => {
+    const pack = buildBaselinePack(withSynthetic(registry));
+    const Parameters = pack.Parameters as Record<string, { Default: string }>;
+
+    for (const rule of [...registry.rules, SYNTHETIC_RULE])
+      it(`holds ${rule.id} as a custom Lambda rule with every parameter, defaulting to the rule's`, () => {
+        const P = pascal(rule.id);
+        const r = resources(pack)[`${P}Rule`]!;
+        expect(r.Type).to.equal('AWS::Config::ConfigRule');
+        expect(r.Properties.ConfigRuleName).to.equal(packRuleName(rule.id));
+        const source = r.Properties.Source as { Owner: string; SourceIdentifier: { 'Fn::If': unknown[] } };
+        expect(source.Owner).to.equal('CUSTOM_LAMBDA');
+        expect(source.SourceIdentifier['Fn::If'][1]).to.deep.equal({ Ref: `${P}LambdaArn` });
+        expect(JSON.stringify(source.SourceIdentifier['Fn::If'][2])).to.include(
+          `\${LambdaNamePrefix}${rule.id}`,
+        );
+        const inputs = r.Properties.InputParameters as Record<string, unknown>;
+        for (const [name, schema] of Object.entries(deployableParameters(rule))) {
+          expect(inputs, name).to.have.property(name);
+          if (name === 'exemptTagKey' || name === 'exemptTagValue') continue;
+          expect(Parameters[packParameterName(rule.id, name)]?.Default).to.equal(
+            toConfigString(schema.default),
+          );
+        }
+        expect(inputs.executionRoleName).to.deep.equal({
+          'Fn::If': ['HasExecutionRoleName', { Ref: 'ExecutionRoleName' }, { Ref: 'AWS::NoValue' }],
+        });
+      });
+
+    for (const rule of [...registry.rules, SYNTHETIC_RULE]) {
+      const remediation = remediationOf(withSynthetic(registry), rule);
+      if (!remediation) continue;
+      it(`remediates ${rule.id} with member-roles.yaml's document and role, manual by default`, () => {
+        const P = pascal(rule.id);
+        const r = resources(pack)[`${P}Remediation`]!;
+        expect(r.Properties).to.deep.include({
+          ConfigRuleName: { Ref: `${P}Rule` },
+          TargetType: 'SSM_DOCUMENT',
+          TargetId: memberDocumentName(remediation.meta.id),
+          Automatic: { Ref: `${P}AutomaticRemediation` },
+        });
+        expect(Parameters[`${P}AutomaticRemediation`]?.Default).to.equal('false');
+        const params = r.Properties.Parameters as Record<string, unknown>;
+        for (const [name, source] of Object.entries(remediation.meta.parameters))
+          if (source.source === 'assumeRole')
+            expect(params[name]).to.deep.equal({
+              StaticValue: {
+                Values: [
+                  {
+                    'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${memberAutomationRoleName(remediation.meta.id)}`,
+                  },
+                ],
+              },
+            });
+      });
+    }
+
+    it(`stays within Config's ${MAX_PACK_PARAMETERS} parameters and the ${MAX_TEMPLATE_BODY_BYTES}-byte template body`, () => {
+      expect(Object.keys(buildBaselinePack(registry).Parameters as object).length).to.be.at.most(
+        MAX_PACK_PARAMETERS,
+      );
+      for (const name of ['rebaseline-baseline.yaml', 'rebaseline-managed-rules.yaml'])
+        expect(Buffer.byteLength(renderPacks(registry)[name]!), name).to.be.at.most(MAX_TEMPLATE_BODY_BYTES);
+    });
+
+    it('uses only the resource types and parameter names conformance packs accept', () => {
+      for (const r of Object.values(resources(buildBaselinePack(registry))))
+        expect(['AWS::Config::ConfigRule', 'AWS::Config::RemediationConfiguration']).to.include(r.Type);
+      for (const name of Object.keys(buildBaselinePack(registry).Parameters as object))
+        expect(name).to.match(/^[A-Za-z0-9]{1,255}$/);
+    });
+
+    it('hard-codes no account id or ARN', () => {
+      const text = renderPacks(registry)['rebaseline-baseline.yaml']!;
+      expect(text).to.not.match(/\d{12}/);
+      expect(text).to.not.match(/arn:aws[\w-]*:/);
+    });
+  });
+
+  describe('rebaseline-managed-rules.yaml', () => {
+    const pack = buildManagedPack();
+
+    for (const [ruleId, counterparts] of Object.entries(MANAGED_COUNTERPARTS))
+      for (const c of counterparts)
+        it(`maps ${ruleId} to ${c.name} with the identifier the AWS Config guide gives`, () => {
+          const doc = readFileSync(join(MANAGED_DOCS, `${c.name}.md`), 'utf8');
+          const identifier = /\*\*Identifier:\*\* (\S+)/.exec(doc)?.[1]?.replace(/\\/g, '');
+          expect(identifier).to.equal(c.identifier);
+          const r = resources(pack)[pascal(c.name)]!;
+          expect(r.Properties.Source).to.deep.equal({ Owner: 'AWS', SourceIdentifier: c.identifier });
+          expect(Boolean(r.Properties.MaximumExecutionFrequency)).to.equal(/Periodic/.test(doc));
+        });
+
+    it('covers every registered rule that has a managed counterpart, and only known rule ids', () => {
+      const ids = registry.rules.map((r) => r.id);
+      for (const id of Object.keys(MANAGED_COUNTERPARTS)) expect(ids, id).to.include(id);
+    });
+  });
+
+  describe('member-roles.yaml', () => {
+    const template = buildMemberRoles(withSynthetic(registry));
+    const R = resources(template);
+
+    it('creates the execution role only in the primary region and only with a central account', () => {
+      expect(R.ExecutionRole!.Condition).to.equal('CreateExecutionRole');
+      expect((template.Conditions as Record<string, unknown>).CreateExecutionRole).to.deep.equal({
+        'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'HasCentralAccount' }],
+      });
+    });
+
+    it('trusts only the central account’s rule-Lambda roles, with the external id, inside the organization', () => {
+      const trust = (R.ExecutionRole!.Properties.AssumeRolePolicyDocument as { Statement: unknown[] })
+        .Statement;
+      expect(trust).to.deep.equal([
+        {
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:root` } },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: {
+              'sts:ExternalId': { Ref: 'ExternalId' },
+              'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
+            },
+            ArnLike: {
+              'aws:PrincipalArn': {
+                'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/rule/*`,
+              },
+            },
+          },
+        },
+      ]);
+    });
+
+    it('grants every rule’s reads plus the Config adapter’s calls, least-privilege', () => {
+      const doc = (
+        R.ExecutionRole!.Properties.Policies as { PolicyDocument: { Statement: { Action: string[] }[] } }[]
+      )[0]!.PolicyDocument;
+      const actions = doc.Statement.flatMap((s) => s.Action);
+      for (const rule of [...registry.rules, SYNTHETIC_RULE])
+        for (const action of rule.iam.flatMap((s) => s.actions)) expect(actions, rule.id).to.include(action);
+      expect(actions).to.include.members(['config:PutEvaluations', 'config:GetResourceConfigHistory']);
+      expect(leastPrivilegeProblems(doc)).to.deep.equal([]);
+    });
+
+    for (const remediation of [...registry.remediations, SYNTHETIC_REMEDIATION])
+      it(`creates ${remediation.meta.id}'s automation role and document under the names the pack uses`, () => {
+        const P = pascal(remediation.meta.id);
+        expect(R[`${P}AutomationRole`]!.Properties.RoleName).to.equal(
+          memberAutomationRoleName(remediation.meta.id),
+        );
+        expect(R[`${P}AutomationRole`]!.Condition).to.equal('IsPrimaryRegion');
+        expect(R[`${P}Document`]!.Properties).to.deep.include({
+          Name: memberDocumentName(remediation.meta.id),
+          DocumentType: 'Automation',
+          Content: remediation.document,
+        });
+        expect(R[`${P}Document`]!.Condition).to.equal(undefined);
+      });
+
+    it('is what conformance-packs/member-roles.yaml holds', () => {
+      expect(parse(renderPacks(registry)['member-roles.yaml']!)).to.deep.equal(buildMemberRoles(registry));
+    });
+  });
+});

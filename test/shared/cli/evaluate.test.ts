@@ -1,0 +1,270 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { CORPUS, fixture, recorded } from '../../helpers/fixtures';
+import { changeEvent, scheduledEvent } from '../../helpers/rules';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const RULE = 'ec2-security-group-no-public-ingress';
+const SG_EVENT = join(CORPUS, 'invoking_events', 'c7n__cwe__event-config-rule-security-group.json');
+const SG_CI = join(CORPUS, 'config_items', 'rdk_AWS_EC2_SecurityGroup.json');
+
+/** Runs the CLI as a user would (node bin/rebaseline.js), with logging on so stray log lines would show. */
+function rebaseline(...args: string[]) {
+  const out = spawnSync(process.execPath, ['bin/rebaseline.js', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    timeout: 60_000,
+  });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** Asserts a successful run printed exactly one JSON object, `{"evaluations":[…]}`, and returns its evaluations. */
+function evaluations(run: ReturnType<typeof rebaseline>) {
+  expect(run.stderr).to.equal('');
+  expect(run.status).to.equal(0);
+  expect(run.stdout.endsWith('\n')).to.equal(true);
+  expect(run.stdout.trimEnd().split('\n')).to.have.length(1);
+  const parsed = JSON.parse(run.stdout);
+  expect(Object.keys(parsed)).to.deep.equal(['evaluations']);
+  return parsed.evaluations as Record<string, unknown>[];
+}
+
+/** Asserts a bad-input run: exit 2, nothing on stdout, one line on stderr starting with "rebaseline:". */
+function usageError(run: ReturnType<typeof rebaseline>): string {
+  expect(run.status).to.equal(2);
+  expect(run.stdout).to.equal('');
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines, run.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^rebaseline: /);
+  return lines[0] ?? '';
+}
+
+describe('rebaseline evaluate (CLI)', function () {
+  // Each run starts node and tsx afresh.
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rebaseline-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  describe('answers', () => {
+    it('a real change event → exactly {"evaluations":[…]} on stdout, exit 0', () => {
+      const run = rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT);
+      expect(evaluations(run)).to.deep.equal([
+        {
+          complianceResourceType: 'AWS::EC2::SecurityGroup',
+          complianceResourceId: 'sg-e2fb6999',
+          complianceType: 'NON_COMPLIANT',
+          annotation: 'Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port).',
+        },
+      ]);
+      expect(run.stdout).to.equal(
+        '{"evaluations":[{"complianceResourceType":"AWS::EC2::SecurityGroup","complianceResourceId":"sg-e2fb6999","complianceType":"NON_COMPLIANT","annotation":"Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port)."}]}\n',
+      );
+    });
+
+    it('a configuration item with --ci', () => {
+      const run = rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI);
+      expect(evaluations(run).map((e) => [e.complianceResourceId, e.complianceType])).to.deep.equal([
+        ['sg-1d56fc66', 'NON_COMPLIANT'],
+      ]);
+    });
+
+    it("--params in Config's string form changes the verdict", () => {
+      const run = rebaseline(
+        'evaluate',
+        '--rule',
+        RULE,
+        '--ci',
+        SG_CI,
+        '--params',
+        '{"authorizedTcpPorts":"22"}',
+      );
+      expect(evaluations(run).map((e) => e.complianceType)).to.deep.equal(['COMPLIANT']);
+    });
+
+    it('--params from a file (@path)', () => {
+      const params = file('params.json', { exemptResourceIds: 'sg-1d56fc66' });
+      const run = rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', `@${params}`);
+      expect(evaluations(run).map((e) => [e.complianceType, e.annotation])).to.deep.equal([
+        ['COMPLIANT', 'Exempted: sg-1d56fc66 is listed in exemptResourceIds.'],
+      ]);
+    });
+
+    it('--context prefixLists makes a prefix list the world', () => {
+      // Prepare: a CI whose only ingress is through a managed prefix list.
+      const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
+      (ci.configuration as Record<string, unknown>).ipPermissions = [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 3389,
+          toPort: 3389,
+          ipv4Ranges: [],
+          ipv6Ranges: [],
+          prefixListIds: [{ prefixListId: 'pl-0123456789abcdef0' }],
+        },
+      ];
+      const path = file('prefix-list-ci.json', ci);
+      // Act
+      const offline = rebaseline('evaluate', '--rule', RULE, '--ci', path);
+      const resolved = rebaseline(
+        'evaluate',
+        '--rule',
+        RULE,
+        '--ci',
+        path,
+        '--context',
+        '{"prefixLists":{"pl-0123456789abcdef0":["0.0.0.0/0"]}}',
+      );
+      // Assess
+      expect(evaluations(offline).map((e) => e.complianceType)).to.deep.equal(['COMPLIANT']);
+      expect(evaluations(resolved).map((e) => e.annotation)).to.deep.equal([
+        'Ingress tcp 3389 is open to 0.0.0.0/0 via prefix list pl-0123456789abcdef0 (not an authorized port).',
+      ]);
+    });
+
+    it('a scheduled event evaluates the security groups given in --context', () => {
+      // Prepare
+      const groups = recorded<{ SecurityGroups: unknown[] }>(
+        'custodian_placebo/sg/test_asg_invalid_third_ami__ec2.DescribeSecurityGroups_1.json',
+      ).SecurityGroups;
+      const event = file('scheduled.json', scheduledEvent());
+      const context = file('context.json', { securityGroups: groups });
+      // Act
+      const run = rebaseline('evaluate', '--rule', RULE, '--event', event, '--context', context);
+      // Assess
+      const verdicts = evaluations(run);
+      expect(verdicts).to.have.length(10);
+      expect(
+        verdicts.filter((e) => e.complianceType === 'NON_COMPLIANT').map((e) => e.complianceResourceId),
+      ).to.have.members(['sg-30f4b842', 'sg-3839ec4b', 'sg-c63712b4']);
+    });
+
+    it('a resource type the rule does not evaluate → NOT_APPLICABLE', () => {
+      const run = rebaseline(
+        'evaluate',
+        '--rule',
+        RULE,
+        '--event',
+        join(CORPUS, 'invoking_events', 'c7n__cwe__event-config-rule-instance.json'),
+      );
+      expect(evaluations(run).map((e) => [e.complianceResourceId, e.complianceType])).to.deep.equal([
+        ['i-094bc87c84d56c589', 'NOT_APPLICABLE'],
+      ]);
+    });
+  });
+
+  describe('bad input → exit 2 and one line on stderr', () => {
+    it('an unknown rule', () => {
+      const message = usageError(rebaseline('evaluate', '--rule', 'no-such-rule', '--ci', SG_CI));
+      expect(message).to.match(
+        /^rebaseline: Unknown rule no-such-rule; rules: .*ec2-security-group-no-public-ingress/,
+      );
+    });
+
+    it('an event file that is not JSON (the parser quotes its lines)', () => {
+      const path = file('broken.json', '{\n  "invokingEvent": tru\n}\n');
+      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', path));
+      expect(message).to.include(`rebaseline: Event file ${path} is not valid JSON: `);
+    });
+
+    it('a configuration item file that does not exist', () => {
+      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--ci', join(dir, 'missing.json')));
+      expect(message).to.equal(
+        `rebaseline: Configuration item file ${join(dir, 'missing.json')} does not exist.`,
+      );
+    });
+
+    it('--params that is not JSON', () => {
+      const message = usageError(
+        rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{allowIcmp: false}'),
+      );
+      expect(message).to.match(/^rebaseline: --params is not valid JSON: /);
+    });
+
+    it('invalid parameters', () => {
+      const message = usageError(
+        rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{"allowIcmp":"maybe"}'),
+      );
+      expect(message).to.equal(
+        'rebaseline: Invalid rule parameter allowIcmp: expected "true" or "false", got "maybe".',
+      );
+    });
+
+    it('invalid parameters inside the event', () => {
+      const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
+      const path = file('event-with-params.json', changeEvent(ci, { authorizedTcpPorts: '22,ssh' }));
+      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', path));
+      expect(message).to.match(/^rebaseline: Invalid rule parameter authorizedTcpPorts: /);
+    });
+
+    it('both --event and --ci', () => {
+      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT, '--ci', SG_CI));
+      expect(message).to.equal('rebaseline: Give exactly one of --event or --ci.');
+    });
+
+    it('neither --event nor --ci', () => {
+      expect(usageError(rebaseline('evaluate', '--rule', RULE))).to.equal(
+        'rebaseline: Give exactly one of --event or --ci.',
+      );
+    });
+
+    it('an event that is JSON but not a Config event', () => {
+      const path = file('not-an-event.json', { invokingEvent: '{}' });
+      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
+        /^rebaseline: invokingEvent\.messageType is missing/,
+      );
+    });
+
+    it('an oversized event, which only AWS Config can resolve', () => {
+      const path = file('oversized.json', {
+        ...fixture<Record<string, unknown>>(
+          'corpus/invoking_events/awsdocs__config__example_OversizedConfigurationItemChangeNotification.json',
+        ),
+        ruleParameters: '{}',
+        invokingEvent: JSON.stringify({
+          messageType: 'OversizedConfigurationItemChangeNotification',
+          configurationItemSummary: {
+            awsAccountId: '123456789012',
+            resourceType: 'AWS::EC2::SecurityGroup',
+            resourceId: 'sg-1d56fc66',
+            configurationItemStatus: 'OK',
+            configurationItemCaptureTime: '2026-11-01T00:00:00.000Z',
+          },
+        }),
+      });
+      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
+        /^rebaseline: An oversized configuration item can only be fetched from AWS Config/,
+      );
+    });
+
+    it('an unknown --context key', () => {
+      expect(
+        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"trail":[]}')),
+      ).to.match(/^rebaseline: Unknown evaluation context key "trail"/);
+    });
+
+    it('a --context "now" that is not a date', () => {
+      expect(
+        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"now":"soon"}')),
+      ).to.equal('rebaseline: --context now soon is not a date.');
+    });
+
+    it('a scheduled event without what the collector needs in --context', () => {
+      const path = file('scheduled-no-context.json', scheduledEvent());
+      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.equal(
+        'rebaseline: Offline evaluation of security groups needs "securityGroups" in the evaluation context (--context).',
+      );
+    });
+  });
+});

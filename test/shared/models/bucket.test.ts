@@ -1,0 +1,332 @@
+import type { Grant } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
+import { InsufficientDataError } from '../../../shared/errors';
+import {
+  bucketFromConfigurationItem,
+  bucketFromReadout,
+  normalisePermission,
+} from '../../../shared/models/bucket';
+import {
+  accountPublicAccessBlockFromApi,
+  accountPublicAccessBlockFromConfigurationItem,
+  publicAccessBlockFlags,
+} from '../../../shared/models/public-access-block';
+import { fixture, recorded } from '../../helpers/fixtures';
+import { ciOfEvent } from '../../helpers/rules';
+
+const OWNER = 'e7c8bb65a5fc49cf906715eae09de9e4bb7861a96361ba79b833aa45f6833b15';
+
+/** A bucket configuration item with the given supplementary configuration (Config's event form). */
+function bucketCi(supplementaryConfiguration: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return normaliseConfigurationItem({
+    awsAccountId: '123456789012',
+    awsRegion: 'us-east-1',
+    resourceType: 'AWS::S3::Bucket',
+    resourceId: 'b1',
+    resourceName: 'b1',
+    configurationItemStatus: 'OK',
+    configurationItemCaptureTime: '2026-11-01T00:00:00.000Z',
+    configuration: { name: 'b1' },
+    supplementaryConfiguration,
+    ...extra,
+  });
+}
+
+const readout = (grants: Grant[] | undefined, more: Record<string, unknown> = {}) => ({
+  name: 'b1',
+  region: 'us-east-1',
+  grants,
+  policy: null,
+  publicAccessBlock: null,
+  objectOwnership: undefined,
+  tags: {},
+  ...more,
+});
+
+describe('bucket model', () => {
+  describe('from configuration items', () => {
+    it('reads the once-encoded ACL and the policy object of the RDK sample item', () => {
+      const m = bucketFromConfigurationItem(
+        normaliseConfigurationItem(fixture('corpus/config_items/rdk_AWS_S3_Bucket.json')),
+      );
+      expect(m).to.include({
+        resourceType: 'AWS::S3::Bucket',
+        resourceId: 'mborch-test-bucket-config-item',
+        name: 'mborch-test-bucket-config-item',
+        accountId: '934654633380',
+        publicAccessBlock: null,
+      });
+      expect(m.grants).to.deep.equal([
+        {
+          grantee: {
+            kind: 'CanonicalUser',
+            id: '8ac813c84b8ad4d9f3e35f80aaeb254f85922a902ce87ed6b49ccbfa188f5a12',
+          },
+          permission: 'FULL_CONTROL',
+        },
+      ]);
+      expect(m.policy?.Statement[0]).to.include({ Effect: 'Deny', Principal: '*' });
+    });
+
+    it('reads the twice-encoded ACL and string supplementary values of a history item', () => {
+      const m = bucketFromConfigurationItem(
+        normaliseConfigurationItem(fixture('corpus/config_items/c7n__config__s3.json')),
+      );
+      expect(m.grants).to.deep.equal([
+        { grantee: { kind: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' },
+      ]);
+      expect(m.policy).to.equal(null);
+      expect(m.tags).to.deep.equal({ Planet: 'Earth', Verbose: 'Game' });
+      expect(m.region).to.equal('us-east-2');
+    });
+
+    it('reads the plain-string grantee "AllUsers" with permission "Read"', () => {
+      const m = bucketFromConfigurationItem(
+        normaliseConfigurationItem(fixture('corpus/config_items/c7n__config__s3-website.json')),
+      );
+      expect(m.grants).to.deep.equal([
+        { grantee: { kind: 'CanonicalUser', id: OWNER }, permission: 'FULL_CONTROL' },
+        { grantee: { kind: 'AllUsers' }, permission: 'READ' },
+      ]);
+    });
+
+    it('reads an item from a Lambda event (ACL a string inside an object item, policyText null)', () => {
+      const m = bucketFromConfigurationItem(
+        ciOfEvent(fixture('corpus/invoking_events/c7n__config__s3-from-rule.json')),
+      );
+      expect(m).to.include({ resourceId: 'c7n-fire-logs', policy: null });
+      expect(m.grants).to.have.length(1);
+    });
+
+    it('reads a SelectResourceConfig row (no resourceId: identity added by the caller)', () => {
+      const [row] = recorded<{ Results: string[] }>(
+        'config_items/c7n__test_s3_metrics_user_dims__config.SelectResourceConfig_1.json',
+      ).Results;
+      const m = bucketFromConfigurationItem(
+        normaliseConfigurationItem({
+          ...JSON.parse(row as string),
+          resourceType: 'AWS::S3::Bucket',
+          resourceId: 'c7n-ssm-build',
+          accountId: '644160558196',
+          configurationItemStatus: 'OK',
+          configurationItemCaptureTime: '2019-07-30T20:14:09Z',
+        }),
+      );
+      expect(m.name).to.equal('c7n-ssm-build');
+      expect(m.policy?.Statement[0]?.Principal).to.deep.equal({
+        AWS: 'arn:aws:iam::644160558196:role/service-role/codebuild-test-service-role',
+      });
+    });
+
+    it('takes tags from BucketTaggingConfiguration when the item has none', () => {
+      const m = bucketFromConfigurationItem(
+        bucketCi({ BucketTaggingConfiguration: '{"tagSets":[{"tags":{"team":"web"}}]}' }),
+      );
+      expect(m.tags).to.deep.equal({ team: 'web' });
+    });
+
+    it('accepts the ACL as an object, with grantList and grantSet', () => {
+      const m = bucketFromConfigurationItem(
+        bucketCi({
+          AccessControlList: {
+            grantList: [{ grantee: 'AuthenticatedUsers', permission: 'Write' }],
+            grantSet: [{ grantee: 'LogDelivery', permission: 'ReadAcp' }],
+          },
+        }),
+      );
+      expect(m.grants).to.deep.equal([
+        { grantee: { kind: 'AuthenticatedUsers' }, permission: 'WRITE' },
+        { grantee: { kind: 'LogDelivery' }, permission: 'READ_ACP' },
+      ]);
+    });
+
+    const grantees: [string, unknown, unknown][] = [
+      ['group name', 'AllUsers', { kind: 'AllUsers' }],
+      [
+        'group URI string',
+        'http://acs.amazonaws.com/groups/global/AuthenticatedUsers',
+        { kind: 'AuthenticatedUsers' },
+      ],
+      ['{uri}', { uri: 'http://acs.amazonaws.com/groups/s3/LogDelivery' }, { kind: 'LogDelivery' }],
+      [
+        'unknown group URI',
+        'http://acs.amazonaws.com/groups/other/X',
+        { kind: 'Group', id: 'http://acs.amazonaws.com/groups/other/X' },
+      ],
+      ['{id, displayName}', { id: 'abc', displayName: null }, { kind: 'CanonicalUser', id: 'abc' }],
+      ['{emailAddress}', { emailAddress: 'a@example.com' }, { kind: 'Email', id: 'a@example.com' }],
+      [
+        'SDK v1 {identifier, typeIdentifier: uri}',
+        { identifier: 'http://acs.amazonaws.com/groups/global/AllUsers', typeIdentifier: 'uri' },
+        { kind: 'AllUsers' },
+      ],
+      [
+        'SDK v1 {identifier, typeIdentifier: id}',
+        { identifier: 'abc', typeIdentifier: 'id' },
+        { kind: 'CanonicalUser', id: 'abc' },
+      ],
+      ['nothing usable', {}, { kind: 'Unknown' }],
+    ];
+    for (const [name, grantee, expected] of grantees)
+      it(`grantee ${name}`, () => {
+        const m = bucketFromConfigurationItem(
+          bucketCi({ AccessControlList: JSON.stringify({ grantList: [{ grantee, permission: 'Read' }] }) }),
+        );
+        expect(m.grants[0]?.grantee).to.deep.equal(expected);
+      });
+
+    for (const [raw, expected] of [
+      ['Read', 'READ'],
+      ['Write', 'WRITE'],
+      ['ReadAcp', 'READ_ACP'],
+      ['WriteAcp', 'WRITE_ACP'],
+      ['FullControl', 'FULL_CONTROL'],
+      ['FULL_CONTROL', 'FULL_CONTROL'],
+    ])
+      it(`permission ${raw} → ${expected}`, () => expect(normalisePermission(raw)).to.equal(expected));
+
+    it('reads bucket-level Block Public Access in camelCase, as an object or a JSON string', () => {
+      const flags = {
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: false,
+        restrictPublicBuckets: true,
+      };
+      for (const value of [flags, JSON.stringify(flags)])
+        expect(
+          bucketFromConfigurationItem(bucketCi({ PublicAccessBlockConfiguration: value })).publicAccessBlock,
+        ).to.deep.equal(flags);
+    });
+
+    const ownership: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      [
+        'BucketOwnershipControls rules',
+        { BucketOwnershipControls: { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] } },
+        {},
+      ],
+      [
+        'OwnershipControls as a JSON string',
+        { OwnershipControls: '{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}' },
+        {},
+      ],
+      ['ObjectOwnership string', { ObjectOwnership: 'BucketOwnerEnforced' }, {}],
+      [
+        'configuration.ownershipControls',
+        {},
+        {
+          configuration: {
+            name: 'b1',
+            ownershipControls: { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] },
+          },
+        },
+      ],
+    ];
+    for (const [name, supplementary, extra] of ownership)
+      it(`finds object ownership under ${name}`, () => {
+        expect(bucketFromConfigurationItem(bucketCi(supplementary, extra)).objectOwnership).to.equal(
+          'BucketOwnerEnforced',
+        );
+      });
+
+    it('leaves object ownership unknown when the item does not carry it', () => {
+      expect(bucketFromConfigurationItem(bucketCi({})).objectOwnership).to.equal(undefined);
+    });
+
+    it('an unreadable ACL or policy raises InsufficientDataError (never looks private)', () => {
+      expect(() => bucketFromConfigurationItem(bucketCi({ AccessControlList: 'garbage' }))).to.throw(
+        InsufficientDataError,
+        /AccessControlList of bucket b1/,
+      );
+      expect(() =>
+        bucketFromConfigurationItem(bucketCi({ BucketPolicy: { policyText: '{"Statement":' } })),
+      ).to.throw(InsufficientDataError, /policy of bucket b1/);
+    });
+  });
+
+  describe('from API readouts', () => {
+    it('reads GetBucketAcl group URIs and upper-case permissions', () => {
+      const acl = recorded<{ Grants: Grant[] }>(
+        'custodian_placebo/s3/test_s3_normalize__s3.GetBucketAcl_1.json',
+      );
+      expect(bucketFromReadout(readout(acl.Grants), '123456789012').grants).to.deep.equal([
+        { grantee: { kind: 'AuthenticatedUsers' }, permission: 'READ' },
+        { grantee: { kind: 'LogDelivery' }, permission: 'WRITE' },
+        { grantee: { kind: 'LogDelivery' }, permission: 'READ_ACP' },
+      ]);
+    });
+
+    it('reads PascalCase Block Public Access, ownership, tags and the policy string', () => {
+      const bpa = recorded<{ PublicAccessBlockConfiguration: Record<string, boolean> }>(
+        'custodian_placebo/s3/test_s3_check_public_block__s3.GetPublicAccessBlock_2.json',
+      ).PublicAccessBlockConfiguration;
+      const policy = recorded<{ Policy: string }>(
+        'custodian_placebo/s3/test_s3_no_encryption_statement__s3.GetBucketPolicy_3.json',
+      ).Policy;
+      const m = bucketFromReadout(
+        readout([], {
+          publicAccessBlock: bpa,
+          objectOwnership: 'BucketOwnerPreferred',
+          tags: { a: 'b' },
+          policy,
+        }),
+        '123456789012',
+      );
+      expect(m).to.deep.include({
+        resourceId: 'b1',
+        accountId: '123456789012',
+        objectOwnership: 'BucketOwnerPreferred',
+        tags: { a: 'b' },
+        publicAccessBlock: {
+          blockPublicAcls: true,
+          ignorePublicAcls: false,
+          blockPublicPolicy: true,
+          restrictPublicBuckets: true,
+        },
+      });
+      expect(m.policy?.Statement[0]?.Sid).to.equal('RequiredEncryptedObject');
+    });
+
+    it('treats absent grants as none', () => {
+      expect(bucketFromReadout(readout(undefined), '123456789012').grants).to.deep.equal([]);
+    });
+  });
+
+  describe('account-level Block Public Access', () => {
+    it('reads the RDK sample AccountPublicAccessBlock item', () => {
+      const m = accountPublicAccessBlockFromConfigurationItem(
+        normaliseConfigurationItem(fixture('corpus/config_items/rdk_AWS_S3_AccountPublicAccessBlock.json')),
+      );
+      expect(m).to.deep.include({
+        resourceType: 'AWS::S3::AccountPublicAccessBlock',
+        resourceId: '123456789012',
+        publicAccessBlock: {
+          blockPublicAcls: true,
+          ignorePublicAcls: true,
+          blockPublicPolicy: true,
+          restrictPublicBuckets: true,
+        },
+      });
+    });
+
+    it('models the account from the API (null = no configuration)', () => {
+      expect(accountPublicAccessBlockFromApi(null, '123456789012')).to.deep.equal({
+        resourceType: 'AWS::::Account',
+        resourceId: '123456789012',
+        accountId: '123456789012',
+        publicAccessBlock: null,
+      });
+    });
+
+    it('flags: absent is false, "true" strings count, null stays null', () => {
+      expect(publicAccessBlockFlags({ IgnorePublicAcls: 'TRUE', blockPublicAcls: true })).to.deep.equal({
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: false,
+        restrictPublicBuckets: false,
+      });
+      expect(publicAccessBlockFlags(null)).to.equal(null);
+      expect(publicAccessBlockFlags(undefined)).to.equal(null);
+    });
+  });
+});
