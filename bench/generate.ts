@@ -69,8 +69,9 @@ export class Rng {
 
   hex(length: number): string {
     let out = '';
-    for (let i = 0; i < length; i++) out += '0123456789abcdef'[this.int(0, 15)];
-    return out;
+    // Eight hex digits per draw: a 32-bit value is exactly what one step of the generator yields.
+    while (out.length < length) out += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    return out.slice(0, length);
   }
 
   digits(length: number): string {
@@ -166,18 +167,22 @@ function portValue(rng: Rng, port: number): unknown {
 }
 
 function privateV4(rng: Rng): string {
-  return rng.weighted([
-    ['10.0.0.0/8', 10],
-    ['172.16.0.0/12', 5],
-    [`10.${rng.int(0, 255)}.0.0/16`, 20],
-    [`192.168.${rng.int(0, 255)}.0/24`, 15],
-    [`${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(0, 255)}/32`, 40],
-    [`${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.0/24`, 10],
-  ] as const);
+  return rng.weighted<() => string>([
+    [() => '10.0.0.0/8', 10],
+    [() => '172.16.0.0/12', 5],
+    [() => `10.${rng.int(0, 255)}.0.0/16`, 20],
+    [() => `192.168.${rng.int(0, 255)}.0/24`, 15],
+    [() => `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(0, 255)}/32`, 40],
+    [() => `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.0/24`, 10],
+  ])();
 }
 
 function privateV6(rng: Rng): string {
-  return rng.pick(['2001:db8::/32', `2600:1f18:${rng.hex(4)}::/56`, `fd00:${rng.hex(4)}::/64`]);
+  return rng.pick<() => string>([
+    () => '2001:db8::/32',
+    () => `2600:1f18:${rng.hex(4)}::/56`,
+    () => `fd00:${rng.hex(4)}::/64`,
+  ])();
 }
 
 function generatePermission(rng: Rng, accountId: string, legacy: boolean): Json {
@@ -356,48 +361,56 @@ const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:*', 's3:Ge
 
 /** Conditions that pin an Allow-to-* statement (restricting keys with fixed values). */
 function pinningCondition(rng: Rng): Json {
-  return rng.weighted<Json>([
-    [{ StringEquals: { 'aws:SourceVpce': `vpce-${rng.hex(8)}` } }, 20],
-    [{ StringEquals: { 'aws:SourceVpc': `vpc-${rng.hex(8)}` } }, 8],
-    [{ IpAddress: { 'aws:SourceIp': [privateV4(rng), privateV4(rng)] } }, 15],
-    [{ StringEquals: { 'aws:PrincipalOrgID': `o-${rng.hex(10)}` } }, 15],
-    [{ StringEquals: { 'aws:SourceAccount': rng.pick(ACCOUNTS) } }, 8],
-    [{ ArnEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${BENCH_REGION}:${rng.pick(ACCOUNTS)}:trail/t` } }, 8],
-    [{ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`o-${rng.hex(10)}/r-ab12/ou-ab12-11111111/`] } }, 4],
-    [{ StringEquals: { 'AWS:SourceVpce': `vpce-${rng.hex(8)}` } }, 4],
-    [{ StringEquals: { 's3:DataAccessPointAccount': rng.pick(ACCOUNTS) } }, 3],
-  ]);
+  return rng.weighted<() => Json>([
+    [() => ({ StringEquals: { 'aws:SourceVpce': `vpce-${rng.hex(8)}` } }), 20],
+    [() => ({ StringEquals: { 'aws:SourceVpc': `vpc-${rng.hex(8)}` } }), 8],
+    [() => ({ IpAddress: { 'aws:SourceIp': [privateV4(rng), privateV4(rng)] } }), 15],
+    [() => ({ StringEquals: { 'aws:PrincipalOrgID': `o-${rng.hex(10)}` } }), 15],
+    [() => ({ StringEquals: { 'aws:SourceAccount': rng.pick(ACCOUNTS) } }), 8],
+    [
+      () => ({ ArnEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${BENCH_REGION}:${rng.pick(ACCOUNTS)}:trail/t` } }),
+      8,
+    ],
+    [
+      () => ({
+        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`o-${rng.hex(10)}/r-ab12/ou-ab12-11111111/`] },
+      }),
+      4,
+    ],
+    [() => ({ StringEquals: { 'AWS:SourceVpce': `vpce-${rng.hex(8)}` } }), 4],
+    [() => ({ StringEquals: { 's3:DataAccessPointAccount': rng.pick(ACCOUNTS) } }), 3],
+  ])();
 }
 
 /** Conditions that look restrictive but are not (wildcards, /0, negated or IfExists operators, other keys). */
 function nonPinningCondition(rng: Rng): Json {
-  return rng.weighted<Json>([
-    [{ Bool: { 'aws:SecureTransport': 'false' } }, 20],
-    [{ StringLike: { 'aws:Referer': [`https://www.example${rng.int(1, 99)}.com/*`] } }, 15],
-    [{ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } }, 10],
-    [{ NumericLessThan: { 's3:TlsVersion': '1.2' } }, 5],
-    [{ Null: { 's3:x-amz-server-side-encryption': 'true' } }, 5],
-    [{ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0'] } }, 6],
-    [{ StringLike: { 'aws:SourceArn': 'arn:aws:*' } }, 6],
-    [{ StringNotEquals: { 'aws:SourceVpce': `vpce-${rng.hex(8)}` } }, 8],
-    [{ StringEqualsIfExists: { 'aws:SourceVpc': `vpc-${rng.hex(8)}` } }, 5],
-    [{ NotIpAddress: { 'aws:SourceIp': privateV4(rng) } }, 5],
-    [{ StringEquals: { 'aws:PrincipalOrgID': [] } }, 2],
-  ]);
+  return rng.weighted<() => Json>([
+    [() => ({ Bool: { 'aws:SecureTransport': 'false' } }), 20],
+    [() => ({ StringLike: { 'aws:Referer': [`https://www.example${rng.int(1, 99)}.com/*`] } }), 15],
+    [() => ({ StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } }), 10],
+    [() => ({ NumericLessThan: { 's3:TlsVersion': '1.2' } }), 5],
+    [() => ({ Null: { 's3:x-amz-server-side-encryption': 'true' } }), 5],
+    [() => ({ IpAddress: { 'aws:SourceIp': ['0.0.0.0/0'] } }), 6],
+    [() => ({ StringLike: { 'aws:SourceArn': 'arn:aws:*' } }), 6],
+    [() => ({ StringNotEquals: { 'aws:SourceVpce': `vpce-${rng.hex(8)}` } }), 8],
+    [() => ({ StringEqualsIfExists: { 'aws:SourceVpc': `vpc-${rng.hex(8)}` } }), 5],
+    [() => ({ NotIpAddress: { 'aws:SourceIp': privateV4(rng) } }), 5],
+    [() => ({ StringEquals: { 'aws:PrincipalOrgID': [] } }), 2],
+  ])();
 }
 
 function principal(rng: Rng): ['Principal' | 'NotPrincipal', unknown] {
   const arn = () => `arn:aws:iam::${rng.pick(ACCOUNTS)}:${rng.pick(['root', 'role/reader', 'user/ci'])}`;
-  return rng.weighted<['Principal' | 'NotPrincipal', unknown]>([
-    [['Principal', '*'], 28],
-    [['Principal', { AWS: '*' }], 10],
-    [['Principal', { AWS: [arn(), '*'] }], 3],
-    [['Principal', { AWS: arn() }], 30],
-    [['Principal', { AWS: [arn(), arn()] }], 10],
-    [['Principal', { Service: rng.pick(['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com']) }], 10],
-    [['Principal', { CanonicalUser: rng.hex(64) }], 4],
-    [['NotPrincipal', { AWS: arn() }], 3],
-  ]);
+  return rng.weighted<() => ['Principal' | 'NotPrincipal', unknown]>([
+    [() => ['Principal', '*'], 28],
+    [() => ['Principal', { AWS: '*' }], 10],
+    [() => ['Principal', { AWS: [arn(), '*'] }], 3],
+    [() => ['Principal', { AWS: arn() }], 30],
+    [() => ['Principal', { AWS: [arn(), arn()] }], 10],
+    [() => ['Principal', { Service: rng.pick(['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com']) }], 10],
+    [() => ['Principal', { CanonicalUser: rng.hex(64) }], 4],
+    [() => ['NotPrincipal', { AWS: arn() }], 3],
+  ])();
 }
 
 function policyStatement(rng: Rng, bucket: string, index: number): Json {
@@ -618,7 +631,8 @@ const KEY_STATES = [
 
 /**
  * An evaluation context holding an IAM credential report: the `<root_account>` row with any combination of
- * absent, inactive and active (recently used, long unused, never used) keys, plus 0–200 IAM users; sometimes a
+ * absent, inactive and active (recently used, long unused, never used) keys, plus 0–40 IAM users (2 % of
+ * accounts 100–200); sometimes a
  * duplicated root row, and `AccountAccessKeysPresent` as `GetAccountSummary` would answer (or unreadable).
  */
 export function credentialReportContext(rng: Rng): EvaluationSnapshot {
@@ -629,7 +643,7 @@ export function credentialReportContext(rng: Rng): EvaluationSnapshot {
   ];
   const rows = [REPORT_HEADER, reportRow(rng, '<root_account>', `arn:aws:iam::${accountId}:root`, rootKeys)];
   if (rng.chance(0.02)) rows.push(reportRow(rng, '<root_account>', `arn:aws:iam::${accountId}:root`, rootKeys));
-  for (let i = rng.skewed(200, 3); i > 0; i--) {
+  for (let i = rng.chance(0.02) ? rng.int(100, 200) : rng.skewed(40, 2.5); i > 0; i--) {
     const user = `user-${i}-${rng.hex(4)}`;
     rows.push(
       reportRow(rng, user, `arn:aws:iam::${accountId}:user/${user}`, [rng.weighted(KEY_STATES), rng.weighted(KEY_STATES)]),

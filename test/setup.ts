@@ -6,3 +6,8 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 process.env.AWS_REGION ??= 'us-east-1';
 delete process.env.AWS_ENDPOINT_URL;
 delete process.env.AWS_PROFILE;
+// Tests never write to the user's ~/.rebaseline/history.db; child processes inherit this.
+process.env.REBASELINE_DB ??= require('node:path').join(
+  require('node:os').tmpdir(),
+  `rebaseline-test-${process.pid}.db`,
+);

@@ -339,10 +339,11 @@ export function buildServerlessSections(
       },
     },
   };
-  for (const rule of registry.rules) addRule(settings, rule, out);
+  const rules = registry.rules.filter((r) => !settings.excludedRules.includes(r.id));
+  for (const rule of rules) addRule(settings, rule, out);
   for (const remediation of registry.remediations) addRemediation(settings, remediation, out);
   if (settings.deployConfigRules)
-    for (const rule of registry.rules) {
+    for (const rule of rules) {
       const remediation = remediationOf(registry, rule);
       if (remediation) addRemediationConfiguration(settings, rule, remediation, out);
     }

@@ -39,6 +39,12 @@ export const GLOBAL_PARAMETERS: Readonly<Record<string, GlobalParameter>> = {
       'Create the Config rules and remediation configurations in this account (false when a conformance pack creates them).',
     check: BOOLEAN,
   },
+  excludeRules: {
+    default: '',
+    description:
+      'Comma-separated rule ids this stage does not deploy (e.g. iam-root-access-keys-absent in all regions but one: IAM is global).',
+    check: matching(/^([a-z0-9-]+(,[a-z0-9-]+)*)?$/, 'a comma-separated list of rule ids'),
+  },
   organizationId: {
     default: '',
     description: 'AWS Organizations id (o-…); required in central mode.',
@@ -150,6 +156,8 @@ export interface StageSettings {
   stage: string;
   central: boolean;
   deployConfigRules: boolean;
+  /** Registered rules this stage leaves out. */
+  excludedRules: string[];
   organizationId: string;
   memberAccountIds: string[];
   executionRoleName: string;
@@ -229,6 +237,13 @@ export function resolveStageSettings(
       `memberAccountIds lists ${memberAccountIds.length} accounts; one stack serves at most ${MAX_MEMBER_ACCOUNTS} (the Lambda resource policy limit is 20 KB): deploy one stage per group of accounts.`,
     );
 
+  const excludedRules = raw('excludeRules').split(',').filter(Boolean);
+  const unregistered = excludedRules.filter((id) => !registry.rules.some((r) => r.id === id));
+  if (unregistered.length > 0)
+    throw new DeploymentConfigError(
+      `Stage parameter excludeRules names unknown rule(s) ${unregistered.join(', ')}. Rules: ${registry.rules.map((r) => r.id).join(', ')}.`,
+    );
+
   const rules: Record<string, RuleSettings> = {};
   for (const rule of registry.rules) {
     const parameters: Record<string, string> = {};
@@ -267,6 +282,7 @@ export function resolveStageSettings(
     stage,
     central,
     deployConfigRules: raw('deployConfigRules') === 'true',
+    excludedRules,
     organizationId: raw('organizationId'),
     memberAccountIds,
     executionRoleName: raw('executionRoleName'),

@@ -89,6 +89,22 @@ export async function startMoto(options: { command?: string; timeoutMs?: number 
   }
   exited.catch(() => undefined);
   const pid = child.pid ?? 0;
+  // Never leave an emulator behind: not when this process exits, nor when it is interrupted.
+  const killOnExit = () => child.kill('SIGKILL');
+  const onSignal = (signal: NodeJS.Signals) => {
+    killOnExit();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', killOnExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const forget = () => {
+    process.removeListener('exit', killOnExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
   return {
     endpoint,
     pid,
@@ -97,6 +113,7 @@ export async function startMoto(options: { command?: string; timeoutMs?: number 
       if (!res.ok) throw new RebaselineError(`moto reset failed with HTTP ${res.status}.`);
     },
     async stop() {
+      forget();
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -29,6 +29,8 @@ export interface DemoAccountResult {
 
 export interface DemoResult {
   endpoint: string;
+  /** PID the emulator had; it is stopped when the demo returns. */
+  emulatorPid: number;
   accounts: DemoAccountResult[];
   notes: string[];
   historyDb: string;
@@ -107,6 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const reportPath = writeReport(store, { format: 'html', out: join(outDir, 'report.html') });
     return {
       endpoint: moto.endpoint,
+      emulatorPid: moto.pid,
       accounts,
       notes,
       historyDb: dbPath,

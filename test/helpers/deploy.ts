@@ -69,7 +69,16 @@ export const SYNTHETIC_REMEDIATION: DeployableRemediation = {
     schemaVersion: '0.3',
     description: 'Synthetic.',
     assumeRole: '{{ AutomationAssumeRole }}',
-    parameters: { VolumeId: { type: 'String', allowedPattern: '^vol-[0-9a-f]+$' } },
+    parameters: {
+      VolumeId: { type: 'String', allowedPattern: '^vol-[0-9a-f]+$' },
+      AllowedOwners: { type: 'String', default: '', allowedPattern: '^[\\d,]*$' },
+      Strict: { type: 'String', default: 'true', allowedPattern: '^(true|false)$' },
+      Account: { type: 'String', allowedPattern: '^\\d{12}$' },
+      Topic: { type: 'String', default: '', allowedPattern: '^(arn:\\S+)?$' },
+      Mode: { type: 'String', default: 'lock', allowedPattern: '^(lock|unlock)$' },
+      FunctionName: { type: 'String', allowedPattern: '^\\S+$' },
+      AutomationAssumeRole: { type: 'String', allowedPattern: '^arn:\\S+$' },
+    },
     mainSteps: [{ name: 'Noop', action: 'aws:sleep', inputs: { Duration: 'PT1S' }, isEnd: true }],
   },
 };

@@ -84,6 +84,7 @@ export function registerDemo(
               resources: demoRows(result),
               notes: result.notes,
               historyDb: result.historyDb,
+              emulatorPid: result.emulatorPid,
               report: result.reportPath,
               durationMs: result.durationMs,
             },

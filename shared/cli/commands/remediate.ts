@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors';
 import { formatDuration } from '../../history/format';
+import { recordRemediate } from '../../history/record';
 import {
   DEFAULT_MAX_CHANGES,
   type RemediateResult,
@@ -11,6 +12,7 @@ import {
 import type { AnyRule } from '../../rule';
 import { summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
+import { withHistory } from '../history';
 import { jsonOption } from '../io';
 import { table } from '../table';
 import { selectRules } from './scan';
@@ -27,6 +29,7 @@ export interface RemediateCliOptions extends ConnectionOptions {
   lambdaPrefix: string;
   automationRoleArn?: string;
   format: 'table' | 'json';
+  db?: string;
 }
 
 export function recordsTable(records: readonly RemediationRecord[]): string {
@@ -110,6 +113,7 @@ export function registerRemediate(
       .option('--automation-role-arn <arn>', 'value of the documents’ AutomationAssumeRole parameter'),
   )
     .option('--format <format>', 'table or json', 'table')
+    .option('--db <file>', 'history database (default $REBASELINE_DB or ~/.rebaseline/history.db)')
     .action(async (opts: RemediateCliOptions) => {
       if (opts.apply && opts.dryRun) throw new UsageError('Give either --dry-run or --apply, not both.');
       if (!['table', 'json'].includes(opts.format))
@@ -129,6 +133,13 @@ export function registerRemediate(
         lambdaPrefix: opts.lambdaPrefix,
         ...(opts.viaSsm ? { viaSsm: { documentPrefix: opts.documentPrefix } } : {}),
       });
+      withHistory(opts.db, (store) =>
+        recordRemediate(store, result, {
+          trigger: 'manual',
+          recordBefore: true,
+          args: process.argv.slice(2),
+        }),
+      );
       process.stdout.write(
         opts.format === 'json'
           ? `${JSON.stringify(remediateJson(result), null, 2)}\n`

@@ -1,9 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { recordScan } from '../../history/record';
 import type { AnyRule } from '../../rule';
 import { type ScanFinding, type ScanResult, scanAccount, summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
+import { withHistory } from '../history';
 import { jsonOption } from '../io';
 import { table } from '../table';
 
@@ -11,6 +13,7 @@ export interface ScanCliOptions extends ConnectionOptions {
   rules?: string;
   params?: string;
   format: 'table' | 'json';
+  db?: string;
 }
 
 /** The rules named by `--rules a,b` (all when absent). @throws UsageError for an unknown id. */
@@ -101,6 +104,7 @@ export function registerScan(program: Command, rules: readonly AnyRule[]): void 
       ),
   )
     .option('--format <format>', 'table or json', 'table')
+    .option('--db <file>', 'history database (default $REBASELINE_DB or ~/.rebaseline/history.db)')
     .action(async (opts: ScanCliOptions) => {
       if (!['table', 'json'].includes(opts.format))
         throw new UsageError(`--format must be table or json, not ${opts.format}.`);
@@ -112,6 +116,7 @@ export function registerScan(program: Command, rules: readonly AnyRule[]): void 
         ruleParameters: jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>,
         onProgress: progressOnStderr(),
       });
+      withHistory(opts.db, (store) => recordScan(store, result, { args: process.argv.slice(2) }));
       process.stdout.write(
         opts.format === 'json' ? `${JSON.stringify(scanJson(result), null, 2)}\n` : scanReport(result),
       );

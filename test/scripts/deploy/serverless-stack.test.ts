@@ -211,6 +211,29 @@ describe('serverless stack generator', () => {
       });
     }
 
+    for (const rule of registry.rules) {
+      const remediation = remediationOf(registry, rule);
+      if (!remediation) continue;
+      it(`passes ${remediation.meta.id} only parameters its document declares, in their allowed form`, () => {
+        const declared = (remediation.document.parameters ?? {}) as Record<
+          string,
+          { default?: unknown; allowedPattern?: string }
+        >;
+        const passed = (
+          props(resources, `Rule${pascal(rule.id)}Remediation`) as { Parameters: Record<string, unknown> }
+        ).Parameters;
+        for (const [name, value] of Object.entries(passed)) {
+          expect(declared, `${name} is not a parameter of the document`).to.have.property(name);
+          const literal = (value as { StaticValue?: { Values: unknown[] } }).StaticValue?.Values[0];
+          const pattern = declared[name]!.allowedPattern;
+          if (typeof literal === 'string' && pattern) expect(literal, name).to.match(new RegExp(pattern));
+        }
+        for (const [name, spec] of Object.entries(declared))
+          if (spec.default === undefined)
+            expect(passed, `${name} has no default and is not passed`).to.have.property(name);
+      });
+    }
+
     it('has a remediation configuration for exactly the rules whose remediation is registered', () => {
       const configured = Object.keys(R).filter(
         (k) => (R[k] as { Type: string }).Type === 'AWS::Config::RemediationConfiguration',
@@ -297,6 +320,17 @@ describe('serverless stack generator', () => {
     expect(types).to.include('AWS::SSM::Document');
     expect(Object.keys(functions)).to.include(ruleFunctionKey(SYNTHETIC_RULE.id));
     expect(resources.Resources).to.have.property(`Rule${pascal(SYNTHETIC_RULE.id)}ConfigPermission`);
+  });
+
+  it('leaves out the rules a stage excludes (a global rule in all regions but one)', () => {
+    const { functions, resources } = build({ excludeRules: SYNTHETIC_RULE.id });
+    expect(functions).to.not.have.property(ruleFunctionKey(SYNTHETIC_RULE.id));
+    expect(
+      Object.keys(resources.Resources).filter((k) => k.startsWith('RuleSyntheticWidgetLocked')),
+    ).to.deep.equal([]);
+    expect(resources.Resources).to.have.property(
+      `Remediation${pascal(SYNTHETIC_REMEDIATION.meta.id)}Document`,
+    );
   });
 
   describe('stage parameter validation', () => {
