@@ -1,5 +1,6 @@
 import { runThroughputCase } from './throughput';
 (async () => {
-  const r = await runThroughputCase({ ruleId: 'ec2-security-group-no-public-ingress', mode: 'lambda', n: 1500, seed: 1, iterations: 1, warmupIterations: 0 });
+  const id = process.argv[2]!;
+  const r = await runThroughputCase({ ruleId: id, mode: 'pure', n: 10000, seed: 1, iterations: 30, timeMs: 0, warmupIterations: 2 });
   console.log(JSON.stringify(r));
 })();

@@ -147,7 +147,8 @@ export class InMemoryAccount {
 
 /**
  * {@link AwsClients} whose clients answer from an {@link InMemoryAccount}. Like the deployed handler, which makes a
- * new `AwsClients` per invocation, the benchmark makes one per invocation too.
+ * new `AwsClients` per invocation, the benchmark makes one per invocation too. With `inMemory`, only those
+ * services answer from memory; the others go to the configured endpoint (e.g. moto_server).
  * @example
  * const account = new InMemoryAccount();
  * const handler = createConfigRuleHandler(rule, { clients: (region) => new InMemoryClients(account, { region }) });
@@ -158,6 +159,7 @@ export class InMemoryClients extends AwsClients {
   constructor(
     private readonly account: InMemoryAccount,
     options: ClientOptions,
+    private readonly inMemory?: readonly ServiceName[],
   ) {
     super({
       credentials: { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark' },
@@ -168,7 +170,7 @@ export class InMemoryClients extends AwsClients {
 
   override get<S extends ServiceName>(service: S) {
     const client = super.get(service);
-    if (!this.wired.has(client)) {
+    if (!this.wired.has(client) && (!this.inMemory || this.inMemory.includes(service))) {
       // The SDK reads `config.requestHandler` when a command is sent: replacing it swaps only the transport.
       (client.config as { requestHandler: unknown }).requestHandler = {
         handle: async (request: HttpRequestLike) => ({ response: this.account.answer(service, request) }),
@@ -179,10 +181,10 @@ export class InMemoryClients extends AwsClients {
   }
 
   override inRegion(region: string): AwsClients {
-    return new InMemoryClients(this.account, { ...this.options, region });
+    return new InMemoryClients(this.account, { ...this.options, region }, this.inMemory);
   }
 
   override withCredentials(): AwsClients {
-    return new InMemoryClients(this.account, this.options);
+    return new InMemoryClients(this.account, this.options, this.inMemory);
   }
 }

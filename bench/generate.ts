@@ -327,7 +327,9 @@ export function securityGroupItem(rng: Rng, index: number): Json {
         },
       ]
     : [];
-  const tags = rng.chance(0.4) ? { Name: groupName, team: rng.pick(['payments', 'search', 'platform']) } : {};
+  const tags: Record<string, string> = rng.chance(0.4)
+    ? { Name: groupName, team: rng.pick(['payments', 'search', 'platform']) }
+    : {};
   return envelope(
     rng,
     'AWS::EC2::SecurityGroup',
@@ -805,17 +807,27 @@ export const BENCH_CONTEXT: EvaluationSnapshot = {
 };
 
 /**
- * `n` items for a rule from a seed: the same seed always gives the same items.
+ * `n` items for a rule from a seed, one at a time (a large set need not be held to be written out). The same seed
+ * always gives the same items, and the first `k` items of `n` are the `k` items of a smaller run.
  * @throws Error for a rule without a generator.
  * @example
- * generateItems('ec2-security-group-no-public-ingress', 10_000, 1).length // → 10000
+ * for (const item of itemStream('s3-bucket-no-public-access', 100_000, 1)) out.write(`${JSON.stringify(item)}\n`);
  */
-export function generateItems(ruleId: string, n: number, seed: number): (Json | EvaluationSnapshot)[] {
+export function* itemStream(ruleId: string, n: number, seed: number): Generator<Json | EvaluationSnapshot> {
   const generator = GENERATORS[ruleId];
   if (!generator) throw new Error(`No generator for rule ${ruleId}; known: ${Object.keys(GENERATORS).join(', ')}.`);
   // One stream per rule and seed: the items of one rule do not change when another rule's generator changes.
   const rng = new Rng((seed * 2654435761) ^ hashString(ruleId));
-  return Array.from({ length: n }, (_, i) => generator.item(rng, i));
+  for (let i = 0; i < n; i++) yield generator.item(rng, i);
+}
+
+/**
+ * `n` items for a rule from a seed, as an array.
+ * @example
+ * generateItems('ec2-security-group-no-public-ingress', 10_000, 1).length // → 10000
+ */
+export function generateItems(ruleId: string, n: number, seed: number): (Json | EvaluationSnapshot)[] {
+  return [...itemStream(ruleId, n, seed)];
 }
 
 function hashString(s: string): number {

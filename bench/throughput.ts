@@ -25,31 +25,41 @@ export interface ThroughputCase {
   context?: EvaluationSnapshot;
   /** Rule parameters in Config's string form; default: the generator's. */
   parameters?: Record<string, string>;
+  /** Minimum task calls (passes for `pure`, invocations for `lambda`) and time budget, as tinybench takes them. */
   iterations: number;
+  timeMs: number;
   warmupIterations: number;
 }
 
 export interface ThroughputResult {
   ruleId: string;
   mode: 'pure' | 'lambda';
+  /** Items loaded (and held in memory) for the case. */
   items: number;
-  /** Items that could not be evaluated (only external input may have them; they are left out of the timing). */
+  /** Items evaluated in the timed runs (a pass covers every item; the Lambda path may be time-boxed). */
+  evaluated: number;
+  /** Items the pure path could not model or evaluate (only external input has them); left out of the timing. */
   skipped: number;
   skippedReason?: string;
+  /** Lambda invocations that failed (only external input has them); counted in the timing like any invocation. */
+  errors: number;
+  firstError?: string;
   evaluationsPerSecond: number;
-  /** Relative margin of error of the mean pass time (95 %), in percent. */
+  /** What one tinybench sample is: a pass over every item, or one Lambda invocation. */
+  unit: 'pass' | 'invocation';
+  latencyMs: { mean: number; p50: number; p99: number };
+  /** Relative margin of error of the mean (95 %), in percent. */
   rme: number;
   samples: number;
-  meanPassMs: number;
   verdicts: Record<string, number>;
-  /** Heap used by the prepared input (items, models or event strings) after a full GC. */
+  /** Heap used by the prepared input (items, models or event texts) after a full GC. */
   inputHeapMb: number;
   /** Highest heap used seen while evaluating (sampled every 1,024 items). */
   peakHeapMb: number;
-  /** The process's resident-set high-water mark (getrusage maxrss). */
+  /** The process's resident-set high-water mark (getrusage maxrss): input, runtime and evaluation together. */
   peakRssMb: number;
-  /** Calls per operation in one pass (Lambda path only). */
-  callsPerPass?: Record<string, number>;
+  /** AWS calls per invocation, by operation (Lambda path only). */
+  callsPerInvocation?: Record<string, number>;
 }
 
 const MB = 1024 * 1024;
@@ -112,9 +122,12 @@ interface Prepared {
   skipped: number;
   skippedReason?: string;
   verdicts: Record<string, number>;
-  /** One pass over every item; `sample` is called every 1,024 items. */
-  pass: (sample: () => void) => Promise<void> | void;
-  callsPerPass?: Record<string, number>;
+  /** The tinybench task: one pass over every item (pure) or one invocation (Lambda); `sample` records memory. */
+  task: (sample: () => void) => Promise<void> | void;
+  /** Items evaluated per task call. */
+  itemsPerTask: number;
+  account?: InMemoryAccount;
+  errors?: () => { count: number; first?: string };
 }
 
 async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): Promise<Prepared> {
@@ -179,7 +192,8 @@ async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): 
     skipped,
     skippedReason,
     verdicts,
-    pass: (sample) => {
+    itemsPerTask: m.length,
+    task: (sample) => {
       for (let i = 0; i < m.length; i++) {
         rule.evaluate(m[i], params, x[i], s[i] as Scope);
         if ((i & 1023) === 0) sample();
@@ -198,49 +212,43 @@ async function prepareLambda(rule: AnyRule, items: unknown[], c: ThroughputCase)
     putRetryDelayMs: 0,
   });
   const events = items.map((item) => lambdaEventText(rule, kind === 'context' ? undefined : item, parameters));
-  const snapshots = kind === 'context' ? (items as EvaluationSnapshot[]) : undefined;
-  const context = c.context ?? BENCH_CONTEXT;
-  account.snapshot = context;
-  // One untimed pass finds the items the handler cannot evaluate, the verdicts and the calls it makes.
+  const snapshots = kind === 'context' ? [...(items as EvaluationSnapshot[])] : undefined;
+  account.snapshot = c.context ?? BENCH_CONTEXT;
   const verdicts: Record<string, number> = {};
-  const ok: number[] = [];
-  let skipped = 0;
-  let skippedReason: string | undefined;
-  for (let i = 0; i < events.length; i++) {
-    if (snapshots) account.snapshot = snapshots[i] as EvaluationSnapshot;
-    try {
-      const result = await handler(JSON.parse(events[i] as string));
-      for (const [k, v] of Object.entries(result.byCompliance)) verdicts[k] = (verdicts[k] ?? 0) + v;
-      ok.push(i);
-    } catch (error) {
-      skipped++;
-      skippedReason ??= (error as Error).message;
-    }
-  }
-  const callsPerPass = Object.fromEntries(account.calls);
-  const e = ok.map((i) => events[i] as string);
-  const snaps = snapshots ? ok.map((i) => snapshots[i] as EvaluationSnapshot) : undefined;
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
   return {
-    items: e.length,
-    skipped,
-    skippedReason,
+    items: events.length,
+    skipped: 0,
     verdicts,
-    callsPerPass,
-    pass: async (sample) => {
-      for (let i = 0; i < e.length; i++) {
-        if (snaps) account.snapshot = snaps[i] as EvaluationSnapshot;
-        await handler(JSON.parse(e[i] as string));
-        if ((i & 1023) === 0) sample();
+    itemsPerTask: 1,
+    account,
+    errors: () => ({ count: errors, first: firstError }),
+    // One invocation per task call, through the items in order (and round again if the budget allows).
+    task: async (sample) => {
+      const i = next;
+      next = (next + 1) % events.length;
+      if (snapshots) account.snapshot = snapshots[i] as EvaluationSnapshot;
+      try {
+        const result = await handler(JSON.parse(events[i] as string));
+        for (const k in result.byCompliance) verdicts[k] = (verdicts[k] ?? 0) + (result.byCompliance[k] ?? 0);
+      } catch (error) {
+        // A failed invocation is still an invocation Lambda bills; it is counted, not hidden.
+        errors++;
+        firstError ??= (error as Error).message;
       }
+      if ((i & 1023) === 0) sample();
     },
   };
 }
 
 /**
- * Runs one case with tinybench: each task iteration is one pass over every item, so evaluations per second is
- * items / mean pass time.
+ * Runs one case with tinybench. Pure: each sample is one pass over every item, so evaluations per second is items
+ * / mean pass time. Lambda: each sample is one invocation (one event, one evaluation), through the items in order
+ * for as long as the time budget allows (`iterations` = items and `timeMs` = 0 make it one full pass).
  * @example
- * await runThroughputCase({ ruleId: 's3-bucket-no-public-access', mode: 'pure', n: 10_000, seed: 1, iterations: 5, warmupIterations: 1 });
+ * await runThroughputCase({ ruleId: 's3-bucket-no-public-access', mode: 'pure', n: 10_000, seed: 1, iterations: 5, timeMs: 0, warmupIterations: 1 });
  */
 export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputResult> {
   const rule = findRule(c.ruleId);
@@ -255,34 +263,47 @@ export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputRe
     const used = process.memoryUsage().heapUsed;
     if (used > peakHeap) peakHeap = used;
   };
+  let calls = 0;
   const bench = new Bench({
     name: `${c.ruleId} ${c.mode}`,
     iterations: c.iterations,
-    time: 0,
+    time: c.timeMs,
     warmupIterations: c.warmupIterations,
     warmupTime: 0,
     warmup: c.warmupIterations > 0,
     throws: true,
   });
-  bench.add('pass', () => prepared.pass(sample));
+  bench.add(c.mode, () => {
+    calls++;
+    return prepared.task(sample);
+  });
   await bench.run();
   const result = bench.tasks[0]?.result;
   if (!result || !('latency' in result)) throw new Error(`tinybench did not complete ${c.ruleId} ${c.mode}.`);
+  const { latency } = result;
+  const errors = prepared.errors?.() ?? { count: 0 };
+  const callsPerInvocation = prepared.account
+    ? Object.fromEntries([...prepared.account.calls].map(([k, v]) => [k, v / calls]))
+    : undefined;
   return {
     ruleId: c.ruleId,
     mode: c.mode,
     items: prepared.items,
+    evaluated: latency.samplesCount * prepared.itemsPerTask,
     skipped: prepared.skipped,
     ...(prepared.skippedReason ? { skippedReason: prepared.skippedReason } : {}),
-    evaluationsPerSecond: prepared.items / (result.latency.mean / 1000),
-    rme: result.latency.rme,
-    samples: result.latency.samplesCount,
-    meanPassMs: result.latency.mean,
+    errors: errors.count,
+    ...(errors.first ? { firstError: errors.first } : {}),
+    evaluationsPerSecond: prepared.itemsPerTask / (latency.mean / 1000),
+    unit: c.mode === 'pure' ? 'pass' : 'invocation',
+    latencyMs: { mean: latency.mean, p50: latency.p50, p99: latency.p99 },
+    rme: latency.rme,
+    samples: latency.samplesCount,
     verdicts: prepared.verdicts,
     inputHeapMb: inputHeap / MB,
     peakHeapMb: peakHeap / MB,
     peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
-    ...(prepared.callsPerPass ? { callsPerPass: prepared.callsPerPass } : {}),
+    ...(callsPerInvocation ? { callsPerInvocation } : {}),
   };
 }
 

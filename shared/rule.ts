@@ -69,6 +69,17 @@ export interface ResourceModel {
   tags?: Record<string, string>;
 }
 
+/** Resource type of account-level evaluations. */
+export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
+
+/** The identity of a resource whose configuration item says it was deleted. */
+export interface DeletedResource {
+  resourceType: string;
+  resourceId: string;
+  accountId: string;
+  region: string;
+}
+
 /** Where and when an evaluation happens. */
 export interface Scope {
   accountId: string;
@@ -92,6 +103,12 @@ export interface RuleDefinition<
   meta: RuleMetadata;
   /** Change-triggered path: the model of a configuration item of one of `trigger.configurationChange.resourceTypes`. */
   fromConfigurationItem?: (ci: ConfigurationItem) => M;
+  /**
+   * Change-triggered path, for rules where deleting the resource is itself the drift (deleting the account-level
+   * Block Public Access configuration removes the protection): the model of the deleted resource. Without it a
+   * deleted resource is NOT_APPLICABLE.
+   */
+  fromDeletedItem?: (deleted: DeletedResource) => M;
   /**
    * Periodic path: every resource in scope, read through the reader. A resource that cannot be read is returned
    * as a {@link CollectionError} (never dropped: it must not look deleted, nor be reported COMPLIANT).

@@ -1,7 +1,7 @@
 import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
 import { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
-import { ACCOUNT_RESOURCE_TYPE } from '../../shared/config/adapter';
+import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 import {
   awsErrorName,
   CollectionError,

@@ -180,7 +180,11 @@ export function parsePayload(raw: unknown): Payload {
   return payload;
 }
 
-/** The rule's parameters from the payload, parsed as the rule parses its own (absent → the rule's default). */
+/**
+ * The rule's parameters from the payload, parsed as the rule parses its own (absent → the rule's default).
+ * @example
+ * ruleParametersOf(parsePayload({ AccountId, Region, TrailName, RequireKmsEncryption: 'true' })).requireKmsEncryption // → true
+ */
 export function ruleParametersOf(payload: Payload): Parameters {
   return parseRuleParameters<Parameters>(rule.meta, {
     requireLogFileValidation: payload.RequireLogFileValidation,
@@ -190,11 +194,20 @@ export function ruleParametersOf(payload: Payload): Parameters {
   });
 }
 
-/** `rebaseline-cloudtrail-<account>-<region>`: unique per account and region, so a name owned elsewhere is a red flag. */
+/**
+ * `rebaseline-cloudtrail-<account>-<region>`: unique per account and region, so a name owned elsewhere is a red flag.
+ * @example
+ * defaultBucketName('123456789012', 'eu-west-1') // → 'rebaseline-cloudtrail-123456789012-eu-west-1'
+ */
 export function defaultBucketName(accountId: string, region: string): string {
   return `rebaseline-cloudtrail-${accountId}-${region}`;
 }
 
+/**
+ * The ARN a trail has (or will have) in its home region.
+ * @example
+ * trailArn('aws', 'us-east-1', '123456789012', 't') // → 'arn:aws:cloudtrail:us-east-1:123456789012:trail/t'
+ */
 export function trailArn(partition: string, region: string, accountId: string, name: string): string {
   return `arn:${partition}:cloudtrail:${region}:${accountId}:trail/${name}`;
 }
@@ -581,6 +594,9 @@ const scopeOf = (ctx: Context): Scope => ({
  * can change here.
  * @throws ManualActionRequiredError when a person must provide an input or run it in another region.
  * @throws RemediationDeniedError when the bucket name is owned by another account.
+ * @example
+ * const plan = await planTrail(aws, parsePayload({ Mode: 'Plan', AccountId, Region: 'us-east-1', TrailName: 'rebaseline-trail' }));
+ * plan.action // → 'Update' (plan.updateTrail, plan.startLogging, … say which steps run)
  */
 export async function planTrail(aws: AwsClients, payload: Payload): Promise<TrailPlan> {
   const ctx = await context(aws, payload);
@@ -622,6 +638,8 @@ export async function planTrail(aws: AwsClients, payload: Payload): Promise<Trai
 /**
  * Re-reads every trail and evaluates the account with the rule.
  * @throws RemediationVerificationError when the account is still NON_COMPLIANT (not in a dry run).
+ * @example
+ * (await verifyCompliant(aws, parsePayload({ Mode: 'Verify', AccountId, Region, TrailName }))).outcome // → 'Verified'
  */
 export async function verifyCompliant(aws: AwsClients, payload: Payload): Promise<TrailVerification> {
   const ctx = await context(aws, payload);

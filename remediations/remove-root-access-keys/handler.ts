@@ -190,7 +190,11 @@ export function parsePayload(raw: unknown): Payload {
   return { Mode: mode, TargetAccountId: target, NotificationTopicArn: topic, DryRun: dryRun };
 }
 
-/** `arn:<partition>:iam::aws:policy/root-task/<name>`. */
+/**
+ * The ARN of an AWS managed root-task policy.
+ * @example
+ * rootTaskPolicyArn('aws', 'IAMDeleteRootUserCredentials') // → 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials'
+ */
 export function rootTaskPolicyArn(partition: string, name: string): string {
   return `arn:${partition}:iam::aws:policy/root-task/${name}`;
 }
@@ -292,6 +296,9 @@ export async function organizationStanding(aws: AwsClients, targetAccountId: str
  * Clients signed with a privileged root session in the member account, scoped to one root-task policy. The STS
  * client of `aws` is regional (SDK v3 default): AssumeRoot has no global endpoint.
  * @throws RemediationDeniedError when STS refuses the session, naming what to check.
+ * @example
+ * const root = await openRootSession(aws, standing, '111122223333', ROOT_TASK_POLICIES.delete);
+ * await readRootKeys(root.get('iam'));
  */
 export async function openRootSession(
   aws: AwsClients,
@@ -365,7 +372,11 @@ export async function readRootKeys(iam: IAMClient): Promise<RootKeyRecord[]> {
   return keys;
 }
 
-/** The calls that remove the keys: deactivate an active key first, then delete every key. */
+/**
+ * The calls that remove the keys: deactivate an active key first, then delete every key.
+ * @example
+ * planCalls([{ accessKeyId: 'AKIA…', status: 'Inactive' }]) // → [{ service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA…' } }]
+ */
 export function planCalls(keys: readonly RootKeyRecord[]): PlannedCall[] {
   return keys.flatMap((k): PlannedCall[] => [
     ...(k.status === 'Active'

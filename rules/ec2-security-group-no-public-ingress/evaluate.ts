@@ -55,17 +55,37 @@ export function parsePortRanges(name: string, entries: readonly string[]): Range
   });
 }
 
+/**
+ * Authorized ranges of a parameter list, parsed once per list rather than once per world-open permission (the
+ * parsed parameters live for one invocation; a large group re-parsed them for every permission).
+ */
+const parsedRanges = new WeakMap<readonly string[], Range[]>();
+function authorizedRanges(name: string, entries: readonly string[]): Range[] {
+  let ranges = parsedRanges.get(entries);
+  if (!ranges) {
+    ranges = parsePortRanges(name, entries);
+    parsedRanges.set(entries, ranges);
+  }
+  return ranges;
+}
+
 /** Parts of `range` not covered by any of `allowed`. */
 function uncovered(range: Range, allowed: readonly Range[]): Range[] {
   let pieces: Range[] = [range];
   for (const [lo, hi] of allowed) {
-    pieces = pieces.flatMap(([a, b]): Range[] => {
-      if (hi < a || lo > b) return [[a, b]];
-      const out: Range[] = [];
-      if (lo > a) out.push([a, lo - 1]);
-      if (hi < b) out.push([hi + 1, b]);
-      return out;
-    });
+    // Plain loops: this runs for every world-open tcp/udp permission, and flatMap's closures and arrays showed.
+    const next: Range[] = [];
+    for (const piece of pieces) {
+      const [a, b] = piece;
+      if (hi < a || lo > b) {
+        next.push(piece);
+        continue;
+      }
+      if (lo > a) next.push([a, lo - 1]);
+      if (hi < b) next.push([hi + 1, b]);
+    }
+    pieces = next;
+    if (pieces.length === 0) break;
   }
   return pieces;
 }
@@ -96,7 +116,7 @@ function violation(p: IngressPermission, params: Parameters): { what: string; wh
     case 'tcp':
     case 'udp': {
       const range = portRange(p);
-      const allowed = parsePortRanges(
+      const allowed = authorizedRanges(
         p.protocol === 'tcp' ? 'authorizedTcpPorts' : 'authorizedUdpPorts',
         p.protocol === 'tcp' ? params.authorizedTcpPorts : params.authorizedUdpPorts,
       );

@@ -1,4 +1,3 @@
-import { ACCOUNT_RESOURCE_TYPE } from '../../shared/config/adapter';
 import { awsErrorName, CollectionError } from '../../shared/errors';
 import {
   type AccountPublicAccessBlockModel,
@@ -9,7 +8,7 @@ import {
   type PublicAccessBlockFlag,
 } from '../../shared/models/public-access-block';
 import type { CommonParameters } from '../../shared/params';
-import { defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import { ACCOUNT_RESOURCE_TYPE, defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -69,6 +68,8 @@ export function evaluate(model: AccountPublicAccessBlockModel, params: Parameter
 export const rule = defineRule<AccountPublicAccessBlockModel, Parameters, undefined>({
   meta: meta as RuleMetadata,
   fromConfigurationItem: accountPublicAccessBlockFromConfigurationItem,
+  // Deleting the account-level configuration removes the protection: report it now, not at the next periodic run.
+  fromDeletedItem: (deleted) => ({ ...deleted, publicAccessBlock: null }),
   collect: async (reader, scope) => {
     try {
       return [accountPublicAccessBlockFromApi(await reader.accountPublicAccessBlock(), scope.accountId)];

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { DeploymentConfigError } from '../../shared/errors';
 import { REPO_ROOT } from './registry';
@@ -21,6 +22,7 @@ export const CI_STAGE = 'ci';
 
 /** What `osls package` left in the output directory. */
 export interface PackageResult {
+  /** Where the template and zips are (`<dir>/package`). */
   dir: string;
   template: Record<string, unknown>;
   /** Function key → zip size in bytes. */
@@ -38,8 +40,8 @@ export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   for (const [k, v] of Object.entries(base)) if (!/^AWS_/.test(k)) env[k] = v;
   return {
     ...env,
-    AWS_CONFIG_FILE: join(REPO_ROOT, '.serverless', 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(REPO_ROOT, '.serverless', 'no-aws-credentials'),
+    AWS_CONFIG_FILE: devNull,
+    AWS_SHARED_CREDENTIALS_FILE: devNull,
     AWS_EC2_METADATA_DISABLED: 'true',
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
@@ -47,7 +49,25 @@ export function offlineEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 }
 
 /**
- * Runs `osls package` (the local osls binary) into `dir`, offline, and reads what it produced.
+ * A service directory of symbolic links to the repository's entries: osls writes `.serverless/` and
+ * serverless-esbuild `.esbuild/` into the service directory, so two packaging runs at once (tests, build:budget,
+ * several people's npm test in one checkout) would otherwise delete each other's files.
+ */
+function isolatedServiceDir(workDir: string): string {
+  const service = join(workDir, 'service');
+  mkdirSync(service, { recursive: true });
+  for (const entry of readdirSync(REPO_ROOT)) {
+    if (['.serverless', '.esbuild', '.git'].includes(entry)) continue;
+    // osls only recognises a service directory whose configuration file is a regular file.
+    if (entry === 'serverless.yml') copyFileSync(join(REPO_ROOT, entry), join(service, entry));
+    else symlinkSync(join(REPO_ROOT, entry), join(service, entry));
+  }
+  return service;
+}
+
+/**
+ * Runs `osls package` (the local osls binary) offline in `dir` (a scratch directory: `service/` of links to the
+ * repository, `package/` for the output), and reads what it produced.
  * @throws DeploymentConfigError with osls's output when packaging fails.
  * @example
  * const { template, zips } = await packageService('/tmp/pkg', CI_PACKAGE_PARAMS);
@@ -58,10 +78,11 @@ export async function packageService(
   stage = CI_STAGE,
 ): Promise<PackageResult> {
   const bin = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-  const args = [bin, 'package', '--stage', stage, '--package', dir];
+  const out = join(dir, 'package');
+  const args = [bin, 'package', '--stage', stage, '--package', out];
   for (const [k, v] of Object.entries(params)) args.push('--param', `${k}=${v}`);
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: offlineEnv() });
+    const child = spawn(process.execPath, args, { cwd: isolatedServiceDir(dir), env: offlineEnv() });
     let text = '';
     child.stdout.on('data', (d) => {
       text += d;
@@ -75,8 +96,8 @@ export async function packageService(
     );
   });
   const zips: Record<string, number> = {};
-  for (const file of readdirSync(dir))
-    if (file.endsWith('.zip')) zips[file.slice(0, -4)] = statSync(join(dir, file)).size;
-  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  return { dir, template, zips, output };
+  for (const file of readdirSync(out))
+    if (file.endsWith('.zip')) zips[file.slice(0, -4)] = statSync(join(out, file)).size;
+  const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  return { dir: out, template, zips, output };
 }

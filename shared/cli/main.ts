@@ -21,7 +21,11 @@ export function buildProgram({ rules: RULES, remediations }: Registry): Command 
   const program = new Command('rebaseline')
     .description('Custom AWS Config rules with precise, verified remediation.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Every error is one line starting `rebaseline:`, Commander's own (a missing option) included.
+      outputError: (s, write) => write(`rebaseline: ${s.replace(/^error: /, '').trimEnd()}\n`),
+    });
   registerEvaluate(program, RULES);
   registerScan(program, RULES);
   registerRemediate(program, RULES, remediations);

@@ -11,6 +11,7 @@ import { LiveReader } from '../collectors/live-reader';
 import type { Reader } from '../collectors/reader';
 import { type Evaluation, evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
 import {
+  CollectionError,
   InsufficientDataError,
   MalformedEventError,
   PartialEvaluationError,
@@ -18,16 +19,19 @@ import {
 } from '../errors';
 import { logger } from '../logger';
 import { type CommonParameters, parseRuleParameters } from '../params';
-import type { AnyRule, Scope } from '../rule';
-import { GONE_STATUSES, normaliseConfigurationItem } from './configuration-item';
+import {
+  ACCOUNT_RESOURCE_TYPE,
+  type AnyRule,
+  type DeletedResource,
+  type ResourceModel,
+  type Scope,
+} from '../rule';
+import { DELETED_STATUSES, GONE_STATUSES, normaliseConfigurationItem } from './configuration-item';
 import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation, TEST_MODE_TOKEN } from './event';
 
 /** Config accepts at most 100 evaluations per PutEvaluations call. */
 export const PUT_EVALUATIONS_BATCH = 100;
 const PUT_RETRIES = 3;
-
-/** Resource type of account-level evaluations. */
-export const ACCOUNT_RESOURCE_TYPE = 'AWS::::Account';
 
 export interface EventDeps {
   reader: Reader;
@@ -141,12 +145,14 @@ export async function evaluateEvent(
   }
 
   let rawItem: unknown;
-  let summary: { resourceType: string; resourceId: string; status: string; captureTime: Date };
+  let summary: DeletedResource & { status: string; captureTime: Date };
   if (inv.messageType === 'OversizedConfigurationItemChangeNotification') {
     const s = inv.configurationItemSummary;
     summary = {
       resourceType: s.resourceType,
       resourceId: s.resourceId,
+      accountId: s.accountId,
+      region: s.awsRegion ?? scope.region,
       status: s.configurationItemStatus,
       captureTime: s.captureTime,
     };
@@ -156,6 +162,8 @@ export async function evaluateEvent(
     summary = {
       resourceType: ci.resourceType,
       resourceId: ci.resourceId,
+      accountId: ci.accountId,
+      region: ci.awsRegion || scope.region,
       status: ci.configurationItemStatus,
       captureTime: ci.captureTime,
     };
@@ -167,9 +175,22 @@ export async function evaluateEvent(
     failures: [],
   });
   if (event.eventLeftScope) return notApplicable('The resource left the rule scope.');
-  if (GONE_STATUSES.has(summary.status)) return notApplicable(`The resource is ${summary.status}.`);
   const changeTypes = rule.meta.trigger.configurationChange?.resourceTypes ?? [];
-  if (!changeTypes.includes(summary.resourceType) || !rule.fromConfigurationItem)
+  const inScope = changeTypes.includes(summary.resourceType);
+  if (GONE_STATUSES.has(summary.status)) {
+    // Deleting some resources is itself the drift (account-level Block Public Access): the rule says so.
+    if (inScope && rule.fromDeletedItem && DELETED_STATUSES.has(summary.status))
+      return evaluateModels(
+        rule,
+        [rule.fromDeletedItem(summary)],
+        params,
+        deps.reader,
+        scope,
+        summary.captureTime,
+      );
+    return notApplicable(`The resource is ${summary.status}.`);
+  }
+  if (!inScope || !rule.fromConfigurationItem)
     return notApplicable(`${summary.resourceType} is not evaluated by ${rule.meta.id}.`);
   if (rawItem === undefined) {
     if (!deps.config)
@@ -186,7 +207,16 @@ export async function evaluateEvent(
   const ci = normaliseConfigurationItem(rawItem);
   if (GONE_STATUSES.has(ci.configurationItemStatus))
     return notApplicable(`The resource is ${ci.configurationItemStatus}.`);
-  return evaluateModels(rule, [rule.fromConfigurationItem(ci)], params, deps.reader, scope, ci.captureTime);
+  let model: ResourceModel | CollectionError;
+  try {
+    model = rule.fromConfigurationItem(ci);
+  } catch (error) {
+    // An item the model cannot be built from (an unreadable policy, say) is never reported: Config retries.
+    model = new CollectionError(ci.resourceType, ci.resourceId, (error as Error).message ?? String(error), {
+      cause: error,
+    });
+  }
+  return evaluateModels(rule, [model], params, deps.reader, scope, ci.captureTime);
 }
 
 function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
@@ -316,7 +346,8 @@ export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions =
       accountId: event.accountId,
       region,
       partition,
-      now: options.now?.() ?? new Date(),
+      // The notification time, not the wall clock: a replayed or retried event evaluates the same way.
+      now: options.now?.() ?? event.invokingEvent.notificationCreationTime ?? new Date(),
     };
     const config = aws.get('config');
     const outcome = await evaluateEvent(rule, event, params, scope, {

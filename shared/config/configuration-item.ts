@@ -7,6 +7,9 @@ export const GONE_STATUSES = new Set([
   'ResourceNotRecorded',
 ]);
 
+/** The statuses of a resource that was deleted (as opposed to one Config stopped recording). */
+export const DELETED_STATUSES = new Set(['ResourceDeleted', 'ResourceDeletedNotRecorded']);
+
 /**
  * A configuration item in one normalised form. Config hands out three spellings of the same thing:
  * the invoking event's (`awsAccountId`, `ARN`, `configuration` as an object), the

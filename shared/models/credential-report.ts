@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import { ACCOUNT_RESOURCE_TYPE } from '../config/adapter';
 import { InsufficientDataError } from '../errors';
 import type { ResourceModel } from '../rule';
+import { ACCOUNT_RESOURCE_TYPE } from '../rule';
 
 /** The `user` of the root account's row in the IAM credential report. */
 export const ROOT_ACCOUNT_USER = '<root_account>';

@@ -1,7 +1,7 @@
 import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
-import { ACCOUNT_RESOURCE_TYPE } from '../config/adapter';
 import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-item';
 import type { ResourceModel } from '../rule';
+import { ACCOUNT_RESOURCE_TYPE } from '../rule';
 
 export const ACCOUNT_PUBLIC_ACCESS_BLOCK = 'AWS::S3::AccountPublicAccessBlock';
 

@@ -6,8 +6,8 @@ import type {
   Trail,
 } from '@aws-sdk/client-cloudtrail';
 import type { TrailSelectors } from '../collectors/reader';
-import { ACCOUNT_RESOURCE_TYPE } from '../config/adapter';
 import type { ResourceModel } from '../rule';
+import { ACCOUNT_RESOURCE_TYPE } from '../rule';
 
 /** Which management events a trail's event selectors log. */
 export interface ManagementEventCoverage {

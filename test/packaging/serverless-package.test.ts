@@ -61,7 +61,7 @@ describe('packaging with osls, offline', () => {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-package-'));
     result = await packageService(dir);
     resources = result.template.Resources as Record<string, Resource>;
-    lint = cfnLint([join(dir, 'cloudformation-template-update-stack.json'), ...PACKS, BAD_FIXTURE]);
+    lint = cfnLint([join(result.dir, 'cloudformation-template-update-stack.json'), ...PACKS, BAD_FIXTURE]);
   });
 
   after(() => {
@@ -146,7 +146,7 @@ describe('packaging with osls, offline', () => {
 
   it('bundles each handler alone: no node_modules, no source maps, no native or test-only packages', () => {
     for (const fn of Object.keys(result.zips)) {
-      const files = readZip(join(dir, `${fn}.zip`));
+      const files = readZip(join(result.dir, `${fn}.zip`));
       const names = [...files.keys()];
       expect(names, fn).to.have.length(1);
       expect(names[0], fn).to.match(/handler\.js$/);

@@ -6,7 +6,7 @@ import {
   GetCredentialReportCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import {
@@ -302,7 +302,11 @@ describe('rule iam-root-access-keys-absent', () => {
   });
 
   describe('LiveReader.credentialReport wait loop (aws-sdk-client-mock)', () => {
-    const iam = mockClient(IAMClient);
+    // Created in before(), not at load time: a mock made while mocha loads files would leak into other files.
+    let iam: AwsClientStub<IAMClient>;
+    before(() => {
+      iam = mockClient(IAMClient);
+    });
     const content = { Content: new TextEncoder().encode(UNUSED_KEYS), ReportFormat: 'text/csv' as const };
     const inProgress = () =>
       recordedError(

@@ -205,9 +205,31 @@ describe('rule s3-account-public-access-blocked', () => {
       ).to.deep.equal([['AWS::S3::AccountPublicAccessBlock', ACCOUNT, 'NON_COMPLIANT']]);
     });
 
-    it('change path: a deleted account configuration is NOT_APPLICABLE (the periodic path reports the account)', async () => {
+    it('change path: deleting the account configuration is NON_COMPLIANT at once (the protection is gone)', async () => {
       const raw = rdkItem();
       raw.configurationItemStatus = 'ResourceDeleted';
+      raw.configuration = null;
+      const outcome = await run(asChangeEvent(raw), reader());
+      expect(
+        outcome.evaluations.map((e) => [
+          e.complianceResourceType,
+          e.complianceResourceId,
+          e.complianceType,
+          e.annotation,
+        ]),
+      ).to.deep.equal([
+        [
+          'AWS::S3::AccountPublicAccessBlock',
+          ACCOUNT,
+          'NON_COMPLIANT',
+          'No account-level S3 Block Public Access configuration exists (required: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets).',
+        ],
+      ]);
+    });
+
+    it('change path: an account configuration Config stopped recording is NOT_APPLICABLE', async () => {
+      const raw = rdkItem();
+      raw.configurationItemStatus = 'ResourceNotRecorded';
       const outcome = await run(asChangeEvent(raw), reader());
       expect(outcome.evaluations[0]?.complianceType).to.equal('NOT_APPLICABLE');
     });

@@ -626,6 +626,22 @@ describe('shared/config/adapter', () => {
   });
 
   describe('partial failures', () => {
+    it('a configuration item the rule cannot model fails the invocation without reporting it', async () => {
+      // Prepare: a rule whose model builder rejects the item (e.g. an unreadable bucket policy).
+      const strict: AnyRule = {
+        ...rule,
+        fromConfigurationItem: () => {
+          throw new InsufficientDataError('The policy is not JSON.');
+        },
+      };
+      // Act
+      const error = await rejection(handlerFor(strict)(changeEvent(openSshCi())));
+      // Assess
+      expect(error).to.be.instanceOf(PartialEvaluationError);
+      expect(error.message).to.match(/The policy is not JSON\./);
+      expect(putEvaluations()).to.deep.equal([]);
+    });
+
     /** The reference rule, with one resource that could not be read. */
     const flaky: AnyRule = {
       ...rule,
