@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
 import type { RemediationMetadata } from '../shared/remediation';
+import { isFunctionOf } from '../shared/ssm/runner';
 import { createHandler as blockS3AccountPublicAccess } from './block-s3-account-public-access/handler';
 import blockS3AccountPublicAccessMeta from './block-s3-account-public-access/remediation.json';
 import { createHandler as blockS3BucketPublicAccess } from './block-s3-bucket-public-access/handler';
@@ -59,6 +60,5 @@ export function findRemediation(id: string): Remediation | undefined {
 
 /** The remediation whose Lambda a document names: the function name (or ARN's function part) ends with its id. */
 export function remediationForFunction(functionName: string): Remediation | undefined {
-  const name = functionName.split(':function:').pop()?.split(':')[0] ?? functionName;
-  return REMEDIATIONS.find((r) => r.createHandler && name.endsWith(r.meta.id));
+  return REMEDIATIONS.find((r) => r.createHandler && isFunctionOf(functionName, r.meta.id));
 }

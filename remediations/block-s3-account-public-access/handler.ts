@@ -1,7 +1,6 @@
 import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
 import { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
-import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 import {
   awsErrorName,
   CollectionError,
@@ -17,6 +16,7 @@ import {
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
+import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 
 /** What the document sends: the rule's four parameters in Config's string form (`"true"` / `"false"`). */
 export interface BlockAccountPayload {

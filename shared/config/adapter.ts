@@ -5,7 +5,7 @@ import {
   PutEvaluationsCommand,
   paginateGetComplianceDetailsByConfigRule,
 } from '@aws-sdk/client-config-service';
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { assumeRole } from '../aws/assume-role';
 import { AwsClients } from '../aws/clients';
 import { LiveReader } from '../collectors/live-reader';
 import type { Reader } from '../collectors/reader';
@@ -287,25 +287,12 @@ export async function assumeExecutionRole(
   roleName: string,
   ruleId: string,
 ): Promise<AwsClients> {
-  const roleArn = `arn:${partition}:iam::${accountId}:role/${roleName}`;
-  const externalId = process.env.EXECUTION_ROLE_EXTERNAL_ID || undefined;
-  const out = await aws.get('sts').send(
-    new AssumeRoleCommand({
-      RoleArn: roleArn,
-      RoleSessionName: `rebaseline-${ruleId}`.slice(0, 64),
-      ExternalId: externalId,
-      DurationSeconds: 900,
-    }),
+  return assumeRole(
+    aws,
+    `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    `rebaseline-${ruleId}`,
+    process.env.EXECUTION_ROLE_EXTERNAL_ID || undefined,
   );
-  const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey)
-    throw new InsufficientDataError(`AssumeRole into ${roleArn} returned no credentials.`);
-  return aws.withCredentials({
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken,
-    expiration: c.Expiration,
-  });
 }
 
 export interface HandlerOptions {

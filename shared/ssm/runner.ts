@@ -284,10 +284,15 @@ export async function runAutomation(
 export function lambdasBySuffix(handlers: Record<string, LambdaHandler>): LambdaResolver {
   const ids = Object.keys(handlers).sort((a, b) => b.length - a.length);
   return (functionName) => {
-    const name = lambdaFunctionName(functionName);
-    const id = ids.find((i) => name === i || name.endsWith(`-${i}`));
+    const id = ids.find((i) => isFunctionOf(functionName, i));
     return id === undefined ? undefined : handlers[id];
   };
+}
+
+/** True when a function name or ARN names the Lambda of remediation `id` (`id` or `<prefix>-<id>`). */
+export function isFunctionOf(functionName: string, id: string): boolean {
+  const name = lambdaFunctionName(functionName);
+  return name === id || name.endsWith(`-${id}`);
 }
 
 /** `my-fn`, `123456789012:function:my-fn` and `arn:…:function:my-fn[:alias]` → `my-fn`. */
