@@ -151,6 +151,21 @@ export class RemediationDeniedError extends RebaselineError {}
 export class RemediationVerificationError extends RebaselineError {}
 
 /**
+ * A remediation Lambda was asked to read an account other than its own and has no role to reach it
+ * (`EXECUTION_ROLE_NAME` is unset): it read nothing, rather than read its own account in the target's place.
+ */
+export class TargetAccountUnreachableError extends RebaselineError {
+  constructor(
+    readonly targetAccountId: string,
+    readonly lambdaAccountId: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * One attempt of an automation step failed (an assertion, an unresolved reference, a Lambda error, a timeout).
  * The runner records it in the execution instead of throwing it to the caller.
  */

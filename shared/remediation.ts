@@ -31,5 +31,17 @@ export interface RemediationMetadata {
   /** What the automation assume role needs (the document's own API calls). */
   iam: IamStatement[];
   /** Present when the document calls `aws:invokeLambdaFunction` with this folder's `handler.ts`. */
-  lambda?: { handler: 'handler.ts'; iam: IamStatement[]; timeoutSeconds: number };
+  lambda?: {
+    handler: 'handler.ts';
+    iam: IamStatement[];
+    timeoutSeconds: number;
+    /**
+     * How the Lambda reaches an account other than its own (a member account's automation invoking the central
+     * security account's Lambda). `executionRole` (the default): it reads that account through the member's
+     * execution role, so in central mode it may assume it, and that role grants its `iam` reads. `ownCredentials`:
+     * it acts with its own role wherever the target is (remove-root-access-keys: sts:AssumeRoot from the
+     * management account), so it gets neither.
+     */
+    crossAccount?: 'executionRole' | 'ownCredentials';
+  };
 }

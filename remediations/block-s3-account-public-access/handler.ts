@@ -1,5 +1,6 @@
 import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
 import { AwsClients } from '../../shared/aws/clients';
+import { targetAccountResolver } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import {
   awsErrorName,
@@ -18,10 +19,13 @@ import {
 import { parseRuleParameters } from '../../shared/params';
 import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 
+export const REMEDIATION_ID = 'block-s3-account-public-access';
+
 /** What the document sends: the rule's four parameters in Config's string form (`"true"` / `"false"`). */
 export interface BlockAccountPayload {
   /** `plan`: compute the settings to put. `verify`: re-read them and check the rule and "nothing turned off". */
   Mode: 'plan' | 'verify';
+  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`): the account whose settings are read. */
   AccountId: string;
   BlockPublicAcls?: string;
   IgnorePublicAcls?: string;
@@ -218,7 +222,8 @@ async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<Ac
 
 /**
  * The Lambda of `block-s3-account-public-access`: `plan` reads the account's Block Public Access and computes the
- * settings to put; `verify` reads them back. Both only read; the document makes the change with
+ * settings to put; `verify` reads them back. Both only read, in the account the automation runs in (through the
+ * execution role when that is not the Lambda's own account); the document makes the change with
  * `aws:executeAwsApi`.
  * @example
  * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: 'true' });
@@ -226,12 +231,13 @@ async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<Ac
 export function createHandler(
   clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
 ): (payload: unknown) => Promise<BlockAccountResult> {
+  const reach = targetAccountResolver(REMEDIATION_ID);
   return async (raw) => {
     const payload = parsePayload(raw);
-    const aws = clients(process.env.AWS_REGION ?? 'us-east-1');
+    const { aws } = await reach(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
     const result = payload.Mode === 'plan' ? await plan(aws, payload) : await verify(aws, payload);
     logger.info(
-      { remediation: 'block-s3-account-public-access', mode: result.Mode, accountId: result.AccountId },
+      { remediation: REMEDIATION_ID, mode: result.Mode, accountId: result.AccountId },
       result.Message,
     );
     return result;

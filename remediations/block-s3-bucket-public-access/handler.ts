@@ -4,8 +4,8 @@ import {
   type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import { evaluate, type Parameters, rule } from '../../rules/s3-bucket-no-public-access/evaluate';
-import { callerIdentity } from '../../shared/aws/assume-role';
 import { AwsClients } from '../../shared/aws/clients';
+import { type TargetAccount, targetAccountResolver } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
 import {
@@ -23,10 +23,14 @@ import {
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
 
+export const REMEDIATION_ID = 'block-s3-bucket-public-access';
+
 /** What the document sends; list parameters may arrive as a StringList, a comma string, or both combined. */
 export interface BlockBucketPayload {
   /** `plan`: decide from the live bucket. `verify`: re-read the bucket and re-evaluate it with the rule. */
   Mode: 'plan' | 'verify';
+  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`), which owns the bucket. */
+  AccountId: string;
   BucketName: string;
   ExcludedPublicBuckets?: string | string[];
   ExemptResourceIds?: string;
@@ -71,6 +75,7 @@ export type BlockBucketResult = BucketPlan | BucketVerification;
 
 /** S3's rules for bucket names, legacy us-east-1 names (capitals, underscores, up to 255) included. */
 const BUCKET_NAME = /^[A-Za-z0-9._-]{3,255}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 
 function listField(p: Record<string, unknown>, key: string): string | undefined {
   const v = p[key];
@@ -84,7 +89,7 @@ function listField(p: Record<string, unknown>, key: string): string | undefined 
  * The payload as the document sends it.
  * @throws RemediationInputError when a field is missing or malformed.
  * @example
- * parsePayload({ Mode: 'plan', BucketName: 'my-bucket', ExcludedPublicBuckets: ['a', 'b'] }).ExcludedPublicBuckets // → 'a,b'
+ * parsePayload({ Mode: 'plan', AccountId: '123456789012', BucketName: 'my-bucket', ExcludedPublicBuckets: ['a', 'b'] }).ExcludedPublicBuckets // → 'a,b'
  */
 export function parsePayload(raw: unknown): BlockBucketPayload {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
@@ -92,10 +97,15 @@ export function parsePayload(raw: unknown): BlockBucketPayload {
   const p = raw as Record<string, unknown>;
   if (p.Mode !== 'plan' && p.Mode !== 'verify')
     throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
+  if (typeof p.AccountId !== 'string' || !ACCOUNT_ID.test(p.AccountId))
+    throw new RemediationInputError(
+      `AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
+    );
   if (typeof p.BucketName !== 'string' || !BUCKET_NAME.test(p.BucketName))
     throw new RemediationInputError(`BucketName must be a bucket name, got ${JSON.stringify(p.BucketName)}.`);
   return {
     Mode: p.Mode,
+    AccountId: p.AccountId,
     BucketName: p.BucketName,
     ExcludedPublicBuckets: listField(p, 'ExcludedPublicBuckets'),
     ExemptResourceIds: listField(p, 'ExemptResourceIds'),
@@ -109,7 +119,7 @@ export function parsePayload(raw: unknown): BlockBucketPayload {
  * The rule's parameters from the payload, parsed as the rule parses its own: `["a,b", "c"]` and `"a,b,c"` both
  * mean the three buckets a, b and c.
  * @example
- * ruleParametersOf({ BucketName: 'x', ExcludedPublicBuckets: ['site-a,site-b'] }).excludedPublicBuckets
+ * ruleParametersOf({ Mode: 'plan', AccountId: '123456789012', BucketName: 'x', ExcludedPublicBuckets: ['site-a,site-b'] }).excludedPublicBuckets
  * // → ['site-a', 'site-b']
  */
 export function ruleParametersOf(payload: BlockBucketPayload): Parameters {
@@ -156,7 +166,10 @@ function describe(config: PublicAccessBlockConfiguration | null): string {
   return on.length > 0 ? `${on.join(', ')} on` : 'every Block Public Access setting off';
 }
 
-async function plan(aws: AwsClients, payload: BlockBucketPayload): Promise<BucketPlan> {
+/** The account's clients, reached only when the bucket must be read (an excluded bucket is never read). */
+type Reach = () => Promise<TargetAccount>;
+
+async function plan(reach: Reach, payload: BlockBucketPayload): Promise<BucketPlan> {
   const params = ruleParametersOf(payload);
   const bucket = payload.BucketName;
   const base = { Mode: 'plan' as const, BucketName: bucket, DryRun: payload.DryRun === true, plan: [] as [] };
@@ -167,7 +180,7 @@ async function plan(aws: AwsClients, payload: BlockBucketPayload): Promise<Bucke
       PreviousPublicAccessBlock: 'not read',
       Message: `Bucket ${bucket} is listed in ExcludedPublicBuckets (meant to be public); nothing changed.`,
     };
-  const { accountId } = await callerIdentity(aws);
+  const { aws, accountId } = await reach();
   const current = await readBucket(aws, bucket, params.exemptTagKey !== '');
   const previous = JSON.stringify(current.publicAccessBlock);
   const exempted = exemptionOf(
@@ -200,10 +213,10 @@ async function plan(aws: AwsClients, payload: BlockBucketPayload): Promise<Bucke
 }
 
 /** What the rule says about the bucket now: its ACL, policy and both levels of Block Public Access, read live. */
-async function verify(aws: AwsClients, payload: BlockBucketPayload): Promise<BucketVerification> {
+async function verify(reach: Reach, payload: BlockBucketPayload): Promise<BucketVerification> {
   const params = ruleParametersOf(payload);
   const bucket = payload.BucketName;
-  const { accountId, partition } = await callerIdentity(aws);
+  const { aws, accountId, partition } = await reach();
   const reader = new LiveReader(aws, accountId);
   const model = bucketFromReadout(await reader.readBucket(bucket), accountId);
   const exempted = exemptionOf(model, params);
@@ -230,20 +243,27 @@ async function verify(aws: AwsClients, payload: BlockBucketPayload): Promise<Buc
 
 /**
  * The Lambda of `block-s3-bucket-public-access`: `plan` decides from the live bucket whether to block (and says why
- * not when it does not); `verify` re-evaluates the bucket with the rule. Both only read; the document makes the
- * change with `aws:executeAwsApi`.
+ * not when it does not); `verify` re-evaluates the bucket with the rule. Both only read, in the account the
+ * automation runs in (through the execution role when that is not the Lambda's own account); the document makes
+ * the change with `aws:executeAwsApi`.
  * @example
- * const plan = await createHandler(() => aws)({ Mode: 'plan', BucketName: 'my-bucket', ExcludedPublicBuckets: ['www.example.com'] });
+ * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', BucketName: 'my-bucket', ExcludedPublicBuckets: ['www.example.com'] });
  */
 export function createHandler(
   clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
 ): (payload: unknown) => Promise<BlockBucketResult> {
+  const resolve = targetAccountResolver(REMEDIATION_ID);
   return async (raw) => {
     const payload = parsePayload(raw);
-    const aws = clients(process.env.AWS_REGION ?? 'us-east-1');
-    const result = payload.Mode === 'plan' ? await plan(aws, payload) : await verify(aws, payload);
+    const target = () => resolve(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
+    const result = payload.Mode === 'plan' ? await plan(target, payload) : await verify(target, payload);
     logger.info(
-      { remediation: 'block-s3-bucket-public-access', mode: result.Mode, bucket: result.BucketName },
+      {
+        remediation: REMEDIATION_ID,
+        mode: result.Mode,
+        accountId: payload.AccountId,
+        bucket: result.BucketName,
+      },
       result.Message,
     );
     return result;

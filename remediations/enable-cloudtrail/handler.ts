@@ -15,6 +15,7 @@ import {
   rule,
 } from '../../rules/cloudtrail-multi-region-logging/evaluate';
 import { AwsClients } from '../../shared/aws/clients';
+import { targetAccountResolver } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import type { TrailSelectors } from '../../shared/collectors/reader';
 import {
@@ -53,6 +54,7 @@ export type Mode = 'Plan' | 'Verify';
 /** What the document sends (`InputPayload`); the runner adds `DryRun: true` in a dry run. */
 export interface Payload {
   Mode: Mode;
+  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`): where the trail is read. */
   AccountId: string;
   /** The automation's region (`{{ global:REGION }}`): where the trail is read and changed. */
   Region: string;
@@ -675,7 +677,8 @@ export async function verifyCompliant(aws: AwsClients, payload: Payload): Promis
 
 /**
  * The Lambda of `enable-cloudtrail`, for given clients (tests and the local runner pass theirs; the deployed Lambda
- * uses the default credential chain). It reads only: the changes are the document's `aws:executeAwsApi` steps.
+ * uses the default credential chain). It reads only, in the account the automation runs in (through the execution
+ * role when that is not the Lambda's own account): the changes are the document's `aws:executeAwsApi` steps.
  * @example
  * const run = createHandler(() => new AwsClients({ region: 'us-east-1' }));
  * const plan = await run({ Mode: 'Plan', AccountId: '123456789012', Region: 'us-east-1', TrailName: 'rebaseline-trail' });
@@ -683,13 +686,22 @@ export async function verifyCompliant(aws: AwsClients, payload: Payload): Promis
 export function createHandler(
   clients?: (region: string) => AwsClients,
 ): (raw: unknown) => Promise<TrailPlan | TrailVerification> {
+  const reach = targetAccountResolver(REMEDIATION_ID);
   return async (raw) => {
     const payload = parsePayload(raw);
     const region = payload.Region || process.env.AWS_REGION || 'us-east-1';
-    const aws = clients?.(region) ?? new AwsClients({ region });
+    const { aws } = await reach(clients?.(region) ?? new AwsClients({ region }), payload.AccountId);
     const result =
       payload.Mode === 'Verify' ? await verifyCompliant(aws, payload) : await planTrail(aws, payload);
-    logger.info({ remediation: REMEDIATION_ID, mode: payload.Mode, dryRun: payload.DryRun }, result.message);
+    logger.info(
+      {
+        remediation: REMEDIATION_ID,
+        mode: payload.Mode,
+        accountId: payload.AccountId,
+        dryRun: payload.DryRun,
+      },
+      result.message,
+    );
     return result;
   };
 }

@@ -63,6 +63,13 @@ export type Mode = 'Remediate' | 'Verify';
 /** What the document sends (`InputPayload`); the runner adds `DryRun: true` in a dry run. */
 export interface Payload {
   Mode: Mode;
+  /**
+   * The account the automation runs in (`{{ global:ACCOUNT_ID }}`, as every remediation's Lambda receives it), for
+   * the log only. Unlike the other remediation Lambdas, this one never reads it through the execution role: it acts
+   * on TargetAccountId with its own credentials (sts:AssumeRoot), which only the management account or the IAM
+   * delegated administrator have.
+   */
+  AccountId?: string;
   TargetAccountId: string;
   /** Empty when no topic is configured: the manual instructions then travel in the failure message only. */
   NotificationTopicArn: string;
@@ -187,7 +194,20 @@ export function parsePayload(raw: unknown): Payload {
       `${REMEDIATION_ID}: NotificationTopicArn must be empty or an SNS topic ARN, got ${JSON.stringify(topic)}.`,
     );
   const dryRun = p.DryRun === true || p.DryRun === 'true';
-  return { Mode: mode, TargetAccountId: target, NotificationTopicArn: topic, DryRun: dryRun };
+  const payload: Payload = {
+    Mode: mode,
+    TargetAccountId: target,
+    NotificationTopicArn: topic,
+    DryRun: dryRun,
+  };
+  if (p.AccountId !== undefined) {
+    if (typeof p.AccountId !== 'string' || !/^\d{12}$/.test(p.AccountId))
+      throw new RemediationInputError(
+        `${REMEDIATION_ID}: AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
+      );
+    payload.AccountId = p.AccountId;
+  }
+  return payload;
 }
 
 /**
@@ -656,7 +676,13 @@ export function createHandler(clients?: (region: string) => AwsClients): (raw: u
     const aws = clients?.(region) ?? new AwsClients({ region });
     const result = payload.Mode === 'Verify' ? await verify(aws, payload) : await remediate(aws, payload);
     logger.info(
-      { remediation: REMEDIATION_ID, outcome: result.outcome, dryRun: payload.DryRun },
+      {
+        remediation: REMEDIATION_ID,
+        outcome: result.outcome,
+        automationAccountId: payload.AccountId,
+        targetAccountId: payload.TargetAccountId,
+        dryRun: payload.DryRun,
+      },
       result.message,
     );
     return result;

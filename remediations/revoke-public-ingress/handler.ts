@@ -7,8 +7,8 @@ import {
   type PublicIngressFinding,
   rule,
 } from '../../rules/ec2-security-group-no-public-ingress/evaluate';
-import { callerIdentity } from '../../shared/aws/assume-role';
 import { AwsClients } from '../../shared/aws/clients';
+import { type TargetAccount, targetAccountResolver } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
 import {
@@ -26,6 +26,8 @@ import {
 } from '../../shared/models/security-group';
 import { parseRuleParameters } from '../../shared/params';
 
+export const REMEDIATION_ID = 'revoke-public-ingress';
+
 /** Tag written on the group before anything is revoked, so a person can find what was removed and restore it. */
 export const REVOKED_INGRESS_TAG = 'rebaseline:revoked-ingress';
 
@@ -39,6 +41,8 @@ const MAX_TAG_VALUE = 256;
 export interface RevokePublicIngressPayload {
   /** `plan`: read the group, compute what to revoke. `verify`: re-read it and re-evaluate it with the rule. */
   Mode: 'plan' | 'verify';
+  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`), where the group is. */
+  AccountId: string;
   GroupId: string;
   AuthorizedTcpPorts?: string;
   AuthorizedUdpPorts?: string;
@@ -90,6 +94,7 @@ export interface RevokeVerification {
 export type RevokePublicIngressResult = RevokePlan | RevokeVerification;
 
 const GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const ACCOUNT_ID = /^\d{12}$/;
 
 function optionalString(payload: Record<string, unknown>, key: string): string | undefined {
   const v = payload[key];
@@ -103,7 +108,7 @@ function optionalString(payload: Record<string, unknown>, key: string): string |
  * The payload as the document sends it.
  * @throws RemediationInputError when a field is missing or malformed.
  * @example
- * parsePayload({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0', AllowIcmp: false }).AllowIcmp // → 'false'
+ * parsePayload({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0', AllowIcmp: false }).AllowIcmp // → 'false'
  */
 export function parsePayload(raw: unknown): RevokePublicIngressPayload {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
@@ -111,10 +116,15 @@ export function parsePayload(raw: unknown): RevokePublicIngressPayload {
   const p = raw as Record<string, unknown>;
   if (p.Mode !== 'plan' && p.Mode !== 'verify')
     throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
+  if (typeof p.AccountId !== 'string' || !ACCOUNT_ID.test(p.AccountId))
+    throw new RemediationInputError(
+      `AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
+    );
   if (typeof p.GroupId !== 'string' || !GROUP_ID.test(p.GroupId))
     throw new RemediationInputError(`GroupId must be a security group id, got ${JSON.stringify(p.GroupId)}.`);
   return {
     Mode: p.Mode,
+    AccountId: p.AccountId,
     GroupId: p.GroupId,
     AuthorizedTcpPorts: optionalString(p, 'AuthorizedTcpPorts'),
     AuthorizedUdpPorts: optionalString(p, 'AuthorizedUdpPorts'),
@@ -131,7 +141,7 @@ export function parsePayload(raw: unknown): RevokePublicIngressPayload {
  * The rule's parameters from the payload, parsed and checked exactly as the rule parses its own.
  * @throws InvalidParametersError naming the rule parameter (e.g. authorizedTcpPorts "22-10").
  * @example
- * ruleParametersOf({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0', AuthorizedTcpPorts: '80,443' }).authorizedTcpPorts
+ * ruleParametersOf({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0', AuthorizedTcpPorts: '80,443' }).authorizedTcpPorts
  * // → ['80', '443']
  */
 export function ruleParametersOf(payload: RevokePublicIngressPayload): Parameters {
@@ -220,8 +230,7 @@ export function tagValue(permissions: readonly IpPermission[], at: Date, executi
   return value;
 }
 
-async function readGroup(aws: AwsClients, groupId: string) {
-  const { accountId } = await callerIdentity(aws);
+async function readGroup({ aws, accountId }: TargetAccount, groupId: string) {
   const reader = new LiveReader(aws, accountId);
   let groups: SecurityGroup[];
   try {
@@ -235,9 +244,13 @@ async function readGroup(aws: AwsClients, groupId: string) {
   return { group, model, context: await loadPrefixLists(reader, [model]) };
 }
 
-async function plan(aws: AwsClients, payload: RevokePublicIngressPayload, now: Date): Promise<RevokePlan> {
+async function plan(
+  target: TargetAccount,
+  payload: RevokePublicIngressPayload,
+  now: Date,
+): Promise<RevokePlan> {
   const params = ruleParametersOf(payload);
-  const { group, model, context } = await readGroup(aws, payload.GroupId);
+  const { group, model, context } = await readGroup(target, payload.GroupId);
   const base = {
     Mode: 'plan' as const,
     GroupId: payload.GroupId,
@@ -270,9 +283,12 @@ async function plan(aws: AwsClients, payload: RevokePublicIngressPayload, now: D
   };
 }
 
-async function verify(aws: AwsClients, payload: RevokePublicIngressPayload): Promise<RevokeVerification> {
+async function verify(
+  target: TargetAccount,
+  payload: RevokePublicIngressPayload,
+): Promise<RevokeVerification> {
   const params = ruleParametersOf(payload);
-  const { model, context } = await readGroup(aws, payload.GroupId);
+  const { model, context } = await readGroup(target, payload.GroupId);
   const exempted = exemptionOf(model, params);
   const verdict = exempted
     ? { complianceType: 'COMPLIANT' as const, annotation: exempted }
@@ -297,25 +313,28 @@ async function verify(aws: AwsClients, payload: RevokePublicIngressPayload): Pro
 
 /**
  * The Lambda of `revoke-public-ingress`, built for a client factory (tests and the local runner pass one that
- * reaches the emulator). Both modes only read: the document makes the changes with `aws:executeAwsApi`.
+ * reaches the emulator). Both modes only read, in the account the automation runs in (through the execution role
+ * when that is not the Lambda's own account): the document makes the changes with `aws:executeAwsApi`.
  * @example
- * const plan = await createHandler(() => aws)({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0' });
+ * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0' });
  */
 export function createHandler(
   clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
   options: { now?: () => Date } = {},
 ): (payload: unknown) => Promise<RevokePublicIngressResult> {
+  const reach = targetAccountResolver(REMEDIATION_ID);
   return async (raw) => {
     const payload = parsePayload(raw);
-    const aws = clients(process.env.AWS_REGION ?? 'us-east-1');
+    const target = await reach(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
     const result =
       payload.Mode === 'plan'
-        ? await plan(aws, payload, options.now?.() ?? new Date())
-        : await verify(aws, payload);
+        ? await plan(target, payload, options.now?.() ?? new Date())
+        : await verify(target, payload);
     logger.info(
       {
-        remediation: 'revoke-public-ingress',
+        remediation: REMEDIATION_ID,
         mode: result.Mode,
+        accountId: payload.AccountId,
         groupId: result.GroupId,
         dryRun: result.DryRun,
       },

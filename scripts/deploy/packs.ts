@@ -14,8 +14,21 @@ import {
   policyDocument,
   renderStatements,
 } from './iam';
-import { memberAutomationRoleName, memberDocumentName, packRuleName, pascal } from './naming';
-import { type DeployableRemediation, type DeployRegistry, remediationOf } from './registry';
+import {
+  deployedName,
+  memberAutomationRoleName,
+  memberDocumentName,
+  packRuleName,
+  pascal,
+  ruleRolePath,
+  stackRolePath,
+} from './naming';
+import {
+  type DeployableRemediation,
+  type DeployRegistry,
+  readsThroughExecutionRole,
+  remediationOf,
+} from './registry';
 import { adapterStatements } from './serverless-stack';
 import { deployableParameters, toConfigString } from './stage-params';
 
@@ -63,9 +76,10 @@ export function renderTemplate(title: string, template: Template): string {
 /**
  * `rebaseline-baseline.yaml`: every registered rule as a custom Lambda Config rule, with its remediation. The
  * rule Lambdas are found from `LambdaAccountId` + `LambdaNamePrefix` (the central security account's, or this
- * account's osls stack), or per rule from `<Rule>LambdaArn`; remediation Lambdas from `RemediationLambdaAccountId`
- * (this account by default: they act in the account they run in). Rule parameters are pack parameters with the
- * rules' defaults; the documents and assume roles are those `member-roles.yaml` creates in each account.
+ * account's osls stack), or per rule from `<Rule>LambdaArn`; remediation Lambdas from `RemediationLambdaAccountId`,
+ * else `LambdaAccountId` (the central remediation Lambdas read this account through its execution role), else this
+ * account. Rule parameters are pack parameters with the rules' defaults; the documents and assume roles are those
+ * `member-roles.yaml` creates in each account.
  * @throws DeploymentConfigError when the pack would exceed Config's 60 input parameters.
  * @example
  * writeFileSync('conformance-packs/rebaseline-baseline.yaml', renderTemplate('…', buildBaselinePack(loadRegistry())));
@@ -78,7 +92,7 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
       { AllowedPattern: '^(\\d{12})?$' },
     ),
     RemediationLambdaAccountId: stringParameter(
-      'Account that hosts the remediation Lambdas; empty: this account (they act in the account they run in).',
+      'Account that hosts the remediation Lambdas; empty: LambdaAccountId (central ones read this account through the execution role), or this account.',
       '',
       { AllowedPattern: '^(\\d{12})?$' },
     ),
@@ -202,7 +216,13 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
             sub(
               `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
               {
-                Account: lambdaAccount('RemediationLambdaAccountId', 'HasRemediationLambdaAccountId'),
+                Account: {
+                  'Fn::If': [
+                    'HasRemediationLambdaAccountId',
+                    ref('RemediationLambdaAccountId'),
+                    lambdaAccount('LambdaAccountId', 'HasLambdaAccountId'),
+                  ],
+                },
               },
             ),
           ruleParameter: (name) =>
@@ -374,6 +394,41 @@ export function executionRoleStatements(rules: readonly RuleMetadata[]): PolicyS
   );
 }
 
+/**
+ * What the central remediation Lambdas read in a member account through the execution role: the union of their
+ * `lambda.iam` statements (not those of a Lambda that acts with its own credentials, remove-root-access-keys).
+ */
+export function remediationReadStatements(remediations: readonly DeployableRemediation[]): PolicyStatement[] {
+  return dedupe(
+    remediations
+      .filter((r) => readsThroughExecutionRole(r.meta))
+      .flatMap((r) => renderStatements(r.meta.lambda?.iam ?? [], MEMBER_PLACEHOLDERS, pascal(r.meta.id))),
+  );
+}
+
+/** The `CentralStage` parameter inside `Fn::Sub`, where naming.ts's functions take a stage. */
+const CENTRAL_STAGE = `\${CentralStage}`;
+
+/** The account whose remediation Lambdas a member's automations invoke: the override, the central one, or this. */
+const REMEDIATION_LAMBDA_ACCOUNT: Cfn = {
+  'Fn::If': [
+    'HasRemediationLambdaAccountId',
+    ref('RemediationLambdaAccountId'),
+    lambdaAccount('CentralAccountId', 'HasCentralAccount'),
+  ],
+};
+
+/**
+ * ARN of a remediation's Lambda as the central (or this account's) osls stack names it,
+ * `rebaseline-<CentralStage>-<id>`, in `region` (`*` in IAM policies: the roles serve every region).
+ */
+function remediationLambdaArn(remediationId: string, region: string): Cfn {
+  return sub(
+    `arn:\${AWS::Partition}:lambda:${region}:\${Account}:function:${deployedName(CENTRAL_STAGE, remediationId)}`,
+    { Account: REMEDIATION_LAMBDA_ACCOUNT },
+  );
+}
+
 function automationStatements(remediation: DeployableRemediation): PolicyStatement[] {
   const statements = renderStatements(remediation.meta.iam, MEMBER_PLACEHOLDERS, 'Remediation');
   if (remediation.meta.lambda)
@@ -381,30 +436,49 @@ function automationStatements(remediation: DeployableRemediation): PolicyStateme
       Sid: 'InvokeRemediationLambda',
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
-      Resource: [
-        sub(
-          `arn:\${AWS::Partition}:lambda:*:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
-          {
-            Account: lambdaAccount('RemediationLambdaAccountId', 'HasRemediationLambdaAccountId'),
-          },
-        ),
-      ],
+      Resource: [remediationLambdaArn(remediation.meta.id, '*')],
     });
   return statements;
 }
 
 /**
+ * The document as member accounts get it: its Lambda parameter defaults to the remediation Lambda the automation
+ * role may invoke (the central account's in central mode), so a person can start it with the resource id alone.
+ */
+function memberDocument(remediation: DeployableRemediation): Cfn {
+  const lambdaParameter = Object.entries(remediation.meta.parameters).find(
+    ([, source]) => source.source === 'lambda',
+  )?.[0];
+  const parameters = (remediation.document.parameters ?? {}) as Record<string, Record<string, Cfn>>;
+  if (!remediation.meta.lambda || !lambdaParameter || !parameters[lambdaParameter])
+    return remediation.document as Cfn;
+  return {
+    ...(remediation.document as Record<string, Cfn>),
+    parameters: {
+      ...parameters,
+      [lambdaParameter]: {
+        ...parameters[lambdaParameter],
+        description: `(Optional) Name or ARN of this remediation's Lambda function; default: ${deployedName('<CentralStage>', remediation.meta.id)} of RemediationLambdaAccountId, else of CentralAccountId, else of this account.`,
+        default: remediationLambdaArn(remediation.meta.id, `\${AWS::Region}`),
+      },
+    },
+  };
+}
+
+/**
  * `member-roles.yaml`, deployable as a StackSet to every member account and region: the execution role the
- * central rule Lambdas assume (trusting only the central account's rule-Lambda roles, with an external id and
- * the organization), and per remediation its automation assume role and SSM document (the names the baseline
- * pack's remediation configurations use). IAM is global, so roles are only created in `PrimaryRegion`.
+ * central rule and remediation Lambdas assume (trusting only the central account's rule- and remediation-Lambda
+ * roles, with an external id and the organization; granting the rules' reads and the remediation Lambdas' reads),
+ * and per remediation its automation assume role (which may invoke the central remediation Lambda) and SSM
+ * document (whose Lambda parameter defaults to it), under the names the baseline pack's remediation configurations
+ * use. IAM is global, so roles are only created in `PrimaryRegion`.
  * @example
  * renderTemplate('…', buildMemberRoles(loadRegistry()))
  */
 export function buildMemberRoles(registry: DeployRegistry): Template {
   const Parameters: Record<string, Cfn> = {
     CentralAccountId: stringParameter(
-      'Central security account whose rule Lambdas evaluate this account; empty when the Lambdas are deployed here.',
+      'Central security account whose rule and remediation Lambdas serve this account; empty when the Lambdas are deployed here.',
       '',
       { AllowedPattern: '^(\\d{12})?$' },
     ),
@@ -412,7 +486,7 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
       AllowedPattern: '^(o-[a-z0-9]{10,32})?$',
     }),
     ExternalId: stringParameter(
-      'sts:ExternalId the central rule Lambdas present (stage parameter externalId).',
+      'sts:ExternalId the central Lambdas present (stage parameter externalId).',
       '',
       {
         AllowedPattern: '^([\\w+=,.@:/-]{2,1224})?$',
@@ -427,21 +501,14 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
       },
     ),
     CentralStage: stringParameter(
-      'osls stage of the central stack: its rule-Lambda roles are under /rebaseline/<stage>/rule/.',
+      'osls stage of the stack with the Lambdas (the central one): Lambdas rebaseline-<stage>-<id>, roles under /rebaseline/<stage>/rule/ and /rebaseline/<stage>/remediation/.',
       'prod',
       {
         AllowedPattern: '^[A-Za-z0-9-]{1,16}$',
       },
     ),
-    LambdaNamePrefix: stringParameter(
-      'Prefix of the remediation Lambda names (rebaseline-<stage>-).',
-      'rebaseline-prod-',
-      {
-        AllowedPattern: '^[A-Za-z0-9_-]{1,47}$',
-      },
-    ),
     RemediationLambdaAccountId: stringParameter(
-      'Account whose remediation Lambdas the automation roles may invoke; empty: this account.',
+      'Account whose remediation Lambdas the automation roles invoke; empty: CentralAccountId, or this account without one.',
       '',
       { AllowedPattern: '^(\\d{12})?$' },
     ),
@@ -472,6 +539,7 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
       ],
     },
   };
+  const remediationReads = remediationReadStatements(registry.remediations);
   const Resources: Record<string, Cfn> = {
     ExecutionRole: {
       Type: 'AWS::IAM::Role',
@@ -479,7 +547,7 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
       Properties: {
         RoleName: ref('ExecutionRoleName'),
         Description:
-          'rebaseline: assumed by the Config rule Lambdas of the central account to evaluate this account.',
+          'rebaseline: assumed by the Config rule and remediation Lambdas of the central account to read this account.',
         MaxSessionDuration: 3600,
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
@@ -494,9 +562,14 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
                   'aws:PrincipalOrgID': ref('OrganizationId'),
                 },
                 ArnLike: {
-                  'aws:PrincipalArn': sub(
-                    `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/rule/*`,
-                  ),
+                  'aws:PrincipalArn': [
+                    sub(
+                      `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${ruleRolePath(CENTRAL_STAGE)}*`,
+                    ),
+                    sub(
+                      `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${stackRolePath(CENTRAL_STAGE, 'remediation')}*`,
+                    ),
+                  ],
                 },
               },
             },
@@ -507,6 +580,14 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
             PolicyName: 'rebaseline-rules',
             PolicyDocument: policyDocument(executionRoleStatements(registry.rules)) as unknown as Cfn,
           },
+          ...(remediationReads.length > 0
+            ? [
+                {
+                  PolicyName: 'rebaseline-remediations',
+                  PolicyDocument: policyDocument(remediationReads) as unknown as Cfn,
+                },
+              ]
+            : []),
         ],
       },
     },
@@ -555,7 +636,7 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
         DocumentType: 'Automation',
         DocumentFormat: 'YAML',
         UpdateMethod: 'NewVersion',
-        Content: remediation.document as Cfn,
+        Content: memberDocument(remediation),
       },
     };
     Outputs[`${R}DocumentName`] = { Value: ref(`${R}Document`) };

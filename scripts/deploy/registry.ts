@@ -75,3 +75,14 @@ export function remediationOf(
 ): DeployableRemediation | undefined {
   return registry.remediations.find((r) => r.meta.id === rule.remediation && r.meta.rules.includes(rule.id));
 }
+
+/**
+ * Whether a remediation's Lambda reads other accounts through the member execution role (in central mode: it may
+ * assume it, and the role grants its reads). `false` without a Lambda, or for a Lambda that acts with its own
+ * credentials (`lambda.crossAccount: "ownCredentials"`, remove-root-access-keys).
+ * @example
+ * readsThroughExecutionRole(findRemediation('revoke-public-ingress').meta) // true
+ */
+export function readsThroughExecutionRole(meta: RemediationMetadata): boolean {
+  return meta.lambda !== undefined && (meta.lambda.crossAccount ?? 'executionRole') === 'executionRole';
+}

@@ -1,3 +1,4 @@
+import { EXECUTION_ROLE_EXTERNAL_ID_ENV, EXECUTION_ROLE_NAME_ENV } from '../../shared/aws/target-account';
 import type { RuleMetadata } from '../../shared/rule';
 import {
   configDescription,
@@ -16,7 +17,12 @@ import {
   ruleRolePath,
   stackRolePath,
 } from './naming';
-import { type DeployableRemediation, type DeployRegistry, remediationOf } from './registry';
+import {
+  type DeployableRemediation,
+  type DeployRegistry,
+  readsThroughExecutionRole,
+  remediationOf,
+} from './registry';
 import type { StageSettings } from './stage-params';
 
 /** One osls function definition (the subset rebaseline uses). */
@@ -86,6 +92,17 @@ export function adapterStatements(rule: RuleMetadata, region: string): PolicySta
   return out;
 }
 
+/** Central mode: assume the execution role in any account of the organization (member-roles.yaml creates it). */
+function assumeMemberExecutionRole(settings: StageSettings): PolicyStatement {
+  return {
+    Sid: 'AssumeMemberExecutionRole',
+    Effect: 'Allow',
+    Action: ['sts:AssumeRole'],
+    Resource: [sub(`arn:\${AWS::Partition}:iam::*:role/${settings.executionRoleName}`)],
+    Condition: { StringEquals: { 'aws:ResourceOrgID': settings.organizationId } },
+  };
+}
+
 function role(
   path: string,
   description: string,
@@ -133,14 +150,7 @@ function addRule(settings: StageSettings, rule: RuleMetadata, out: ServerlessSec
     ...adapterStatements(rule, `\${AWS::Region}`),
     ...renderStatements(rule.iam, STACK_PLACEHOLDERS, 'Rule'),
   ];
-  if (settings.central)
-    statements.push({
-      Sid: 'AssumeMemberExecutionRole',
-      Effect: 'Allow',
-      Action: ['sts:AssumeRole'],
-      Resource: [sub(`arn:\${AWS::Partition}:iam::*:role/${settings.executionRoleName}`)],
-      Condition: { StringEquals: { 'aws:ResourceOrgID': settings.organizationId } },
-    });
+  if (settings.central) statements.push(assumeMemberExecutionRole(settings));
   out.resources.Resources[roleId] = role(
     ruleRolePath(settings.stage),
     `rebaseline ${settings.stage}: Lambda of Config rule ${rule.id}.`,
@@ -149,7 +159,7 @@ function addRule(settings: StageSettings, rule: RuleMetadata, out: ServerlessSec
   );
 
   const environment: Record<string, string> = { LOG_LEVEL: 'info' };
-  if (settings.central) environment.EXECUTION_ROLE_EXTERNAL_ID = settings.externalId;
+  if (settings.central) environment[EXECUTION_ROLE_EXTERNAL_ID_ENV] = settings.externalId;
   out.functions[key] = {
     name,
     handler: `rules/${rule.id}/handler.handler`,
@@ -221,12 +231,25 @@ function addRemediation(
     const key = remediationFunctionKey(meta.id);
     const name = functionName(settings.stage, meta.id);
     const roleId = `Remediation${P}LambdaRole`;
+    // Central mode: member accounts' automations invoke this Lambda, which reads the member through its execution
+    // role (remediations acting with their own credentials, like remove-root-access-keys, need no role).
+    const readsMembers = settings.central && readsThroughExecutionRole(meta);
+    const statements = [
+      logStatement(name),
+      ...renderStatements(meta.lambda.iam, STACK_PLACEHOLDERS, 'Lambda'),
+    ];
+    if (readsMembers) statements.push(assumeMemberExecutionRole(settings));
     out.resources.Resources[roleId] = role(
       stackRolePath(settings.stage, 'remediation'),
       `rebaseline ${settings.stage}: Lambda of remediation ${meta.id}.`,
       LAMBDA_TRUST,
-      [logStatement(name), ...renderStatements(meta.lambda.iam, STACK_PLACEHOLDERS, 'Lambda')],
+      statements,
     );
+    const environment: Record<string, string> = { LOG_LEVEL: 'info' };
+    if (readsMembers) {
+      environment[EXECUTION_ROLE_NAME_ENV] = settings.executionRoleName;
+      environment[EXECUTION_ROLE_EXTERNAL_ID_ENV] = settings.externalId;
+    }
     out.functions[key] = {
       name,
       handler: `${remediation.folder}/${meta.lambda.handler.replace(/\.ts$/, '')}.handler`,
@@ -238,8 +261,23 @@ function addRemediation(
       ...(settings.reservedConcurrency === undefined
         ? {}
         : { reservedConcurrency: settings.reservedConcurrency }),
-      environment: { LOG_LEVEL: 'info' },
+      environment,
     };
+    // A member's automation role calls the Lambda directly (a principal, not a service): one permission per member
+    // account, restricted to the organization. A role ARN would be tighter, but Lambda refuses a principal that
+    // does not exist yet (this stack is deployed before member-roles.yaml) and a re-created role no longer matches;
+    // in the member, only the automation roles are allowed to invoke it.
+    if (settings.central)
+      for (const account of settings.memberAccountIds)
+        out.resources.Resources[`Remediation${P}InvokePermission${account}`] = {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            FunctionName: getArn(lambdaLogicalId(key)),
+            Action: 'lambda:InvokeFunction',
+            Principal: account,
+            PrincipalOrgID: settings.organizationId,
+          },
+        };
     automation.push({
       Sid: 'InvokeRemediationLambda',
       Effect: 'Allow',

@@ -13,7 +13,12 @@ import {
   ruleFunctionKey,
 } from '../../scripts/deploy/naming';
 import { CI_PACKAGE_PARAMS, type PackageResult, packageService } from '../../scripts/deploy/package';
-import { loadRegistry, REPO_ROOT, remediationOf } from '../../scripts/deploy/registry';
+import {
+  loadRegistry,
+  REPO_ROOT,
+  readsThroughExecutionRole,
+  remediationOf,
+} from '../../scripts/deploy/registry';
 import { rolePolicies } from '../helpers/deploy';
 import { readZip } from '../helpers/zip';
 
@@ -109,6 +114,37 @@ describe('packaging with osls, offline', () => {
       for (const rule of registry.rules.filter((r) => remediationOf(registry, r) === remediation))
         expect(resources[`Rule${pascal(rule.id)}Remediation`]?.Properties.TargetId).to.deep.equal({
           Ref: `Remediation${P}Document`,
+        });
+    });
+
+  for (const { meta } of registry.remediations.filter((r) => r.meta.lambda))
+    it(`serves member accounts with remediation ${meta.id}'s Lambda (central mode)`, () => {
+      const P = pascal(meta.id);
+      const fn = resources[lambdaLogicalId(remediationFunctionKey(meta.id))]!;
+      const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      const statements = (
+        resources[`Remediation${P}LambdaRole`]!.Properties.Policies as {
+          PolicyDocument: { Statement: { Action: string[]; Condition?: unknown }[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+      const assume = statements.filter((s) => s.Action.includes('sts:AssumeRole'));
+      if (readsThroughExecutionRole(meta)) {
+        expect(variables).to.deep.include({
+          EXECUTION_ROLE_NAME: 'rebaseline-execution',
+          EXECUTION_ROLE_EXTERNAL_ID: CI_PACKAGE_PARAMS.externalId,
+        });
+        expect(assume.map((s) => s.Condition)).to.deep.equal([
+          { StringEquals: { 'aws:ResourceOrgID': CI_PACKAGE_PARAMS.organizationId } },
+        ]);
+      } else {
+        expect(variables).to.not.have.any.keys('EXECUTION_ROLE_NAME', 'EXECUTION_ROLE_EXTERNAL_ID');
+        expect(assume).to.deep.equal([]);
+      }
+      for (const account of MEMBERS)
+        expect(resources[`Remediation${P}InvokePermission${account}`]?.Properties).to.deep.include({
+          Action: 'lambda:InvokeFunction',
+          Principal: account,
+          PrincipalOrgID: CI_PACKAGE_PARAMS.organizationId,
         });
     });
 

@@ -54,7 +54,8 @@ export function remediationDocument(id: string): AutomationDocument {
 
 /**
  * Runs a remediation's document with the local runner against `aws`, its Lambda steps resolved to the repository's
- * own handlers (talking to the same endpoint), as the CLI does.
+ * own handlers (talking to the same endpoint), as the CLI does. The Lambdas run with `aws` too, unless
+ * `lambdaAws` gives them other credentials (a central account's Lambda serving a member's automation).
  * @example
  * const execution = await runRemediation('revoke-public-ingress', aws, { GroupId: 'sg-…' });
  */
@@ -62,16 +63,17 @@ export function runRemediation(
   id: string,
   aws: AwsClients,
   parameters: Record<string, unknown>,
-  options: Omit<RunAutomationOptions, 'aws' | 'parameters' | 'lambdas'> = {},
+  options: Omit<RunAutomationOptions, 'aws' | 'parameters' | 'lambdas'> & { lambdaAws?: AwsClients } = {},
 ): Promise<AutomationExecution> {
+  const { lambdaAws = aws, ...runOptions } = options;
   return runAutomation(remediationDocument(id), {
     aws,
     parameters: { LambdaFunctionName: `rebaseline-test-${id}`, ...parameters },
     lambdas: (functionName) => {
-      const handler = remediationForFunction(functionName)?.createHandler?.(() => aws);
+      const handler = remediationForFunction(functionName)?.createHandler?.(() => lambdaAws);
       return handler && ((event) => handler(event));
     },
-    ...options,
+    ...runOptions,
   });
 }
 

@@ -142,5 +142,22 @@ describe('remediation registry', () => {
         expect(handler).to.match(/export function createHandler\(/);
         expect(handler).to.match(/export const handler = createHandler\(\);/);
       });
+
+      it('passes the account the automation runs in to every Lambda step, which reads it as its metadata says', () => {
+        const steps = document().mainSteps.filter((s) => s.action === 'aws:invokeLambdaFunction');
+        for (const step of steps)
+          expect(
+            (step.inputs.InputPayload as Record<string, unknown> | undefined)?.AccountId,
+            `${step.name} InputPayload.AccountId`,
+          ).to.equal('{{ global:ACCOUNT_ID }}');
+        if (steps.length === 0) return;
+        // Through the execution role (one shared helper), unless the Lambda acts with its own credentials.
+        const usesHelper = /from '\.\.\/\.\.\/shared\/aws\/target-account'/.test(
+          readFileSync(join(dir, 'handler.ts'), 'utf8'),
+        );
+        expect(usesHelper, 'handler.ts uses targetAccountResolver').to.equal(
+          (meta.lambda?.crossAccount ?? 'executionRole') === 'executionRole',
+        );
+      });
     });
 });

@@ -15,6 +15,7 @@ import {
 } from '../../../shared/errors';
 import { useMoto } from '../../helpers/moto';
 import {
+  ACCOUNT,
   ALL_ON,
   bucketState,
   createBucket,
@@ -32,9 +33,14 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
   let calls: string[];
   const invoke = (payload: Record<string, unknown>) => createHandler(() => aws)(payload);
   const plan = (extra: Record<string, unknown> = {}) =>
-    invoke({ Mode: 'plan', BucketName: BUCKET, ...extra }) as Promise<BucketPlan>;
+    invoke({ Mode: 'plan', AccountId: ACCOUNT, BucketName: BUCKET, ...extra }) as Promise<BucketPlan>;
   const verify = (extra: Record<string, unknown> = {}) =>
-    invoke({ Mode: 'verify', BucketName: BUCKET, ...extra }) as Promise<BucketVerification>;
+    invoke({
+      Mode: 'verify',
+      AccountId: ACCOUNT,
+      BucketName: BUCKET,
+      ...extra,
+    }) as Promise<BucketVerification>;
 
   beforeEach(async () => {
     calls = [];
@@ -114,7 +120,11 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
     });
 
     it('a bucket that does not exist → CollectionError naming it', async () => {
-      const error = await invoke({ Mode: 'plan', BucketName: 'no-such-bucket-here' }).catch((e) => e);
+      const error = await invoke({
+        Mode: 'plan',
+        AccountId: ACCOUNT,
+        BucketName: 'no-such-bucket-here',
+      }).catch((e) => e);
       expect(error).to.be.instanceOf(CollectionError);
       expect(error.message).to.include('no-such-bucket-here').and.include('NoSuchBucket');
     });
@@ -152,24 +162,44 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
   describe('payload', () => {
     it('rejects what the document never sends', () => {
       expect(() => parsePayload('x')).to.throw(RemediationInputError);
-      expect(() => parsePayload({ Mode: 'plan', BucketName: 'a' })).to.throw(
+      expect(() => parsePayload({ Mode: 'plan', AccountId: ACCOUNT, BucketName: 'a' })).to.throw(
         RemediationInputError,
         /BucketName/,
       );
-      expect(() => parsePayload({ Mode: 'fix', BucketName: BUCKET })).to.throw(RemediationInputError, /Mode/);
-      expect(() => parsePayload({ Mode: 'plan', BucketName: BUCKET, ExcludedPublicBuckets: [1] })).to.throw(
+      expect(() => parsePayload({ Mode: 'fix', AccountId: ACCOUNT, BucketName: BUCKET })).to.throw(
         RemediationInputError,
-        /ExcludedPublicBuckets must be a string or a list of strings/,
+        /Mode/,
+      );
+      expect(() =>
+        parsePayload({ Mode: 'plan', AccountId: ACCOUNT, BucketName: BUCKET, ExcludedPublicBuckets: [1] }),
+      ).to.throw(RemediationInputError, /ExcludedPublicBuckets must be a string or a list of strings/);
+      expect(() => parsePayload({ Mode: 'plan', BucketName: BUCKET })).to.throw(
+        RemediationInputError,
+        /AccountId must be a 12-digit account id, got undefined/,
+      );
+      expect(() => parsePayload({ Mode: 'plan', AccountId: 'me', BucketName: BUCKET })).to.throw(
+        RemediationInputError,
+        /AccountId must be a 12-digit account id, got "me"/,
       );
     });
 
     it('parses list parameters as the rule does', () => {
       const params = ruleParametersOf(
-        parsePayload({ Mode: 'plan', BucketName: BUCKET, ExcludedPublicBuckets: ['a-1,b-2', 'c-3'] }),
+        parsePayload({
+          Mode: 'plan',
+          AccountId: ACCOUNT,
+          BucketName: BUCKET,
+          ExcludedPublicBuckets: ['a-1,b-2', 'c-3'],
+        }),
       );
       expect(params.excludedPublicBuckets).to.deep.equal(['a-1', 'b-2', 'c-3']);
       expect(() =>
-        ruleParametersOf({ Mode: 'plan', BucketName: BUCKET, ExcludedPublicBuckets: 'no spaces!' }),
+        ruleParametersOf({
+          Mode: 'plan',
+          AccountId: ACCOUNT,
+          BucketName: BUCKET,
+          ExcludedPublicBuckets: 'no spaces!',
+        }),
       ).to.throw(InvalidParametersError);
     });
   });

@@ -17,6 +17,7 @@ import {
 } from '../../../shared/errors';
 import { useMoto } from '../../helpers/moto';
 import {
+  ACCOUNT,
   authorize,
   createGroup,
   createInsecureGroup,
@@ -38,6 +39,7 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
   const plan = (extra: Record<string, unknown> = {}) =>
     handler()({
       Mode: 'plan',
+      AccountId: ACCOUNT,
       GroupId: sg.groupId,
       AuthorizedTcpPorts: '443',
       ...extra,
@@ -123,8 +125,18 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
       ]);
 
       // Act
-      const allowed = (await handler()({ Mode: 'plan', GroupId: groupId, AllowIcmp: 'true' })) as RevokePlan;
-      const denied = (await handler()({ Mode: 'plan', GroupId: groupId, AllowIcmp: 'false' })) as RevokePlan;
+      const allowed = (await handler()({
+        Mode: 'plan',
+        AccountId: ACCOUNT,
+        GroupId: groupId,
+        AllowIcmp: 'true',
+      })) as RevokePlan;
+      const denied = (await handler()({
+        Mode: 'plan',
+        AccountId: ACCOUNT,
+        GroupId: groupId,
+        AllowIcmp: 'false',
+      })) as RevokePlan;
 
       // Assess
       expect(allowed.RevokeCount).to.equal(0);
@@ -141,7 +153,7 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
       ]);
 
       // Act
-      const result = (await handler()({ Mode: 'plan', GroupId: groupId })) as RevokePlan;
+      const result = (await handler()({ Mode: 'plan', AccountId: ACCOUNT, GroupId: groupId })) as RevokePlan;
 
       // Assess
       expect(result).to.include({ RevokeCount: 0, TagValue: '', RevokedPermissions: '[]' });
@@ -179,7 +191,11 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
     });
 
     it('a group that does not exist → CollectionError naming it', async () => {
-      const error = await handler()({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0' }).catch((e) => e);
+      const error = await handler()({
+        Mode: 'plan',
+        AccountId: ACCOUNT,
+        GroupId: 'sg-0123456789abcdef0',
+      }).catch((e) => e);
       expect(error).to.be.instanceOf(CollectionError);
       expect(error.message).to.include('sg-0123456789abcdef0').and.include('InvalidGroup.NotFound');
     });
@@ -187,7 +203,13 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
 
   describe('verify', () => {
     const verify = (extra: Record<string, unknown> = {}) =>
-      handler()({ Mode: 'verify', GroupId: sg.groupId, AuthorizedTcpPorts: '443', ...extra });
+      handler()({
+        Mode: 'verify',
+        AccountId: ACCOUNT,
+        GroupId: sg.groupId,
+        AuthorizedTcpPorts: '443',
+        ...extra,
+      });
 
     it('still non-compliant → throws RemediationVerificationError with the rule annotation', async () => {
       const error = await verify().catch((e) => e);
@@ -226,18 +248,22 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
   describe('payload', () => {
     it('rejects what the document never sends', () => {
       expect(() => parsePayload(null)).to.throw(RemediationInputError);
-      expect(() => parsePayload({ Mode: 'apply', GroupId: 'sg-0123456789abcdef0' })).to.throw(
+      expect(() =>
+        parsePayload({ Mode: 'apply', AccountId: ACCOUNT, GroupId: 'sg-0123456789abcdef0' }),
+      ).to.throw(RemediationInputError, /Mode must be "plan" or "verify"/);
+      expect(() =>
+        parsePayload({ Mode: 'plan', AccountId: ACCOUNT, GroupId: 'i-0123456789abcdef0' }),
+      ).to.throw(RemediationInputError, /GroupId must be a security group id/);
+      expect(() =>
+        parsePayload({ Mode: 'plan', AccountId: ACCOUNT, GroupId: 'sg-0123456789abcdef0', AllowIcmp: {} }),
+      ).to.throw(RemediationInputError, /AllowIcmp must be a string/);
+      expect(() => parsePayload({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0' })).to.throw(
         RemediationInputError,
-        /Mode must be "plan" or "verify"/,
+        /AccountId must be a 12-digit account id, got undefined/,
       );
-      expect(() => parsePayload({ Mode: 'plan', GroupId: 'i-0123456789abcdef0' })).to.throw(
-        RemediationInputError,
-        /GroupId must be a security group id/,
-      );
-      expect(() => parsePayload({ Mode: 'plan', GroupId: 'sg-0123456789abcdef0', AllowIcmp: {} })).to.throw(
-        RemediationInputError,
-        /AllowIcmp must be a string/,
-      );
+      expect(() =>
+        parsePayload({ Mode: 'plan', AccountId: '1234', GroupId: 'sg-0123456789abcdef0' }),
+      ).to.throw(RemediationInputError, /AccountId must be a 12-digit account id, got "1234"/);
     });
 
     it('rejects rule parameters the rule rejects, naming the rule parameter', async () => {

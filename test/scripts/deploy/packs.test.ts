@@ -19,7 +19,7 @@ import {
   packParameterName,
   renderPacks,
 } from '../../../scripts/deploy/packs';
-import { loadRegistry, remediationOf } from '../../../scripts/deploy/registry';
+import { loadRegistry, readsThroughExecutionRole, remediationOf } from '../../../scripts/deploy/registry';
 import { deployableParameters, toConfigString } from '../../../scripts/deploy/stage-params';
 import { SYNTHETIC_REMEDIATION, SYNTHETIC_RULE, withSynthetic } from '../../helpers/deploy';
 
@@ -87,6 +87,38 @@ describe('conformance packs', () => {
       });
     }
 
+    it('points remediations at RemediationLambdaAccountId, else the central LambdaAccountId, else this account', () => {
+      for (const rule of [...registry.rules, SYNTHETIC_RULE]) {
+        const remediation = remediationOf(withSynthetic(registry), rule);
+        if (!remediation?.meta.lambda) continue;
+        const params = resources(pack)[`${pascal(rule.id)}Remediation`]!.Properties.Parameters as Record<
+          string,
+          { StaticValue: { Values: unknown[] } }
+        >;
+        const lambdaParameter = Object.entries(remediation.meta.parameters).find(
+          ([, source]) => source.source === 'lambda',
+        )![0];
+        expect(params[lambdaParameter]!.StaticValue.Values, rule.id).to.deep.equal([
+          {
+            'Fn::Sub': [
+              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
+              {
+                Account: {
+                  'Fn::If': [
+                    'HasRemediationLambdaAccountId',
+                    { Ref: 'RemediationLambdaAccountId' },
+                    {
+                      'Fn::If': ['HasLambdaAccountId', { Ref: 'LambdaAccountId' }, { Ref: 'AWS::AccountId' }],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ]);
+      }
+    });
+
     it(`stays within Config's ${MAX_PACK_PARAMETERS} parameters and the ${MAX_TEMPLATE_BODY_BYTES}-byte template body`, () => {
       expect(Object.keys(buildBaselinePack(registry).Parameters as object).length).to.be.at.most(
         MAX_PACK_PARAMETERS,
@@ -140,7 +172,7 @@ describe('conformance packs', () => {
       });
     });
 
-    it('trusts only the central account’s rule-Lambda roles, with the external id, inside the organization', () => {
+    it('trusts only the central account’s rule- and remediation-Lambda roles, with the external id, inside the organization', () => {
       const trust = (R.ExecutionRole!.Properties.AssumeRolePolicyDocument as { Statement: unknown[] })
         .Statement;
       expect(trust).to.deep.equal([
@@ -154,9 +186,14 @@ describe('conformance packs', () => {
               'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
             },
             ArnLike: {
-              'aws:PrincipalArn': {
-                'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/rule/*`,
-              },
+              'aws:PrincipalArn': [
+                {
+                  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/rule/*`,
+                },
+                {
+                  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role/rebaseline/\${CentralStage}/remediation/*`,
+                },
+              ],
             },
           },
         },
@@ -174,6 +211,69 @@ describe('conformance packs', () => {
       expect(leastPrivilegeProblems(doc)).to.deep.equal([]);
     });
 
+    it('grants the reads of the remediation Lambdas that use it, least-privilege, and nothing of one that acts on its own', () => {
+      type Policy = { PolicyName: string; PolicyDocument: { Statement: { Action: string[] }[] } };
+      const policies = R.ExecutionRole!.Properties.Policies as Policy[];
+      expect(policies.map((p) => p.PolicyName)).to.deep.equal([
+        'rebaseline-rules',
+        'rebaseline-remediations',
+      ]);
+      const doc = policies[1]!.PolicyDocument;
+      const actions = doc.Statement.flatMap((s) => s.Action);
+      const all = [...registry.remediations, SYNTHETIC_REMEDIATION];
+      for (const { meta } of all.filter((r) => readsThroughExecutionRole(r.meta)))
+        for (const action of meta.lambda!.iam.flatMap((s) => s.actions))
+          expect(actions, meta.id).to.include(action);
+      expect(leastPrivilegeProblems(doc)).to.deep.equal([]);
+      const everyAction = policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => s.Action));
+      for (const action of [
+        'sts:AssumeRoot',
+        'sns:Publish',
+        'organizations:DescribeOrganization',
+        'organizations:ListDelegatedAdministrators',
+      ])
+        expect(everyAction, action).to.not.include(action);
+      // Only reads: the changes are the member automation role's.
+      for (const action of actions) expect(action).to.match(/:(Describe|Get|List)[A-Z]/);
+    });
+
+    it('has the member automation roles invoke, and the documents default to, the central remediation Lambda', () => {
+      const account = {
+        'Fn::If': [
+          'HasRemediationLambdaAccountId',
+          { Ref: 'RemediationLambdaAccountId' },
+          { 'Fn::If': ['HasCentralAccount', { Ref: 'CentralAccountId' }, { Ref: 'AWS::AccountId' }] },
+        ],
+      };
+      for (const remediation of [...registry.remediations, SYNTHETIC_REMEDIATION]) {
+        if (!remediation.meta.lambda) continue;
+        const P = pascal(remediation.meta.id);
+        const name = `rebaseline-\${CentralStage}-${remediation.meta.id}`;
+        const invoke = (
+          R[`${P}AutomationRole`]!.Properties.Policies as {
+            PolicyDocument: { Statement: { Sid?: string; Resource: unknown[] }[] };
+          }[]
+        )[0]!.PolicyDocument.Statement.find((s) => s.Sid === 'InvokeRemediationLambda');
+        expect(invoke?.Resource, remediation.meta.id).to.deep.equal([
+          {
+            'Fn::Sub': [`arn:\${AWS::Partition}:lambda:*:\${Account}:function:${name}`, { Account: account }],
+          },
+        ]);
+        const lambdaParameter = Object.entries(remediation.meta.parameters).find(
+          ([, source]) => source.source === 'lambda',
+        )![0];
+        const content = R[`${P}Document`]!.Properties.Content as { parameters: Record<string, unknown> };
+        expect(content.parameters[lambdaParameter], remediation.meta.id).to.deep.include({
+          default: {
+            'Fn::Sub': [
+              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:${name}`,
+              { Account: account },
+            ],
+          },
+        });
+      }
+    });
+
     for (const remediation of [...registry.remediations, SYNTHETIC_REMEDIATION])
       it(`creates ${remediation.meta.id}'s automation role and document under the names the pack uses`, () => {
         const P = pascal(remediation.meta.id);
@@ -184,8 +284,28 @@ describe('conformance packs', () => {
         expect(R[`${P}Document`]!.Properties).to.deep.include({
           Name: memberDocumentName(remediation.meta.id),
           DocumentType: 'Automation',
-          Content: remediation.document,
         });
+        // document.yaml as it is, except the Lambda parameter's default and description (checked above).
+        const content = R[`${P}Document`]!.Properties.Content as Record<string, unknown> & {
+          parameters: Record<string, Record<string, unknown>>;
+        };
+        const lambdaParameter = Object.entries(remediation.meta.parameters).find(
+          ([, source]) => source.source === 'lambda',
+        )?.[0];
+        const original = remediation.document as typeof content;
+        const withoutLambdaDefault = (doc: typeof content) => ({
+          ...doc,
+          parameters: Object.fromEntries(
+            Object.entries(doc.parameters).map(([name, spec]) => {
+              if (name !== lambdaParameter) return [name, spec];
+              const { default: _default, description: _description, ...rest } = spec;
+              return [name, rest];
+            }),
+          ),
+        });
+        expect(withoutLambdaDefault(content)).to.deep.equal(withoutLambdaDefault(original));
+        if (lambdaParameter)
+          expect(content.parameters[lambdaParameter]!.description).to.match(/^\(Optional\) /);
         expect(R[`${P}Document`]!.Condition).to.equal(undefined);
       });
 

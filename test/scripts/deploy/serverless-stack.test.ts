@@ -9,7 +9,12 @@ import {
   ruleFunctionKey,
 } from '../../../scripts/deploy/naming';
 import { cliParameters, sectionsFor } from '../../../scripts/deploy/osls';
-import { loadRegistry, REPO_ROOT, remediationOf } from '../../../scripts/deploy/registry';
+import {
+  loadRegistry,
+  REPO_ROOT,
+  readsThroughExecutionRole,
+  remediationOf,
+} from '../../../scripts/deploy/registry';
 import { buildServerlessSections } from '../../../scripts/deploy/serverless-stack';
 import {
   automaticRemediationKey,
@@ -172,6 +177,18 @@ describe('serverless stack generator', () => {
           );
           expect(invoke?.Resource).to.deep.equal([{ 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] }]);
         });
+
+        it('reads only its own account: no execution role to assume, no member may invoke its Lambda', () => {
+          if (!remediation.meta.lambda) return;
+          expect(functions[remediationFunctionKey(remediation.meta.id)]!.environment).to.deep.equal({
+            LOG_LEVEL: 'info',
+          });
+          const actions = statements(R, `Remediation${P}LambdaRole`).flatMap((s) => s.Action);
+          expect(actions).to.not.include('sts:AssumeRole');
+          expect(Object.keys(R).filter((k) => k.startsWith(`Remediation${P}InvokePermission`))).to.deep.equal(
+            [],
+          );
+        });
       });
 
     for (const rule of registry.rules) {
@@ -308,6 +325,58 @@ describe('serverless stack generator', () => {
         'executionRoleName',
       );
     }
+  });
+
+  it('central mode: remediation Lambdas read members through the execution role, and every member’s automation may invoke them', () => {
+    const { functions, resources } = build(CENTRAL);
+    const withLambda = registry.remediations.filter((r) => r.meta.lambda);
+    expect(withLambda.map((r) => r.meta.id)).to.include.members([
+      'revoke-public-ingress',
+      'remove-root-access-keys',
+      SYNTHETIC_REMEDIATION.meta.id,
+    ]);
+    for (const { meta } of withLambda) {
+      const P = pascal(meta.id);
+      const key = remediationFunctionKey(meta.id);
+      const assume = statements(resources.Resources, `Remediation${P}LambdaRole`).filter((s) =>
+        s.Action.includes('sts:AssumeRole'),
+      );
+      if (readsThroughExecutionRole(meta)) {
+        expect(functions[key]!.environment, meta.id).to.deep.equal({
+          LOG_LEVEL: 'info',
+          EXECUTION_ROLE_NAME: 'rebaseline-execution',
+          EXECUTION_ROLE_EXTERNAL_ID: 'external-id-1',
+        });
+        expect(assume, meta.id).to.deep.equal([
+          {
+            Sid: 'AssumeMemberExecutionRole',
+            Effect: 'Allow',
+            Action: ['sts:AssumeRole'],
+            Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/rebaseline-execution` }],
+            Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } },
+          },
+        ]);
+      } else {
+        // remove-root-access-keys acts through sts:AssumeRoot with its own role: it never assumes the member role.
+        expect(functions[key]!.environment, meta.id).to.deep.equal({ LOG_LEVEL: 'info' });
+        expect(assume, meta.id).to.deep.equal([]);
+      }
+      for (const account of ['111111111111', '222222222222'])
+        expect(props(resources, `Remediation${P}InvokePermission${account}`), meta.id).to.deep.equal({
+          FunctionName: { 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: account,
+          PrincipalOrgID: 'o-exampleorg1',
+        });
+      expect(
+        Object.keys(resources.Resources).filter((k) => k.startsWith(`Remediation${P}InvokePermission`)),
+      ).to.have.length(2);
+    }
+    expect(
+      readsThroughExecutionRole(
+        registry.remediations.find((r) => r.meta.id === 'remove-root-access-keys')!.meta,
+      ),
+    ).to.equal(false);
   });
 
   it('can leave the Config rules to a conformance pack and keep the Lambdas', () => {

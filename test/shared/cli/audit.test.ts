@@ -5,8 +5,8 @@ import { ConfigServiceClient, GetResourceConfigHistoryCommand } from '@aws-sdk/c
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { runCli } from '../../helpers/cli';
 import { HistoryStore } from '../../../shared/history/store';
+import { runCli } from '../../helpers/cli';
 import { ACCOUNT_EXCHANGES, AGGREGATOR_EXCHANGES, answer } from '../history/config-exchanges';
 
 /** Runs the CLI in this process, so that the mocked Config client answers it. */

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import sinon from 'sinon';
-import { runCli } from '../../helpers/cli';
 import { HistoryStore } from '../../../shared/history/store';
+import { runCli } from '../../helpers/cli';
 import { SG_RULE, seedHistory } from '../history/seed';
 
 const ROOT = join(__dirname, '..', '..', '..');
