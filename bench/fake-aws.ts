@@ -1,8 +1,5 @@
 import { AwsClients, type ClientOptions, type ServiceName } from '../shared/aws/clients';
-import {
-  type EvaluationSnapshot,
-  publicAccessBlockFromAnyCase,
-} from '../shared/collectors/snapshot-reader';
+import { type EvaluationSnapshot, publicAccessBlockFromAnyCase } from '../shared/collectors/snapshot-reader';
 
 /**
  * An AWS account held in memory behind the real SDK clients: every request goes through the client's whole
@@ -83,7 +80,10 @@ export class InMemoryAccount {
         return json({ EvaluationResults: [] });
       case 'iam:GetAccountSummary': {
         const present = s.accountAccessKeysPresent;
-        const entries = { Users: 12, ...(present === undefined ? {} : { AccountAccessKeysPresent: present }) };
+        const entries = {
+          Users: 12,
+          ...(present === undefined ? {} : { AccountAccessKeysPresent: present }),
+        };
         return xml(
           `<GetAccountSummaryResponse><GetAccountSummaryResult><SummaryMap>${Object.entries(entries)
             .map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`)

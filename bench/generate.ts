@@ -1,6 +1,6 @@
 import type { AdvancedEventSelector, EventSelector, Trail } from '@aws-sdk/client-cloudtrail';
-import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
 import type { TrailSelectors } from '../shared/collectors/reader';
+import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
 
 /**
  * Seeded generators of realistic, varied inputs for every rule, so the throughput figures are reproducible and
@@ -70,7 +70,10 @@ export class Rng {
   hex(length: number): string {
     let out = '';
     // Eight hex digits per draw: a 32-bit value is exactly what one step of the generator yields.
-    while (out.length < length) out += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    while (out.length < length)
+      out += Math.floor(this.next() * 4294967296)
+        .toString(16)
+        .padStart(8, '0');
     return out.slice(0, length);
   }
 
@@ -314,7 +317,9 @@ export function securityGroupItem(rng: Rng, index: number): Json {
   const legacy = rng.chance(0.08);
   const count = rng.chance(0.06) ? 0 : rng.chance(0.03) ? rng.int(30, 60) : 1 + rng.skewed(14, 2.2);
   const ipPermissions = Array.from({ length: count }, () => generatePermission(rng, accountId, legacy));
-  const groupName = rng.chance(0.1) ? 'default' : `${rng.pick(['web', 'db', 'bastion', 'app', 'lb'])}-${index}`;
+  const groupName = rng.chance(0.1)
+    ? 'default'
+    : `${rng.pick(['web', 'db', 'bastion', 'app', 'lb'])}-${index}`;
   const egress = rng.chance(0.9)
     ? [
         {
@@ -350,7 +355,9 @@ export function securityGroupItem(rng: Rng, index: number): Json {
     {
       accountId,
       tags,
-      relationships: [{ resourceType: 'AWS::EC2::VPC', resourceId: vpcId, relationshipName: 'Is contained in Vpc' }],
+      relationships: [
+        { resourceType: 'AWS::EC2::VPC', resourceId: vpcId, relationshipName: 'Is contained in Vpc' },
+      ],
     },
   );
 }
@@ -359,7 +366,14 @@ export function securityGroupItem(rng: Rng, index: number): Json {
 // Buckets
 // ---------------------------------------------------------------------------------------------------------------
 
-const ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:*', 's3:GetObjectVersion', 's3:DeleteObject'];
+const ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:ListBucket',
+  's3:*',
+  's3:GetObjectVersion',
+  's3:DeleteObject',
+];
 
 /** Conditions that pin an Allow-to-* statement (restricting keys with fixed values). */
 function pinningCondition(rng: Rng): Json {
@@ -370,7 +384,9 @@ function pinningCondition(rng: Rng): Json {
     [() => ({ StringEquals: { 'aws:PrincipalOrgID': `o-${rng.hex(10)}` } }), 15],
     [() => ({ StringEquals: { 'aws:SourceAccount': rng.pick(ACCOUNTS) } }), 8],
     [
-      () => ({ ArnEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${BENCH_REGION}:${rng.pick(ACCOUNTS)}:trail/t` } }),
+      () => ({
+        ArnEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${BENCH_REGION}:${rng.pick(ACCOUNTS)}:trail/t` },
+      }),
       8,
     ],
     [
@@ -409,7 +425,10 @@ function principal(rng: Rng): ['Principal' | 'NotPrincipal', unknown] {
     [() => ['Principal', { AWS: [arn(), '*'] }], 3],
     [() => ['Principal', { AWS: arn() }], 30],
     [() => ['Principal', { AWS: [arn(), arn()] }], 10],
-    [() => ['Principal', { Service: rng.pick(['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com']) }], 10],
+    [
+      () => ['Principal', { Service: rng.pick(['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com']) }],
+      10,
+    ],
     [() => ['Principal', { CanonicalUser: rng.hex(64) }], 4],
     [() => ['NotPrincipal', { AWS: arn() }], 3],
   ])();
@@ -440,7 +459,8 @@ function policyStatement(rng: Rng, bucket: string, index: number): Json {
   ] as const);
   if (conditions === 'pinning') statement.Condition = pinningCondition(rng);
   else if (conditions === 'nonPinning') statement.Condition = nonPinningCondition(rng);
-  else if (conditions === 'both') statement.Condition = { ...nonPinningCondition(rng), ...pinningCondition(rng) };
+  else if (conditions === 'both')
+    statement.Condition = { ...nonPinningCondition(rng), ...pinningCondition(rng) };
   return statement;
 }
 
@@ -477,7 +497,9 @@ function grant(rng: Rng, owner: string): Json[] {
         { grantee: 'LogDelivery', permission: 'ReadAcp' },
       ];
     case 'canonical':
-      return [{ grantee: { id: rng.chance(0.2) ? owner : rng.hex(64), displayName: null }, permission: 'Read' }];
+      return [
+        { grantee: { id: rng.chance(0.2) ? owner : rng.hex(64), displayName: null }, permission: 'Read' },
+      ];
     case 'v1Uri':
       return [
         {
@@ -523,17 +545,25 @@ export function bucketItem(rng: Rng, index: number): Json {
   ] as const);
   const supplementary: Json = {
     AccessControlList:
-      aclForm === 'object' ? acl : aclForm === 'string' ? JSON.stringify(acl) : JSON.stringify(JSON.stringify(acl)),
+      aclForm === 'object'
+        ? acl
+        : aclForm === 'string'
+          ? JSON.stringify(acl)
+          : JSON.stringify(JSON.stringify(acl)),
     BucketAccelerateConfiguration: { status: null },
     BucketLoggingConfiguration: { destinationBucketName: null, logFilePrefix: null },
     BucketNotificationConfiguration: { configurations: {} },
     BucketPolicy: { policyText: rng.chance(0.6) ? bucketPolicyText(rng, name) : null },
-    BucketVersioningConfiguration: { status: rng.pick(['Off', 'Enabled', 'Suspended']), isMfaDeleteEnabled: null },
+    BucketVersioningConfiguration: {
+      status: rng.pick(['Off', 'Enabled', 'Suspended']),
+      isMfaDeleteEnabled: null,
+    },
     IsRequesterPaysEnabled: false,
   };
   if (rng.chance(0.6)) supplementary.PublicAccessBlockConfiguration = bpaFlags(rng, 0.7);
   // Config's documented schema has no ownership field; the model also reads this plausible spelling.
-  if (rng.chance(0.1)) supplementary.BucketOwnershipControls = { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] };
+  if (rng.chance(0.1))
+    supplementary.BucketOwnershipControls = { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] };
   if (rng.chance(0.2))
     supplementary.BucketTaggingConfiguration = { tagSets: [{ tags: { team: rng.pick(['web', 'data']) } }] };
   return envelope(
@@ -604,7 +634,12 @@ function keyColumns(rng: Rng, state: 'none' | 'inactive' | 'active'): string[] {
     : [active, rotated, 'N/A', 'N/A', 'N/A'];
 }
 
-function reportRow(rng: Rng, user: string, arn: string, keys: ['none' | 'inactive' | 'active', 'none' | 'inactive' | 'active']) {
+function reportRow(
+  rng: Rng,
+  user: string,
+  arn: string,
+  keys: ['none' | 'inactive' | 'active', 'none' | 'inactive' | 'active'],
+) {
   const created = isoDaysBefore(rng.int(30, 3000)).replace('.000Z', '+00:00');
   const root = user === '<root_account>';
   return [
@@ -644,11 +679,15 @@ export function credentialReportContext(rng: Rng): EvaluationSnapshot {
     rng.weighted(KEY_STATES),
   ];
   const rows = [REPORT_HEADER, reportRow(rng, '<root_account>', `arn:aws:iam::${accountId}:root`, rootKeys)];
-  if (rng.chance(0.02)) rows.push(reportRow(rng, '<root_account>', `arn:aws:iam::${accountId}:root`, rootKeys));
+  if (rng.chance(0.02))
+    rows.push(reportRow(rng, '<root_account>', `arn:aws:iam::${accountId}:root`, rootKeys));
   for (let i = rng.chance(0.02) ? rng.int(100, 200) : rng.skewed(40, 2.5); i > 0; i--) {
     const user = `user-${i}-${rng.hex(4)}`;
     rows.push(
-      reportRow(rng, user, `arn:aws:iam::${accountId}:user/${user}`, [rng.weighted(KEY_STATES), rng.weighted(KEY_STATES)]),
+      reportRow(rng, user, `arn:aws:iam::${accountId}:user/${user}`, [
+        rng.weighted(KEY_STATES),
+        rng.weighted(KEY_STATES),
+      ]),
     );
   }
   const present = rootKeys.filter((k) => k !== 'none').length;
@@ -670,7 +709,9 @@ function basicSelectors(rng: Rng): EventSelector[] {
     DataResources: rng.chance(0.4) ? [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] : [],
     ExcludeManagementEventSources: rng.chance(0.15) ? ['kms.amazonaws.com'] : [],
   };
-  return rng.chance(0.2) ? [selector, { ...selector, ReadWriteType: 'All', IncludeManagementEvents: false }] : [selector];
+  return rng.chance(0.2)
+    ? [selector, { ...selector, ReadWriteType: 'All', IncludeManagementEvents: false }]
+    : [selector];
 }
 
 function advancedSelectors(rng: Rng): AdvancedEventSelector[] {
@@ -684,10 +725,15 @@ function advancedSelectors(rng: Rng): AdvancedEventSelector[] {
     ['excludeKms', 15],
     ['filter', 10],
   ] as const);
-  if (extra === 'readOnly') management.FieldSelectors?.push({ Field: 'readOnly', Equals: [rng.pick(['true', 'false'])] });
+  if (extra === 'readOnly')
+    management.FieldSelectors?.push({ Field: 'readOnly', Equals: [rng.pick(['true', 'false'])] });
   else if (extra === 'excludeKms')
-    management.FieldSelectors?.push({ Field: 'eventSource', NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] });
-  else if (extra === 'filter') management.FieldSelectors?.push({ Field: 'eventSource', Equals: ['s3.amazonaws.com'] });
+    management.FieldSelectors?.push({
+      Field: 'eventSource',
+      NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'],
+    });
+  else if (extra === 'filter')
+    management.FieldSelectors?.push({ Field: 'eventSource', Equals: ['s3.amazonaws.com'] });
   const data: AdvancedEventSelector = {
     Name: 'S3 data events',
     FieldSelectors: [
@@ -713,7 +759,9 @@ export function trailSetContext(rng: Rng): EvaluationSnapshot {
     const organization = rng.chance(0.2);
     const home = rng.chance(0.75) ? BENCH_REGION : rng.pick(REGIONS);
     const owner = organization ? rng.pick(ACCOUNTS) : accountId;
-    const name = organization ? `org-trail-${i}` : rng.pick(['management', 'default', 'audit', 'legacy']) + `-${i}`;
+    const name = organization
+      ? `org-trail-${i}`
+      : `${rng.pick(['management', 'default', 'audit', 'legacy'])}-${i}`;
     const arn = `arn:aws:cloudtrail:${home}:${owner}:trail/${name}`;
     const multi = rng.chance(0.75);
     const trail: Trail = {
@@ -735,10 +783,7 @@ export function trailSetContext(rng: Rng): EvaluationSnapshot {
     trails.push(trail);
     // With shadow trails included, a multi-region trail can be listed more than once.
     if (multi && rng.chance(0.1)) trails.push({ ...trail });
-    trailStatus[arn] = {
-      IsLogging: rng.chance(0.85),
-      LatestDeliveryTime: new Date(BENCH_NOW.getTime() - rng.int(0, 86_400_000)),
-    };
+    trailStatus[arn] = { IsLogging: rng.chance(0.85) };
     eventSelectors[arn] = rng.weighted<TrailSelectors>([
       [{ EventSelectors: [], AdvancedEventSelectors: [] }, 20],
       [{ EventSelectors: basicSelectors(rng) }, 50],
@@ -815,7 +860,8 @@ export const BENCH_CONTEXT: EvaluationSnapshot = {
  */
 export function* itemStream(ruleId: string, n: number, seed: number): Generator<Json | EvaluationSnapshot> {
   const generator = GENERATORS[ruleId];
-  if (!generator) throw new Error(`No generator for rule ${ruleId}; known: ${Object.keys(GENERATORS).join(', ')}.`);
+  if (!generator)
+    throw new Error(`No generator for rule ${ruleId}; known: ${Object.keys(GENERATORS).join(', ')}.`);
   // One stream per rule and seed: the items of one rule do not change when another rule's generator changes.
   const rng = new Rng((seed * 2654435761) ^ hashString(ruleId));
   for (let i = 0; i < n; i++) yield generator.item(rng, i);

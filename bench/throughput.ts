@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Bench } from 'tinybench';
 import { findRule } from '../rules';
 import { type EvaluationSnapshot, SnapshotReader } from '../shared/collectors/snapshot-reader';
@@ -6,7 +7,7 @@ import { createConfigRuleHandler, ruleParameters } from '../shared/config/adapte
 import { normaliseConfigurationItem } from '../shared/config/configuration-item';
 import type { AnyRule, ResourceModel, Scope } from '../shared/rule';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
-import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, GENERATORS, generateItems } from './generate';
+import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, GENERATORS, itemStream } from './generate';
 
 /**
  * One throughput case, run in its own child process so that its peak memory is its own: either the pure evaluator
@@ -25,6 +26,11 @@ export interface ThroughputCase {
   context?: EvaluationSnapshot;
   /** Rule parameters in Config's string form; default: the generator's. */
   parameters?: Record<string, string>;
+  /**
+   * Lambda path only: one client factory for every invocation instead of a new one per invocation (what the
+   * deployed handler does today), to show what reusing SDK clients across warm invocations would save.
+   */
+  reuseClients?: boolean;
   /** Minimum task calls (passes for `pure`, invocations for `lambda`) and time budget, as tinybench takes them. */
   iterations: number;
   timeMs: number;
@@ -34,6 +40,7 @@ export interface ThroughputCase {
 export interface ThroughputResult {
   ruleId: string;
   mode: 'pure' | 'lambda';
+  reuseClients?: boolean;
   /** Items loaded (and held in memory) for the case. */
   items: number;
   /** Items evaluated in the timed runs (a pass covers every item; the Lambda path may be time-boxed). */
@@ -56,8 +63,10 @@ export interface ThroughputResult {
   inputHeapMb: number;
   /** Highest heap used seen while evaluating (sampled every 1,024 items). */
   peakHeapMb: number;
-  /** The process's resident-set high-water mark (getrusage maxrss): input, runtime and evaluation together. */
+  /** Highest resident set size seen while evaluating (sampled with the heap): input, runtime and evaluation. */
   peakRssMb: number;
+  /** The process's lifetime resident-set high-water mark (getrusage maxrss), loading the items included. */
+  maxRssMb: number;
   /** AWS calls per invocation, by operation (Lambda path only). */
   callsPerInvocation?: Record<string, number>;
 }
@@ -65,17 +74,25 @@ export interface ThroughputResult {
 const MB = 1024 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function readJsonl(file: string): unknown[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch (cause) {
-        throw new Error(`${file}:${i + 1} is not a JSON object.`, { cause });
-      }
-    });
+/** Items of a JSONL file, one at a time: the file is never held whole (10⁵ items are ~250 MB of text). */
+async function* readJsonl(file: string): AsyncGenerator<unknown> {
+  let line = 0;
+  for await (const text of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    line++;
+    if (text.trim() === '') continue;
+    try {
+      yield JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw new Error(`${file}:${line} is not JSON.`, { cause });
+    }
+  }
+}
+
+async function* generated(c: ThroughputCase): AsyncGenerator<unknown> {
+  yield* itemStream(c.ruleId, c.n ?? 10_000, c.seed ?? 1);
 }
 
 function scopeFor(accountId: string, region: string): Scope {
@@ -130,7 +147,11 @@ interface Prepared {
   errors?: () => { count: number; first?: string };
 }
 
-async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): Promise<Prepared> {
+async function preparePure(
+  rule: AnyRule,
+  items: AsyncIterable<unknown>,
+  c: ThroughputCase,
+): Promise<Prepared> {
   const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
   const params = ruleParameters(rule, c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {});
   const models: ResourceModel[] = [];
@@ -139,7 +160,7 @@ async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): 
   let skipped = 0;
   let skippedReason: string | undefined;
   const context = c.context ?? BENCH_CONTEXT;
-  for (const item of items) {
+  for await (const item of items) {
     try {
       if (kind === 'context') {
         const snapshot = item as EvaluationSnapshot;
@@ -152,10 +173,15 @@ async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): 
         if (!model || model instanceof Error) throw model ?? new Error('the rule collected nothing');
         models.push(model);
         scopes.push(scope);
-        contexts.push(await rule.loadContext(new SnapshotReader(snapshot, scope.accountId, scope.region), [model], scope));
+        contexts.push(
+          await rule.loadContext(new SnapshotReader(snapshot, scope.accountId, scope.region), [model], scope),
+        );
       } else {
         if (!rule.fromConfigurationItem) throw new Error(`${rule.meta.id} takes no configuration items.`);
         const ci = normaliseConfigurationItem(item);
+        // As the adapter does: an item of another resource type is not this rule's to evaluate.
+        if (!rule.meta.trigger.configurationChange?.resourceTypes.includes(ci.resourceType))
+          throw new Error(`${ci.resourceType} is not evaluated by ${rule.meta.id}`);
         const model = rule.fromConfigurationItem(ci);
         const scope = scopeFor(ci.accountId, ci.awsRegion || BENCH_REGION);
         models.push(model);
@@ -168,8 +194,12 @@ async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): 
     }
   }
   if (kind === 'configurationItem') {
-    // The context is read once per invocation from the models' needs (prefix lists, account BPA).
-    const shared = await rule.loadContext(new SnapshotReader(context, BENCH_ACCOUNT, BENCH_REGION), models, scopeFor(BENCH_ACCOUNT, BENCH_REGION));
+    // Read once for every model, as one periodic invocation reads it once for all its resources.
+    const shared = await rule.loadContext(
+      new SnapshotReader(context, BENCH_ACCOUNT, BENCH_REGION),
+      models,
+      scopeFor(BENCH_ACCOUNT, BENCH_REGION),
+    );
     contexts.fill(shared);
   }
   const verdicts: Record<string, number> = {};
@@ -202,17 +232,35 @@ async function preparePure(rule: AnyRule, items: unknown[], c: ThroughputCase): 
   };
 }
 
-async function prepareLambda(rule: AnyRule, items: unknown[], c: ThroughputCase): Promise<Prepared> {
+async function prepareLambda(
+  rule: AnyRule,
+  items: AsyncIterable<unknown>,
+  c: ThroughputCase,
+): Promise<Prepared> {
   const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
   const parameters = c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {};
   const account = new InMemoryAccount();
+  const cached = new Map<string, InMemoryClients>();
+  const clientsFor = (region: string) => {
+    if (!c.reuseClients) return new InMemoryClients(account, { region });
+    let clients = cached.get(region);
+    if (!clients) {
+      clients = new InMemoryClients(account, { region });
+      cached.set(region, clients);
+    }
+    return clients;
+  };
   const handler = createConfigRuleHandler(rule, {
-    clients: (region) => new InMemoryClients(account, { region }),
+    clients: clientsFor,
     now: () => BENCH_NOW,
     putRetryDelayMs: 0,
   });
-  const events = items.map((item) => lambdaEventText(rule, kind === 'context' ? undefined : item, parameters));
-  const snapshots = kind === 'context' ? [...(items as EvaluationSnapshot[])] : undefined;
+  const events: string[] = [];
+  const snapshots: EvaluationSnapshot[] | undefined = kind === 'context' ? [] : undefined;
+  for await (const item of items) {
+    events.push(lambdaEventText(rule, kind === 'context' ? undefined : item, parameters));
+    snapshots?.push(item as EvaluationSnapshot);
+  }
   account.snapshot = c.context ?? BENCH_CONTEXT;
   const verdicts: Record<string, number> = {};
   let errors = 0;
@@ -238,7 +286,7 @@ async function prepareLambda(rule: AnyRule, items: unknown[], c: ThroughputCase)
         errors++;
         firstError ??= (error as Error).message;
       }
-      if ((i & 1023) === 0) sample();
+      if ((i & 63) === 0) sample();
     },
   };
 }
@@ -253,15 +301,21 @@ async function prepareLambda(rule: AnyRule, items: unknown[], c: ThroughputCase)
 export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputResult> {
   const rule = findRule(c.ruleId);
   if (!rule) throw new Error(`Unknown rule ${c.ruleId}.`);
-  const items = c.cisFile ? readJsonl(c.cisFile) : generateItems(c.ruleId, c.n ?? 10_000, c.seed ?? 1);
-  const prepared = c.mode === 'pure' ? await preparePure(rule, items, c) : await prepareLambda(rule, items, c);
-  items.length = 0;
+  const items = c.cisFile ? readJsonl(c.cisFile) : generated(c);
+  const prepared =
+    c.mode === 'pure' ? await preparePure(rule, items, c) : await prepareLambda(rule, items, c);
+  if (prepared.items === 0)
+    throw new Error(
+      `No item could be evaluated by ${c.ruleId}${prepared.skippedReason ? `: ${prepared.skippedReason}` : ' (the input is empty)'}.`,
+    );
   gc?.();
   const inputHeap = process.memoryUsage().heapUsed;
   let peakHeap = inputHeap;
+  let peakRss = process.memoryUsage.rss();
   const sample = () => {
-    const used = process.memoryUsage().heapUsed;
-    if (used > peakHeap) peakHeap = used;
+    const { heapUsed, rss } = process.memoryUsage();
+    if (heapUsed > peakHeap) peakHeap = heapUsed;
+    if (rss > peakRss) peakRss = rss;
   };
   let calls = 0;
   const bench = new Bench({
@@ -288,6 +342,7 @@ export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputRe
   return {
     ruleId: c.ruleId,
     mode: c.mode,
+    ...(c.reuseClients ? { reuseClients: true } : {}),
     items: prepared.items,
     evaluated: latency.samplesCount * prepared.itemsPerTask,
     skipped: prepared.skipped,
@@ -302,7 +357,8 @@ export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputRe
     verdicts: prepared.verdicts,
     inputHeapMb: inputHeap / MB,
     peakHeapMb: peakHeap / MB,
-    peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+    peakRssMb: peakRss / MB,
+    maxRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
     ...(callsPerInvocation ? { callsPerInvocation } : {}),
   };
 }
@@ -312,7 +368,7 @@ if (require.main === module && process.send) {
   process.once('message', (c: ThroughputCase) => {
     runThroughputCase(c).then(
       (result) => process.send?.({ result }, () => process.exit(0)),
-      (error: Error) => process.send?.({ error: error.stack ?? error.message }, () => process.exit(1)),
+      (error: Error) => process.send?.({ error: error.message }, () => process.exit(1)),
     );
   });
 }

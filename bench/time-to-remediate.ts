@@ -19,7 +19,7 @@ export interface RemediationTiming {
   samples: number;
   /** From the scan evaluation that found the resource NON_COMPLIANT to the verified COMPLIANT re-evaluation. */
   medianTimeToRemediateMs: number;
-  /** From the start of the resource's own document run to its verified re-evaluation (no queueing). */
+  /** From the start of the resource's own document run to the re-evaluation that found it COMPLIANT (no queueing). */
   medianOwnMs: number;
   /** Resources whose remediation did not end verified COMPLIANT. */
   notVerified: number;
@@ -36,7 +36,9 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**
@@ -83,7 +85,8 @@ export async function measureTimeToRemediate(options: {
         }
         ttr.set(id, [...(ttr.get(id) ?? []), record.timeToRemediateMs]);
         const startedAt = record.execution?.startedAt ? Date.parse(record.execution.startedAt) : Number.NaN;
-        if (!Number.isNaN(startedAt)) own.set(id, [...(own.get(id) ?? []), record.verifiedAt.getTime() - startedAt]);
+        if (!Number.isNaN(startedAt))
+          own.set(id, [...(own.get(id) ?? []), record.verifiedAt.getTime() - startedAt]);
       }
     }
   } finally {
@@ -101,8 +104,10 @@ export async function measureTimeToRemediate(options: {
       notVerified: failed.get(remediationId) ?? 0,
     })),
     notes: [
-      ...Object.values(NEEDS_REAL_ACCOUNT).map((n) => `remove-root-access-keys is not measured: ${n.split(';')[0]}.`),
-      'Resources are remediated one after another after one scan, so the time to remediate of a later resource includes the remediations before it; "own" is the resource\'s document run plus its re-evaluation.',
+      ...Object.values(NEEDS_REAL_ACCOUNT).map(
+        (n) => `remove-root-access-keys is not measured: ${n.split(';')[0]}.`,
+      ),
+      'Resources are remediated one after another after one scan, so the time to remediate of a later resource includes the remediations before it. "Own run" is one resource alone: from the start of its document run (plan, change, the document\'s own verification) to the live re-evaluation that found it COMPLIANT.',
       'As in the demo, waits inside documents (aws:sleep, polling) are capped at 200 ms by the local runner.',
     ],
   };

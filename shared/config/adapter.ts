@@ -32,6 +32,8 @@ import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation, TEST_MODE_TOK
 /** Config accepts at most 100 evaluations per PutEvaluations call. */
 export const PUT_EVALUATIONS_BATCH = 100;
 const PUT_RETRIES = 3;
+/** Assumed-role clients are renewed when their credentials have less than this left. */
+const ASSUMED_CREDENTIALS_MARGIN_MS = 5 * 60_000;
 
 export interface EventDeps {
   reader: Reader;
@@ -316,19 +318,35 @@ export interface HandlerResult {
  * export const handler = createConfigRuleHandler(rule);
  */
 export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions = {}) {
+  // Clients live as long as the Lambda container: building SDK clients costs more than the evaluation itself, and
+  // warm invocations keep their connections. Assumed-role clients are reused until shortly before they expire.
+  const regional = new Map<string, AwsClients>();
+  const assumed = new Map<string, AwsClients>();
+  const clientsFor = (region: string) => {
+    let aws = regional.get(region);
+    if (!aws) {
+      aws = options.clients?.(region) ?? new AwsClients({ region });
+      regional.set(region, aws);
+    }
+    return aws;
+  };
+  const memberClients = async (region: string, partition: string, accountId: string, roleName: string) => {
+    const key = `${region}|${partition}|${accountId}|${roleName}`;
+    const cached = assumed.get(key);
+    const expiration = (cached?.options.credentials as { expiration?: Date } | undefined)?.expiration;
+    if (cached && expiration && expiration.getTime() - Date.now() > ASSUMED_CREDENTIALS_MARGIN_MS)
+      return cached;
+    const aws = await assumeExecutionRole(clientsFor(region), partition, accountId, roleName, rule.meta.id);
+    assumed.set(key, aws);
+    return aws;
+  };
   return async (rawEvent: unknown): Promise<HandlerResult> => {
     const event = parseConfigRuleEvent(rawEvent);
     const params = ruleParameters(rule, event.ruleParameters);
     const { partition, region } = ruleLocation(event, process.env.AWS_REGION ?? 'us-east-1');
-    let aws = options.clients?.(region) ?? new AwsClients({ region });
-    if (params.executionRoleName)
-      aws = await assumeExecutionRole(
-        aws,
-        partition,
-        event.accountId,
-        params.executionRoleName,
-        rule.meta.id,
-      );
+    const aws = params.executionRoleName
+      ? await memberClients(region, partition, event.accountId, params.executionRoleName)
+      : clientsFor(region);
     const scope: Scope = {
       accountId: event.accountId,
       region,

@@ -77,6 +77,32 @@ function accessKey(row: Record<string, string>, n: 1 | 2): ReportAccessKey {
   };
 }
 
+/** Any whitespace but the line feed, or a quote: text the plain splitter leaves to csv-parse. */
+const NOT_PLAIN = /[^\S\n]|"/;
+
+/**
+ * The records of a report in the plain form IAM writes (no quotes, no whitespace in fields, `\n` line ends, every
+ * row as wide as the header), split directly; `undefined` for anything else, which csv-parse then reads. On such
+ * text both give the same records, and splitting is several times faster: a report is parsed on every
+ * invocation, and a large account's report has thousands of rows.
+ */
+function plainCsvRecords(csv: string): Record<string, string>[] | undefined {
+  const text = csv.charCodeAt(0) === 0xfeff ? csv.slice(1) : csv;
+  if (NOT_PLAIN.test(text)) return undefined;
+  const lines = text.split('\n').filter((line) => line !== '');
+  const header = lines[0]?.split(',');
+  if (!header || new Set(header).size !== header.length || header.includes('')) return undefined;
+  const records: Record<string, string>[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const fields = (lines[i] as string).split(',');
+    if (fields.length !== header.length) return undefined;
+    const record: Record<string, string> = {};
+    for (let j = 0; j < header.length; j++) record[header[j] as string] = fields[j] as string;
+    records.push(record);
+  }
+  return records;
+}
+
 /**
  * Parses the IAM credential report (the CSV that `GetCredentialReport` returns). Every row is kept, duplicate
  * user rows included (real reports contain them); columns are read by header name, so added columns are ignored.
@@ -85,23 +111,24 @@ function accessKey(row: Record<string, string>, n: 1 | 2): ReportAccessKey {
  * parseCredentialReport(csv).find((r) => r.user === ROOT_ACCOUNT_USER)?.accessKeys[0].active // → true
  */
 export function parseCredentialReport(csv: string): CredentialReportRow[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csv, {
-      columns: true,
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-    }) as Record<string, string>[];
-  } catch (cause) {
-    throw new InsufficientDataError(
-      `The IAM credential report is not valid CSV: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
+  let records: Record<string, string>[] | undefined = plainCsvRecords(csv);
+  if (!records)
+    try {
+      records = parse(csv, {
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        trim: true,
+        relax_column_count: true,
+      }) as Record<string, string>[];
+    } catch (cause) {
+      throw new InsufficientDataError(
+        `The IAM credential report is not valid CSV: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
   if (records.length > 0 && !('user' in (records[0] as object)))
     throw new InsufficientDataError('The IAM credential report has no "user" column.');
   return records.map((row) => ({

@@ -27,7 +27,11 @@ async function pureVerdict(rule: AnyRule, item: unknown): Promise<string> {
   const ci = normaliseConfigurationItem(item);
   const model: ResourceModel = rule.fromConfigurationItem?.(ci) as ResourceModel;
   const s = scope(ci.accountId, ci.awsRegion);
-  const context = await rule.loadContext(new SnapshotReader(BENCH_CONTEXT, s.accountId, s.region), [model], s);
+  const context = await rule.loadContext(
+    new SnapshotReader(BENCH_CONTEXT, s.accountId, s.region),
+    [model],
+    s,
+  );
   return rule.evaluate(model, params, context, s).complianceType;
 }
 
@@ -65,9 +69,9 @@ describe('bench/generate', () => {
         expect(new Set(verdicts)).to.have.keys('COMPLIANT', 'NON_COMPLIANT');
       });
 
-      it('gives the same verdicts through the Lambda handler and the in-memory AWS as through the pure path', async () => {
-        // Prepare
-        const items = generateItems(ruleId, 25, 5);
+      it('gives the same verdicts through the Lambda handler and the in-memory AWS as the pure path, also as JSON text', async () => {
+        // Prepare: through JSON text, as the benchmark passes items to its case processes (--write-cis / --cis).
+        const items = generateItems(ruleId, 25, 5).map((item) => JSON.parse(JSON.stringify(item)) as unknown);
         const account = new InMemoryAccount();
         const handler = createConfigRuleHandler(rule, {
           clients: (region) => new InMemoryClients(account, { region }),

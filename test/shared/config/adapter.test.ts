@@ -545,6 +545,33 @@ describe('shared/config/adapter', () => {
       Expiration: new Date('2099-01-01T00:00:00Z'),
     };
 
+    it('reuses the clients and the assumed role across warm invocations until the credentials near expiry', async () => {
+      // Prepare: one handler (one Lambda container), credentials valid for long, then ones about to expire.
+      sts
+        .on(AssumeRoleCommand)
+        .resolvesOnce({ Credentials: assumed })
+        .resolves({ Credentials: { ...assumed, Expiration: new Date(Date.now() + 60_000) } });
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+      const factory = sinon.spy((region: string) => new AwsClients({ region }));
+      const warm = handlerFor(rule, { clients: factory });
+      const event = scheduledEvent(
+        { executionRoleName: 'RebaselineExecution' },
+        { accountId: '222222222222' },
+      );
+      // Act: two invocations share the first role session; then a new account needs its own.
+      await warm(event);
+      await warm(event);
+      await warm(scheduledEvent({ executionRoleName: 'RebaselineExecution' }, { accountId: '333333333333' }));
+      await warm(scheduledEvent({ executionRoleName: 'RebaselineExecution' }, { accountId: '333333333333' }));
+      // Assess: clients built once per region; AssumeRole once for 222…, twice for 333… (its credentials expire soon).
+      expect(factory.callCount).to.equal(1);
+      expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).to.deep.equal([
+        'arn:aws:iam::222222222222:role/RebaselineExecution',
+        'arn:aws:iam::333333333333:role/RebaselineExecution',
+        'arn:aws:iam::333333333333:role/RebaselineExecution',
+      ]);
+    });
+
     it('assumes the role in the evaluated account, reads and reports with its credentials', async () => {
       // Prepare: a rule in the China partition evaluating member account 222222222222.
       sts.on(AssumeRoleCommand).resolves({ Credentials: assumed });
