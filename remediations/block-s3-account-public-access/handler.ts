@@ -1,14 +1,7 @@
 import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
-import { AwsClients } from '../../shared/aws/clients';
-import { targetAccountResolver } from '../../shared/aws/target-account';
+import type { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
-import {
-  awsErrorName,
-  CollectionError,
-  RemediationInputError,
-  RemediationVerificationError,
-} from '../../shared/errors';
-import { logger } from '../../shared/logger';
+import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import {
   accountPublicAccessBlockFromApi,
   flagName,
@@ -17,6 +10,8 @@ import {
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
+import { remediationLambda } from '../../shared/remediation-lambda';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
 import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 
 export const REMEDIATION_ID = 'block-s3-account-public-access';
@@ -70,8 +65,8 @@ export interface AccountVerification {
 
 export type BlockAccountResult = AccountPlan | AccountVerification;
 
-const ACCOUNT_ID = /^\d{12}$/;
-const FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+/** A rule parameter in Config's string form; the runner may pass a boolean unquoted. */
+const FLAG = { type: ['string', 'boolean', 'null'], description: '"true" or "false"' } as const;
 
 /**
  * The payload as the document sends it.
@@ -79,35 +74,19 @@ const FIELDS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'Res
  * @example
  * parsePayload({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: true }).BlockPublicAcls // → 'true'
  */
-export function parsePayload(raw: unknown): BlockAccountPayload {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-    throw new RemediationInputError('The payload must be a JSON object.');
-  const p = raw as Record<string, unknown>;
-  if (p.Mode !== 'plan' && p.Mode !== 'verify')
-    throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
-  if (typeof p.AccountId !== 'string' || !ACCOUNT_ID.test(p.AccountId))
-    throw new RemediationInputError(
-      `AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
-    );
-  const payload: BlockAccountPayload = {
-    Mode: p.Mode,
-    AccountId: p.AccountId,
-    DryRun: p.DryRun === true || p.DryRun === 'true',
-  };
-  if (p.PreviousPublicAccessBlock !== undefined) {
-    if (typeof p.PreviousPublicAccessBlock !== 'string')
-      throw new RemediationInputError("PreviousPublicAccessBlock must be the plan's JSON text.");
-    payload.PreviousPublicAccessBlock = p.PreviousPublicAccessBlock;
-  }
-  for (const field of FIELDS) {
-    const v = p[field];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' && typeof v !== 'boolean')
-      throw new RemediationInputError(`${field} must be "true" or "false", got ${JSON.stringify(v)}.`);
-    payload[field] = String(v);
-  }
-  return payload;
-}
+export const parsePayload = payloadParser<BlockAccountPayload>(REMEDIATION_ID, {
+  type: 'object',
+  required: ['Mode', 'AccountId'],
+  properties: {
+    Mode: { enum: ['plan', 'verify'] },
+    AccountId: ACCOUNT_ID_FIELD,
+    PreviousPublicAccessBlock: { type: 'string', description: "the plan's JSON text" },
+    BlockPublicAcls: FLAG,
+    IgnorePublicAcls: FLAG,
+    BlockPublicPolicy: FLAG,
+    RestrictPublicBuckets: FLAG,
+  },
+});
 
 /**
  * The rule's parameters from the payload, parsed as the rule parses its own (absent → the rule's default).
@@ -229,19 +208,19 @@ async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<Ac
  * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: 'true' });
  */
 export function createHandler(
-  clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
+  clients?: (region: string) => AwsClients,
 ): (payload: unknown) => Promise<BlockAccountResult> {
-  const reach = targetAccountResolver(REMEDIATION_ID);
-  return async (raw) => {
-    const payload = parsePayload(raw);
-    const { aws } = await reach(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
-    const result = payload.Mode === 'plan' ? await plan(aws, payload) : await verify(aws, payload);
-    logger.info(
-      { remediation: REMEDIATION_ID, mode: result.Mode, accountId: result.AccountId },
-      result.Message,
-    );
-    return result;
-  };
+  return remediationLambda<BlockAccountPayload, BlockAccountResult>(
+    {
+      id: REMEDIATION_ID,
+      parse: parsePayload,
+      modes: {
+        plan: async (payload, account) => plan((await account()).aws, payload),
+        verify: async (payload, account) => verify((await account()).aws, payload),
+      },
+    },
+    clients,
+  );
 }
 
 export const handler = createHandler();

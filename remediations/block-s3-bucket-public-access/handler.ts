@@ -4,17 +4,10 @@ import {
   type PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import { evaluate, type Parameters, rule } from '../../rules/s3-bucket-no-public-access/evaluate';
-import { AwsClients } from '../../shared/aws/clients';
-import { type TargetAccount, targetAccountResolver } from '../../shared/aws/target-account';
+import type { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
-import {
-  awsErrorName,
-  CollectionError,
-  RemediationInputError,
-  RemediationVerificationError,
-} from '../../shared/errors';
-import { logger } from '../../shared/logger';
+import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import { BUCKET, bucketFromReadout } from '../../shared/models/bucket';
 import {
   flagName,
@@ -22,6 +15,8 @@ import {
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
+import { type AccountReach, remediationLambda } from '../../shared/remediation-lambda';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
 
 export const REMEDIATION_ID = 'block-s3-bucket-public-access';
 
@@ -73,17 +68,12 @@ export interface BucketVerification {
 
 export type BlockBucketResult = BucketPlan | BucketVerification;
 
-/** S3's rules for bucket names, legacy us-east-1 names (capitals, underscores, up to 255) included. */
-const BUCKET_NAME = /^[A-Za-z0-9._-]{3,255}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-
-function listField(p: Record<string, unknown>, key: string): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(',');
-  throw new RemediationInputError(`${key} must be a string or a list of strings, got ${JSON.stringify(v)}.`);
-}
+/** A list parameter: a StringList, a comma string, or both combined. */
+const LIST = {
+  type: ['string', 'array', 'null'],
+  items: { type: 'string' },
+  description: 'a string or a list of strings',
+} as const;
 
 /**
  * The payload as the document sends it.
@@ -91,29 +81,20 @@ function listField(p: Record<string, unknown>, key: string): string | undefined 
  * @example
  * parsePayload({ Mode: 'plan', AccountId: '123456789012', BucketName: 'my-bucket', ExcludedPublicBuckets: ['a', 'b'] }).ExcludedPublicBuckets // → 'a,b'
  */
-export function parsePayload(raw: unknown): BlockBucketPayload {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-    throw new RemediationInputError('The payload must be a JSON object.');
-  const p = raw as Record<string, unknown>;
-  if (p.Mode !== 'plan' && p.Mode !== 'verify')
-    throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
-  if (typeof p.AccountId !== 'string' || !ACCOUNT_ID.test(p.AccountId))
-    throw new RemediationInputError(
-      `AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
-    );
-  if (typeof p.BucketName !== 'string' || !BUCKET_NAME.test(p.BucketName))
-    throw new RemediationInputError(`BucketName must be a bucket name, got ${JSON.stringify(p.BucketName)}.`);
-  return {
-    Mode: p.Mode,
-    AccountId: p.AccountId,
-    BucketName: p.BucketName,
-    ExcludedPublicBuckets: listField(p, 'ExcludedPublicBuckets'),
-    ExemptResourceIds: listField(p, 'ExemptResourceIds'),
-    ExemptTagKey: listField(p, 'ExemptTagKey'),
-    ExemptTagValue: listField(p, 'ExemptTagValue'),
-    DryRun: p.DryRun === true || p.DryRun === 'true',
-  };
-}
+export const parsePayload = payloadParser<BlockBucketPayload>(REMEDIATION_ID, {
+  type: 'object',
+  required: ['Mode', 'AccountId', 'BucketName'],
+  properties: {
+    Mode: { enum: ['plan', 'verify'] },
+    AccountId: ACCOUNT_ID_FIELD,
+    // S3's rules for bucket names, legacy us-east-1 names (capitals, underscores, up to 255) included.
+    BucketName: { type: 'string', pattern: '^[A-Za-z0-9._-]{3,255}$', description: 'a bucket name' },
+    ExcludedPublicBuckets: LIST,
+    ExemptResourceIds: LIST,
+    ExemptTagKey: LIST,
+    ExemptTagValue: LIST,
+  },
+});
 
 /**
  * The rule's parameters from the payload, parsed as the rule parses its own: `["a,b", "c"]` and `"a,b,c"` both
@@ -166,10 +147,8 @@ function describe(config: PublicAccessBlockConfiguration | null): string {
   return on.length > 0 ? `${on.join(', ')} on` : 'every Block Public Access setting off';
 }
 
-/** The account's clients, reached only when the bucket must be read (an excluded bucket is never read). */
-type Reach = () => Promise<TargetAccount>;
-
-async function plan(reach: Reach, payload: BlockBucketPayload): Promise<BucketPlan> {
+/** The account is reached only when the bucket must be read: an excluded bucket is never read. */
+async function plan(payload: BlockBucketPayload, reach: AccountReach): Promise<BucketPlan> {
   const params = ruleParametersOf(payload);
   const bucket = payload.BucketName;
   const base = { Mode: 'plan' as const, BucketName: bucket, DryRun: payload.DryRun === true, plan: [] as [] };
@@ -213,7 +192,7 @@ async function plan(reach: Reach, payload: BlockBucketPayload): Promise<BucketPl
 }
 
 /** What the rule says about the bucket now: its ACL, policy and both levels of Block Public Access, read live. */
-async function verify(reach: Reach, payload: BlockBucketPayload): Promise<BucketVerification> {
+async function verify(payload: BlockBucketPayload, reach: AccountReach): Promise<BucketVerification> {
   const params = ruleParametersOf(payload);
   const bucket = payload.BucketName;
   const { aws, accountId, partition } = await reach();
@@ -250,24 +229,18 @@ async function verify(reach: Reach, payload: BlockBucketPayload): Promise<Bucket
  * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', BucketName: 'my-bucket', ExcludedPublicBuckets: ['www.example.com'] });
  */
 export function createHandler(
-  clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
+  clients?: (region: string) => AwsClients,
 ): (payload: unknown) => Promise<BlockBucketResult> {
-  const resolve = targetAccountResolver(REMEDIATION_ID);
-  return async (raw) => {
-    const payload = parsePayload(raw);
-    const target = () => resolve(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
-    const result = payload.Mode === 'plan' ? await plan(target, payload) : await verify(target, payload);
-    logger.info(
-      {
-        remediation: REMEDIATION_ID,
-        mode: result.Mode,
-        accountId: payload.AccountId,
-        bucket: result.BucketName,
-      },
-      result.Message,
-    );
-    return result;
-  };
+  return remediationLambda<BlockBucketPayload, BlockBucketResult>(
+    {
+      id: REMEDIATION_ID,
+      parse: parsePayload,
+      modes: { plan, verify },
+      reachAccount: 'onDemand',
+      logFields: (result) => ({ bucket: result.BucketName }),
+    },
+    clients,
+  );
 }
 
 export const handler = createHandler();

@@ -14,8 +14,7 @@ import {
   type Parameters,
   rule,
 } from '../../rules/cloudtrail-multi-region-logging/evaluate';
-import { AwsClients } from '../../shared/aws/clients';
-import { targetAccountResolver } from '../../shared/aws/target-account';
+import type { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import type { TrailSelectors } from '../../shared/collectors/reader';
 import {
@@ -26,9 +25,10 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../shared/errors';
-import { logger } from '../../shared/logger';
 import type { TrailFacts } from '../../shared/models/trail';
 import { parseRuleParameters } from '../../shared/params';
+import { remediationLambda } from '../../shared/remediation-lambda';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
 import type { Scope } from '../../shared/rule';
 
 /**
@@ -122,17 +122,44 @@ export const WRITE_SID = 'AWSCloudTrailWrite20150319';
 /** Name of the selector that carries all management events after a fix. */
 export const MANAGEMENT_SELECTOR_NAME = 'Management events, read and write (rebaseline)';
 
-const BOOLEAN_TEXT = /^(true|false)?$/i;
+/** A boolean rule parameter in Config's string form, any case, or empty for the rule's default. */
+const BOOLEAN_TEXT = {
+  type: ['string', 'boolean', 'null'],
+  pattern: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])?$',
+  default: '',
+  description: '"true" or "false"',
+} as const;
 
-function text(p: Record<string, unknown>, field: string, pattern: RegExp, expected: string): string {
-  const v = p[field] ?? '';
-  const s = typeof v === 'boolean' ? String(v) : v;
-  if (typeof s !== 'string' || !pattern.test(s))
-    throw new RemediationInputError(
-      `${REMEDIATION_ID}: ${field} must be ${expected}, got ${JSON.stringify(v)}.`,
-    );
-  return s;
-}
+/** An optional text field: empty, or matching `pattern`. */
+const optionalText = (pattern: string, description: string) =>
+  ({ type: ['string', 'null'], pattern: `^(${pattern})?$`, default: '', description }) as const;
+
+const parseFields = payloadParser<Payload>(REMEDIATION_ID, {
+  type: 'object',
+  required: ['AccountId', 'TrailName'],
+  properties: {
+    Mode: { enum: ['Plan', 'Verify', null], default: 'Plan' },
+    AccountId: ACCOUNT_ID_FIELD,
+    Region: optionalText('[a-z]{2}(-[a-z]+)+-\\d', 'a region name'),
+    RequireLogFileValidation: BOOLEAN_TEXT,
+    RequireKmsEncryption: BOOLEAN_TEXT,
+    RequireCloudWatchLogs: BOOLEAN_TEXT,
+    S3BucketName: optionalText('[A-Za-z0-9._-]{3,255}', 'empty or a bucket name'),
+    TrailName: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$', description: 'a trail name' },
+    KmsKeyId: optionalText(
+      'arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(key|alias)/[\\w/-]+',
+      'empty or a KMS key ARN',
+    ),
+    CloudWatchLogsLogGroupArn: optionalText(
+      'arn:aws[a-z-]*:logs:[a-z0-9-]+:\\d{12}:log-group:[\\w./#-]+:\\*',
+      'empty or a log group ARN ending in :*',
+    ),
+    CloudWatchLogsRoleArn: optionalText(
+      'arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+',
+      'empty or an IAM role ARN',
+    ),
+  },
+});
 
 /**
  * Reads and checks the payload the document sends.
@@ -142,39 +169,7 @@ function text(p: Record<string, unknown>, field: string, pattern: RegExp, expect
  * // → ''
  */
 export function parsePayload(raw: unknown): Payload {
-  const p = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const mode = p.Mode ?? 'Plan';
-  if (mode !== 'Plan' && mode !== 'Verify')
-    throw new RemediationInputError(`${REMEDIATION_ID}: Mode must be Plan or Verify, got ${String(mode)}.`);
-  const payload: Payload = {
-    Mode: mode,
-    AccountId: text(p, 'AccountId', /^\d{12}$/, 'a 12-digit account id'),
-    Region: text(p, 'Region', /^([a-z]{2}(-[a-z]+)+-\d)?$/, 'a region name'),
-    RequireLogFileValidation: text(p, 'RequireLogFileValidation', BOOLEAN_TEXT, '"true" or "false"'),
-    RequireKmsEncryption: text(p, 'RequireKmsEncryption', BOOLEAN_TEXT, '"true" or "false"'),
-    RequireCloudWatchLogs: text(p, 'RequireCloudWatchLogs', BOOLEAN_TEXT, '"true" or "false"'),
-    S3BucketName: text(p, 'S3BucketName', /^([A-Za-z0-9._-]{3,255})?$/, 'empty or a bucket name'),
-    TrailName: text(p, 'TrailName', /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/, 'a trail name'),
-    KmsKeyId: text(
-      p,
-      'KmsKeyId',
-      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+)?$/,
-      'empty or a KMS key ARN',
-    ),
-    CloudWatchLogsLogGroupArn: text(
-      p,
-      'CloudWatchLogsLogGroupArn',
-      /^(arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+:\*)?$/,
-      'empty or a log group ARN ending in :*',
-    ),
-    CloudWatchLogsRoleArn: text(
-      p,
-      'CloudWatchLogsRoleArn',
-      /^(arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+)?$/,
-      'empty or an IAM role ARN',
-    ),
-    DryRun: p.DryRun === true || p.DryRun === 'true',
-  };
+  const payload = parseFields(raw);
   if (!payload.CloudWatchLogsLogGroupArn !== !payload.CloudWatchLogsRoleArn)
     throw new RemediationInputError(
       `${REMEDIATION_ID}: CloudWatchLogsLogGroupArn and CloudWatchLogsRoleArn go together (CloudTrail needs the role to write to the log group).`,
@@ -686,24 +681,19 @@ export async function verifyCompliant(aws: AwsClients, payload: Payload): Promis
 export function createHandler(
   clients?: (region: string) => AwsClients,
 ): (raw: unknown) => Promise<TrailPlan | TrailVerification> {
-  const reach = targetAccountResolver(REMEDIATION_ID);
-  return async (raw) => {
-    const payload = parsePayload(raw);
-    const region = payload.Region || process.env.AWS_REGION || 'us-east-1';
-    const { aws } = await reach(clients?.(region) ?? new AwsClients({ region }), payload.AccountId);
-    const result =
-      payload.Mode === 'Verify' ? await verifyCompliant(aws, payload) : await planTrail(aws, payload);
-    logger.info(
-      {
-        remediation: REMEDIATION_ID,
-        mode: payload.Mode,
-        accountId: payload.AccountId,
-        dryRun: payload.DryRun,
+  return remediationLambda<Payload, TrailPlan | TrailVerification>(
+    {
+      id: REMEDIATION_ID,
+      parse: parsePayload,
+      modes: {
+        Plan: async (payload, account) => planTrail((await account()).aws, payload),
+        Verify: async (payload, account) => verifyCompliant((await account()).aws, payload),
       },
-      result.message,
-    );
-    return result;
-  };
+      // The trail is read and changed in the automation's region, which may not be the Lambda's.
+      region: (payload) => payload.Region,
+    },
+    clients,
+  );
 }
 
 export const handler = createHandler();

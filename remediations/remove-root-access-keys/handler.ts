@@ -24,11 +24,11 @@ import {
   awsErrorName,
   ManualActionRequiredError,
   RemediationDeniedError,
-  RemediationInputError,
   RemediationVerificationError,
 } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import type { RootAccessKey } from '../../shared/models/credential-report';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
 
 /**
  * Scenarios
@@ -173,42 +173,21 @@ export type Result =
  * parsePayload({ Mode: 'Remediate', TargetAccountId: '111122223333', NotificationTopicArn: '' })
  * // → { Mode: 'Remediate', TargetAccountId: '111122223333', NotificationTopicArn: '', DryRun: false }
  */
-export function parsePayload(raw: unknown): Payload {
-  const p = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const mode = p.Mode ?? 'Remediate';
-  if (mode !== 'Remediate' && mode !== 'Verify')
-    throw new RemediationInputError(
-      `${REMEDIATION_ID}: Mode must be Remediate or Verify, got ${String(mode)}.`,
-    );
-  const target = p.TargetAccountId;
-  if (typeof target !== 'string' || !/^\d{12}$/.test(target))
-    throw new RemediationInputError(
-      `${REMEDIATION_ID}: TargetAccountId must be a 12-digit account id, got ${JSON.stringify(target)}.`,
-    );
-  const topic = p.NotificationTopicArn ?? '';
-  if (
-    typeof topic !== 'string' ||
-    !(topic === '' || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(topic))
-  )
-    throw new RemediationInputError(
-      `${REMEDIATION_ID}: NotificationTopicArn must be empty or an SNS topic ARN, got ${JSON.stringify(topic)}.`,
-    );
-  const dryRun = p.DryRun === true || p.DryRun === 'true';
-  const payload: Payload = {
-    Mode: mode,
-    TargetAccountId: target,
-    NotificationTopicArn: topic,
-    DryRun: dryRun,
-  };
-  if (p.AccountId !== undefined) {
-    if (typeof p.AccountId !== 'string' || !/^\d{12}$/.test(p.AccountId))
-      throw new RemediationInputError(
-        `${REMEDIATION_ID}: AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
-      );
-    payload.AccountId = p.AccountId;
-  }
-  return payload;
-}
+export const parsePayload = payloadParser<Payload>(REMEDIATION_ID, {
+  type: 'object',
+  required: ['TargetAccountId'],
+  properties: {
+    Mode: { enum: ['Remediate', 'Verify', null], default: 'Remediate' },
+    TargetAccountId: ACCOUNT_ID_FIELD,
+    NotificationTopicArn: {
+      type: ['string', 'null'],
+      pattern: '^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$',
+      default: '',
+      description: 'empty or an SNS topic ARN',
+    },
+    AccountId: ACCOUNT_ID_FIELD,
+  },
+});
 
 /**
  * The ARN of an AWS managed root-task policy.

@@ -7,17 +7,11 @@ import {
   type PublicIngressFinding,
   rule,
 } from '../../rules/ec2-security-group-no-public-ingress/evaluate';
-import { AwsClients } from '../../shared/aws/clients';
-import { type TargetAccount, targetAccountResolver } from '../../shared/aws/target-account';
+import type { AwsClients } from '../../shared/aws/clients';
+import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
-import {
-  awsErrorName,
-  CollectionError,
-  RemediationInputError,
-  RemediationVerificationError,
-} from '../../shared/errors';
-import { logger } from '../../shared/logger';
+import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import {
   normaliseProtocol,
   SECURITY_GROUP,
@@ -25,6 +19,8 @@ import {
   securityGroupFromApi,
 } from '../../shared/models/security-group';
 import { parseRuleParameters } from '../../shared/params';
+import { remediationLambda } from '../../shared/remediation-lambda';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
 
 export const REMEDIATION_ID = 'revoke-public-ingress';
 
@@ -93,16 +89,8 @@ export interface RevokeVerification {
 
 export type RevokePublicIngressResult = RevokePlan | RevokeVerification;
 
-const GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-
-function optionalString(payload: Record<string, unknown>, key: string): string | undefined {
-  const v = payload[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  throw new RemediationInputError(`${key} must be a string, got ${typeof v}.`);
-}
+/** A rule parameter in Config's string form; the runner may pass a boolean or number unquoted. */
+const CONFIG_STRING = { type: ['string', 'boolean', 'number', 'null'], description: 'a string' } as const;
 
 /**
  * The payload as the document sends it.
@@ -110,32 +98,22 @@ function optionalString(payload: Record<string, unknown>, key: string): string |
  * @example
  * parsePayload({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0', AllowIcmp: false }).AllowIcmp // → 'false'
  */
-export function parsePayload(raw: unknown): RevokePublicIngressPayload {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
-    throw new RemediationInputError('The payload must be a JSON object.');
-  const p = raw as Record<string, unknown>;
-  if (p.Mode !== 'plan' && p.Mode !== 'verify')
-    throw new RemediationInputError(`Mode must be "plan" or "verify", got ${JSON.stringify(p.Mode)}.`);
-  if (typeof p.AccountId !== 'string' || !ACCOUNT_ID.test(p.AccountId))
-    throw new RemediationInputError(
-      `AccountId must be a 12-digit account id, got ${JSON.stringify(p.AccountId)}.`,
-    );
-  if (typeof p.GroupId !== 'string' || !GROUP_ID.test(p.GroupId))
-    throw new RemediationInputError(`GroupId must be a security group id, got ${JSON.stringify(p.GroupId)}.`);
-  return {
-    Mode: p.Mode,
-    AccountId: p.AccountId,
-    GroupId: p.GroupId,
-    AuthorizedTcpPorts: optionalString(p, 'AuthorizedTcpPorts'),
-    AuthorizedUdpPorts: optionalString(p, 'AuthorizedUdpPorts'),
-    AllowIcmp: optionalString(p, 'AllowIcmp'),
-    ExemptResourceIds: optionalString(p, 'ExemptResourceIds'),
-    ExemptTagKey: optionalString(p, 'ExemptTagKey'),
-    ExemptTagValue: optionalString(p, 'ExemptTagValue'),
-    ExecutionId: optionalString(p, 'ExecutionId'),
-    DryRun: p.DryRun === true || p.DryRun === 'true',
-  };
-}
+export const parsePayload = payloadParser<RevokePublicIngressPayload>(REMEDIATION_ID, {
+  type: 'object',
+  required: ['Mode', 'AccountId', 'GroupId'],
+  properties: {
+    Mode: { enum: ['plan', 'verify'] },
+    AccountId: ACCOUNT_ID_FIELD,
+    GroupId: { type: 'string', pattern: '^sg-[0-9a-f]{8,17}$', description: 'a security group id' },
+    AuthorizedTcpPorts: CONFIG_STRING,
+    AuthorizedUdpPorts: CONFIG_STRING,
+    AllowIcmp: CONFIG_STRING,
+    ExemptResourceIds: CONFIG_STRING,
+    ExemptTagKey: CONFIG_STRING,
+    ExemptTagValue: CONFIG_STRING,
+    ExecutionId: CONFIG_STRING,
+  },
+});
 
 /**
  * The rule's parameters from the payload, parsed and checked exactly as the rule parses its own.
@@ -319,29 +297,21 @@ async function verify(
  * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0' });
  */
 export function createHandler(
-  clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
+  clients?: (region: string) => AwsClients,
   options: { now?: () => Date } = {},
 ): (payload: unknown) => Promise<RevokePublicIngressResult> {
-  const reach = targetAccountResolver(REMEDIATION_ID);
-  return async (raw) => {
-    const payload = parsePayload(raw);
-    const target = await reach(clients(process.env.AWS_REGION ?? 'us-east-1'), payload.AccountId);
-    const result =
-      payload.Mode === 'plan'
-        ? await plan(target, payload, options.now?.() ?? new Date())
-        : await verify(target, payload);
-    logger.info(
-      {
-        remediation: REMEDIATION_ID,
-        mode: result.Mode,
-        accountId: payload.AccountId,
-        groupId: result.GroupId,
-        dryRun: result.DryRun,
+  return remediationLambda<RevokePublicIngressPayload, RevokePublicIngressResult>(
+    {
+      id: REMEDIATION_ID,
+      parse: parsePayload,
+      modes: {
+        plan: async (payload, account) => plan(await account(), payload, options.now?.() ?? new Date()),
+        verify: async (payload, account) => verify(await account(), payload),
       },
-      result.Message,
-    );
-    return result;
-  };
+      logFields: (result) => ({ groupId: result.GroupId }),
+    },
+    clients,
+  );
 }
 
 export const handler = createHandler();

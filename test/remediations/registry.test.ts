@@ -151,11 +151,12 @@ describe('remediation registry', () => {
             `${step.name} InputPayload.AccountId`,
           ).to.equal('{{ global:ACCOUNT_ID }}');
         if (steps.length === 0) return;
-        // Through the execution role (one shared helper), unless the Lambda acts with its own credentials.
-        const usesHelper = /from '\.\.\/\.\.\/shared\/aws\/target-account'/.test(
+        // Through the execution role (targetAccountResolver, which remediationLambda builds), unless the Lambda
+        // acts with its own credentials.
+        const usesHelper = /\b(remediationLambda|targetAccountResolver)\b[<(]/.test(
           readFileSync(join(dir, 'handler.ts'), 'utf8'),
         );
-        expect(usesHelper, 'handler.ts uses targetAccountResolver').to.equal(
+        expect(usesHelper, 'handler.ts uses remediationLambda or targetAccountResolver').to.equal(
           (meta.lambda?.crossAccount ?? 'executionRole') === 'executionRole',
         );
       });
