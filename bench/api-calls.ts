@@ -16,6 +16,9 @@ import { RULES } from '../rules';
 import { rule as securityGroupRule } from '../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../shared/aws/clients';
 import { type MotoServer, startMoto } from '../shared/aws/moto';
+import { CloudTrail } from '../shared/aws/services/cloudtrail';
+import { EC2 } from '../shared/aws/services/ec2';
+import { S3 } from '../shared/aws/services/s3';
 import { createConfigRuleHandler, PUT_EVALUATIONS_BATCH } from '../shared/config/adapter';
 import { scanAccount } from '../shared/scan';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
@@ -73,8 +76,8 @@ async function inParallel(count: number, work: (i: number) => Promise<void>): Pr
  */
 async function buildAccount(aws: AwsClients, n: number, seed: number): Promise<void> {
   const rng = new Rng(seed);
-  const ec2 = aws.get('ec2');
-  const s3 = aws.get('s3');
+  const ec2 = aws.get(EC2);
+  const s3 = aws.get(S3);
   const existing = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.length ?? 0;
   const plans = Array.from({ length: Math.max(0, n - existing) }, (): IpPermission[] => {
     if (!rng.chance(0.35)) return [];
@@ -131,7 +134,7 @@ async function buildAccount(aws: AwsClients, n: number, seed: number): Promise<v
         }),
       );
   });
-  const cloudtrail = aws.get('cloudtrail');
+  const cloudtrail = aws.get(CloudTrail);
   const trails = [
     { Name: 'organization', IsMultiRegionTrail: true, EnableLogFileValidation: true, logging: true },
     { Name: 'legacy', IsMultiRegionTrail: false, EnableLogFileValidation: false, logging: false },

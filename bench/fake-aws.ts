@@ -1,4 +1,4 @@
-import { AwsClients, type ClientOptions, type ServiceName } from '../shared/aws/clients';
+import { AwsClients, type AwsService, type ClientOptions, type ServiceName } from '../shared/aws/clients';
 import { type EvaluationSnapshot, publicAccessBlockFromAnyCase } from '../shared/collectors/snapshot-reader';
 
 /**
@@ -168,14 +168,17 @@ export class InMemoryClients extends AwsClients {
     });
   }
 
-  override get<S extends ServiceName>(service: S) {
+  override get<C>(service: AwsService<C>): C {
     const client = super.get(service);
-    if (!this.wired.has(client) && (!this.inMemory || this.inMemory.includes(service))) {
+    const sdk = client as { config: { requestHandler: unknown } };
+    if (!this.wired.has(sdk) && (!this.inMemory || this.inMemory.includes(service.name))) {
       // The SDK reads `config.requestHandler` when a command is sent: replacing it swaps only the transport.
-      (client.config as { requestHandler: unknown }).requestHandler = {
-        handle: async (request: HttpRequestLike) => ({ response: this.account.answer(service, request) }),
+      sdk.config.requestHandler = {
+        handle: async (request: HttpRequestLike) => ({
+          response: this.account.answer(service.name, request),
+        }),
       };
-      this.wired.add(client);
+      this.wired.add(sdk);
     }
     return client;
   }

@@ -166,6 +166,23 @@ export class TargetAccountUnreachableError extends RebaselineError {
 }
 
 /**
+ * A live reader was asked for a read of a part it was not built with (a programming error: the rule's `reads`, or
+ * the parts given to `new LiveReader`, lack the part). Nothing was read.
+ */
+export class ReaderPartMissingError extends RebaselineError {
+  constructor(
+    readonly read: string,
+    readonly part: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `LiveReader.${read} needs the ${part} part, which this reader was not built with: add the reads of shared/collectors/live/${part}.ts to the rule's \`reads\` (or to the parts given to new LiveReader).`,
+      options,
+    );
+  }
+}
+
+/**
  * One attempt of an automation step failed (an assertion, an unresolved reference, a Lambda error, a timeout).
  * The runner records it in the execution instead of throwing it to the caller.
  */

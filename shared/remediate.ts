@@ -1,5 +1,6 @@
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from './aws/clients';
+import { SSM } from './aws/services/ssm';
 import { LiveReader } from './collectors/live-reader';
 import { ruleParameters } from './config/adapter';
 import { evaluateModels } from './engine';
@@ -172,7 +173,7 @@ async function runViaSsm(
   via: ViaSsmOptions,
   sleep: (ms: number) => Promise<void>,
 ): Promise<AutomationExecution> {
-  const ssm = clients.get('ssm');
+  const ssm = clients.get(SSM);
   const started = await ssm.send(
     new StartAutomationExecutionCommand({
       DocumentName: documentName,
@@ -233,7 +234,7 @@ async function reevaluate(
   params: ReturnType<typeof ruleParameters>,
   now: Date,
 ) {
-  const reader = new LiveReader(clients, finding.accountId);
+  const reader = new LiveReader(clients, finding.accountId, rule.reads);
   const scope: Scope = { accountId: finding.accountId, region: finding.region, partition: 'aws', now };
   const items = (await rule.collect?.(reader, scope, params)) ?? [];
   const mine = items.filter((i) => i.resourceId === finding.complianceResourceId);

@@ -1,4 +1,5 @@
-import type { Reader } from './collectors/reader';
+import type { LiveReads } from './collectors/live-reader';
+import type { ReaderOf, ReadPart } from './collectors/reader';
 import type { ConfigurationItem } from './config/configuration-item';
 import type { CollectionError } from './errors';
 
@@ -89,18 +90,25 @@ export interface Scope {
 }
 
 /**
- * A rule: metadata, how to build its resource models (from a configuration item or by collecting them
- * through a {@link Reader}), what else the evaluator needs, and the pure evaluator.
+ * A rule: metadata, the parts of the live reader it reads, how to build its resource models (from a
+ * configuration item or by collecting them through a reader), what else the evaluator needs, and the pure evaluator.
+ * `N` names the parts (`ec2`, `s3`, …): `collect` and `loadContext` get a reader with only their reads, so a read
+ * the rule does not declare fails to compile instead of failing in the Lambda, which bundles only those parts.
  *
  * @example
- * export const rule = defineRule({ meta, fromConfigurationItem, collect, loadContext, evaluate });
+ * export const rule = defineRule<SecurityGroupModel, Parameters, Context, 'ec2'>({
+ *   meta, reads: { ec2: ec2Reads }, fromConfigurationItem, collect, loadContext, evaluate,
+ * });
  */
 export interface RuleDefinition<
   M extends ResourceModel = ResourceModel,
   P = Record<string, unknown>,
   C = unknown,
+  N extends ReadPart = ReadPart,
 > {
   meta: RuleMetadata;
+  /** The parts of the live reader the rule reads through (from `shared/collectors/live/`), by part name. */
+  reads: { readonly [K in N]: LiveReads<K> };
   /** Change-triggered path: the model of a configuration item of one of `trigger.configurationChange.resourceTypes`. */
   fromConfigurationItem?: (ci: ConfigurationItem) => M;
   /**
@@ -113,22 +121,22 @@ export interface RuleDefinition<
    * Periodic path: every resource in scope, read through the reader. A resource that cannot be read is returned
    * as a {@link CollectionError} (never dropped: it must not look deleted, nor be reported COMPLIANT).
    */
-  collect?: (reader: Reader, scope: Scope, params: P) => Promise<Array<M | CollectionError>>;
+  collect?: (reader: ReaderOf<N>, scope: Scope, params: P) => Promise<Array<M | CollectionError>>;
   /** Checks values the JSON Schema cannot (e.g. port ranges); throws InvalidParametersError. */
   checkParameters?: (params: P) => void;
   /** Facts beyond the models (account-level BPA, prefix list entries), read once per invocation. */
-  loadContext: (reader: Reader, models: readonly M[], scope: Scope) => Promise<C>;
+  loadContext: (reader: ReaderOf<N>, models: readonly M[], scope: Scope) => Promise<C>;
   /** Pure: no I/O, no clock (use `scope.now`). */
   evaluate: (model: M, params: P, context: C, scope: Scope) => Verdict;
 }
 
 // The registry holds rules of different model/parameter types; `never`/`unknown` keep it type-safe.
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous registry needs an existential type here.
-export type AnyRule = RuleDefinition<any, any, any>;
+export type AnyRule = RuleDefinition<any, any, any, any>;
 
 /** Identity function that keeps the type parameters of a rule definition. */
-export function defineRule<M extends ResourceModel, P, C>(
-  rule: RuleDefinition<M, P, C>,
-): RuleDefinition<M, P, C> {
+export function defineRule<M extends ResourceModel, P, C, N extends ReadPart>(
+  rule: RuleDefinition<M, P, C, N>,
+): RuleDefinition<M, P, C, N> {
   return rule;
 }

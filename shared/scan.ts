@@ -1,6 +1,6 @@
 import { callerIdentity } from './aws/assume-role';
 import type { AwsClients } from './aws/clients';
-import { LiveReader } from './collectors/live-reader';
+import { LiveReader, type LiveReadParts } from './collectors/live-reader';
 import { ruleParameters } from './config/adapter';
 import { type Evaluation, evaluateModels } from './engine';
 import type { AnyRule, Scope } from './rule';
@@ -48,7 +48,9 @@ export async function scanAccount(options: ScanOptions): Promise<ScanResult> {
   const startedAt = now();
   const { accountId, partition } = await callerIdentity(options.clients);
   const region = options.clients.region;
-  const reader = new LiveReader(options.clients, accountId);
+  // One reader with the parts of every selected rule, so a read two rules share (account-level BPA) is made once.
+  const parts: LiveReadParts = Object.assign({}, ...options.rules.map((rule) => rule.reads));
+  const reader = new LiveReader(options.clients, accountId, parts);
   const findings: ScanFinding[] = [];
   const failures: ScanFailure[] = [];
   // Parameters are checked for every rule before anything is read, so a typo fails fast.

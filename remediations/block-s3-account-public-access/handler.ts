@@ -119,7 +119,7 @@ export function mergedFlags(
 
 async function readAccount(aws: AwsClients, account: string) {
   try {
-    return await new LiveReader(aws, account).accountPublicAccessBlock();
+    return await new LiveReader(aws, account, rule.reads).accountPublicAccessBlock();
   } catch (cause) {
     throw new CollectionError(ACCOUNT_RESOURCE_TYPE, account, `${awsErrorName(cause) ?? 'error'}.`, {
       cause,

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { evaluate, type Parameters, rule } from '../../rules/s3-bucket-no-public-access/evaluate';
 import type { AwsClients } from '../../shared/aws/clients';
+import { S3 } from '../../shared/aws/services/s3';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
@@ -122,7 +123,7 @@ async function readOrNull<T>(read: Promise<T>, missing: string): Promise<T | nul
 }
 
 async function readBucket(aws: AwsClients, bucket: string, withTags: boolean) {
-  const s3 = aws.get('s3');
+  const s3 = aws.get(S3);
   try {
     const [bpa, tagging] = await Promise.all([
       readOrNull(
@@ -196,7 +197,7 @@ async function verify(payload: BlockBucketPayload, reach: AccountReach): Promise
   const params = ruleParametersOf(payload);
   const bucket = payload.BucketName;
   const { aws, accountId, partition } = await reach();
-  const reader = new LiveReader(aws, accountId);
+  const reader = new LiveReader(aws, accountId, rule.reads);
   const model = bucketFromReadout(await reader.readBucket(bucket), accountId);
   const exempted = exemptionOf(model, params);
   const scope = { accountId, region: aws.region, partition, now: new Date() };

@@ -15,6 +15,8 @@ import {
   rule,
 } from '../../rules/cloudtrail-multi-region-logging/evaluate';
 import type { AwsClients } from '../../shared/aws/clients';
+import { S3 } from '../../shared/aws/services/s3';
+import { STS } from '../../shared/aws/services/sts';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import type { TrailSelectors } from '../../shared/collectors/reader';
 import {
@@ -562,7 +564,7 @@ async function planCreate(ctx: Context, annotation: string): Promise<TrailPlan> 
 }
 
 async function context(aws: AwsClients, payload: Payload): Promise<Context> {
-  const identity = await aws.get('sts').send(new GetCallerIdentityCommand({}));
+  const identity = await aws.get(STS).send(new GetCallerIdentityCommand({}));
   if (identity.Account !== payload.AccountId)
     throw new RemediationInputError(
       `${REMEDIATION_ID}: AccountId ${payload.AccountId} is not the account the Lambda runs in (${identity.Account}); the remediation only changes its own account.`,
@@ -573,8 +575,8 @@ async function context(aws: AwsClients, payload: Payload): Promise<Context> {
     accountId: payload.AccountId,
     region: aws.region,
     partition: identity.Arn?.split(':')[1] || 'aws',
-    reader: new LiveReader(aws, payload.AccountId),
-    s3: aws.get('s3'),
+    reader: new LiveReader(aws, payload.AccountId, rule.reads),
+    s3: aws.get(S3),
   };
 }
 

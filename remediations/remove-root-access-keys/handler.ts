@@ -17,8 +17,12 @@ import {
   type AssumeRootCommandOutput,
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
-import { collectRootAccessKeys } from '../../rules/iam-root-access-keys-absent/evaluate';
+import { collectRootAccessKeys, rule } from '../../rules/iam-root-access-keys-absent/evaluate';
 import { AwsClients } from '../../shared/aws/clients';
+import { IAM } from '../../shared/aws/services/iam';
+import { Organizations } from '../../shared/aws/services/organizations';
+import { SNS } from '../../shared/aws/services/sns';
+import { STS } from '../../shared/aws/services/sts';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import {
   awsErrorName,
@@ -204,7 +208,7 @@ const isDenied = (error: unknown) =>
 async function delegatedAdministrators(aws: AwsClients): Promise<string[]> {
   const ids: string[] = [];
   for await (const page of paginateListDelegatedAdministrators(
-    { client: aws.get('organizations') },
+    { client: aws.get(Organizations) },
     { ServicePrincipal: IAM_SERVICE_PRINCIPAL },
   ))
     for (const a of page.DelegatedAdministrators ?? []) if (a.Id) ids.push(a.Id);
@@ -220,7 +224,7 @@ async function delegatedAdministrators(aws: AwsClients): Promise<string[]> {
  * // → { callerAccountId: '999988887777', partition: 'aws', role: 'management', managementAccountId: '999988887777', … }
  */
 export async function organizationStanding(aws: AwsClients, targetAccountId: string): Promise<Standing> {
-  const identity = await aws.get('sts').send(new GetCallerIdentityCommand({}));
+  const identity = await aws.get(STS).send(new GetCallerIdentityCommand({}));
   const callerAccountId = identity.Account ?? '';
   const partition = identity.Arn?.split(':')[1] || 'aws';
   const standing: Standing = { callerAccountId, partition, role: 'none' };
@@ -228,7 +232,7 @@ export async function organizationStanding(aws: AwsClients, targetAccountId: str
 
   let organization: { Id?: string; MasterAccountId?: string } | undefined;
   try {
-    organization = (await aws.get('organizations').send(new DescribeOrganizationCommand({}))).Organization;
+    organization = (await aws.get(Organizations).send(new DescribeOrganizationCommand({}))).Organization;
   } catch (error) {
     if (awsErrorName(error) === 'AWSOrganizationsNotInUseException')
       return refuse(`account ${callerAccountId} is not in an AWS Organization`);
@@ -261,7 +265,7 @@ export async function organizationStanding(aws: AwsClients, targetAccountId: str
     );
   try {
     const account = (
-      await aws.get('organizations').send(new DescribeAccountCommand({ AccountId: targetAccountId }))
+      await aws.get(Organizations).send(new DescribeAccountCommand({ AccountId: targetAccountId }))
     ).Account;
     standing.targetAccountName = account?.Name;
     const state = account?.State ?? account?.Status;
@@ -276,7 +280,7 @@ export async function organizationStanding(aws: AwsClients, targetAccountId: str
   }
 
   try {
-    const features = await aws.get('iam').send(new ListOrganizationsFeaturesCommand({}));
+    const features = await aws.get(IAM).send(new ListOrganizationsFeaturesCommand({}));
     if (!(features.EnabledFeatures ?? []).includes('RootCredentialsManagement'))
       return refuse(
         `centralized root access is not enabled in organization ${standing.organizationId ?? 'unknown'} (IAM > Root access management > Root credentials management, or iam:EnableOrganizationsRootCredentialsManagement)`,
@@ -297,7 +301,7 @@ export async function organizationStanding(aws: AwsClients, targetAccountId: str
  * @throws RemediationDeniedError when STS refuses the session, naming what to check.
  * @example
  * const root = await openRootSession(aws, standing, '111122223333', ROOT_TASK_POLICIES.delete);
- * await readRootKeys(root.get('iam'));
+ * await readRootKeys(root.get(IAM));
  */
 export async function openRootSession(
   aws: AwsClients,
@@ -308,7 +312,7 @@ export async function openRootSession(
   const policyArn = rootTaskPolicyArn(standing.partition, task);
   let out: AssumeRootCommandOutput;
   try {
-    out = await aws.get('sts').send(
+    out = await aws.get(STS).send(
       new AssumeRootCommand({
         TargetPrincipal: targetAccountId,
         TaskPolicyArn: { arn: policyArn },
@@ -338,7 +342,7 @@ export async function openRootSession(
 /**
  * The root user's access keys (ListAccessKeys without a user name, signed by the root session) with their last use.
  * @example
- * await readRootKeys(root.get('iam'))
+ * await readRootKeys(root.get(IAM))
  * // → [{ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', status: 'Active', lastUsedDate: '2026-09-30T12:00:00.000Z', … }]
  */
 export async function readRootKeys(iam: IAMClient): Promise<RootKeyRecord[]> {
@@ -492,7 +496,7 @@ async function reportKeysIfLocal(aws: AwsClients, standing: Standing, targetAcco
   if (standing.callerAccountId !== targetAccountId) return undefined;
   try {
     return (
-      await collectRootAccessKeys(new LiveReader(aws, targetAccountId), {
+      await collectRootAccessKeys(new LiveReader(aws, targetAccountId, rule.reads), {
         accountId: targetAccountId,
         region: aws.region,
         partition: standing.partition,
@@ -523,7 +527,7 @@ async function notify(
   if (payload.NotificationTopicArn) notification.topicArn = payload.NotificationTopicArn;
   let published = false;
   if (!payload.DryRun && notification.topicArn) {
-    const out = await aws.get('sns').send(
+    const out = await aws.get(SNS).send(
       new PublishCommand({
         TopicArn: notification.topicArn,
         Subject: notification.subject,
@@ -568,7 +572,7 @@ async function remediate(aws: AwsClients, payload: Payload): Promise<Result> {
 
   // A dry run reads the keys in a session that cannot change them.
   const task = payload.DryRun ? ROOT_TASK_POLICIES.audit : ROOT_TASK_POLICIES.delete;
-  const iam = (await openRootSession(aws, standing, target, task)).get('iam');
+  const iam = (await openRootSession(aws, standing, target, task)).get(IAM);
   const keys = await readRootKeys(iam);
   const base = { targetAccountId: target, role: standing.role };
   if (keys.length === 0)
@@ -627,7 +631,7 @@ async function verify(aws: AwsClients, payload: Payload): Promise<Result> {
       }.`,
     );
   const remaining = await readRootKeys(
-    (await openRootSession(aws, standing, target, ROOT_TASK_POLICIES.audit)).get('iam'),
+    (await openRootSession(aws, standing, target, ROOT_TASK_POLICIES.audit)).get(IAM),
   );
   if (remaining.length > 0)
     throw new RemediationVerificationError(

@@ -209,7 +209,7 @@ export function tagValue(permissions: readonly IpPermission[], at: Date, executi
 }
 
 async function readGroup({ aws, accountId }: TargetAccount, groupId: string) {
-  const reader = new LiveReader(aws, accountId);
+  const reader = new LiveReader(aws, accountId, rule.reads);
   let groups: SecurityGroup[];
   try {
     groups = await reader.describeSecurityGroups([groupId]);

@@ -1,4 +1,5 @@
-import type { Reader } from '../../shared/collectors/reader';
+import { cloudtrailReads } from '../../shared/collectors/live/cloudtrail';
+import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName, InsufficientDataError, RebaselineError } from '../../shared/errors';
 import {
   type CloudTrailAccountModel,
@@ -142,7 +143,10 @@ async function orUnreadable<T>(
  * @example
  * (await collectTrails(new SnapshotReader({ trails: [] }, id, region), scope)).trails // → []
  */
-export async function collectTrails(reader: Reader, scope: Scope): Promise<CloudTrailAccountModel> {
+export async function collectTrails(
+  reader: ReaderOf<'cloudtrail'>,
+  scope: Scope,
+): Promise<CloudTrailAccountModel> {
   const trails = uniqueTrails(await reader.describeTrails());
   const facts = await Promise.all(
     trails.map(async (trail) => {
@@ -157,8 +161,9 @@ export async function collectTrails(reader: Reader, scope: Scope): Promise<Cloud
   return cloudTrailAccountModel(scope.accountId, scope.region, facts);
 }
 
-export const rule = defineRule<CloudTrailAccountModel, Parameters, undefined>({
+export const rule = defineRule<CloudTrailAccountModel, Parameters, undefined, 'cloudtrail'>({
   meta: meta as RuleMetadata,
+  reads: { cloudtrail: cloudtrailReads },
   collect: async (reader, scope) => [await collectTrails(reader, scope)],
   loadContext: async () => undefined,
   evaluate: (model, params) => evaluate(model, params),

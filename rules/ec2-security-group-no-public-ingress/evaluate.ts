@@ -1,3 +1,4 @@
+import { ec2Reads } from '../../shared/collectors/live/ec2';
 import { InvalidParametersError } from '../../shared/errors';
 import {
   type IngressPermission,
@@ -183,8 +184,9 @@ export async function loadPrefixLists(
   return { prefixLists };
 }
 
-export const rule = defineRule<SecurityGroupModel, Parameters, Context>({
+export const rule = defineRule<SecurityGroupModel, Parameters, Context, 'ec2'>({
   meta: meta as RuleMetadata,
+  reads: { ec2: ec2Reads },
   fromConfigurationItem: securityGroupFromConfigurationItem,
   collect: async (reader, scope) =>
     (await reader.describeSecurityGroups()).map((sg) =>

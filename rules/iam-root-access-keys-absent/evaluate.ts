@@ -1,4 +1,5 @@
-import type { Reader } from '../../shared/collectors/reader';
+import { iamReads } from '../../shared/collectors/live/iam';
+import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import {
@@ -95,7 +96,10 @@ export function evaluate(
  * (await collectRootAccessKeys(new SnapshotReader({ accountAccessKeysPresent: 0 }, id, region), scope)).source
  * // → 'account-summary'
  */
-export async function collectRootAccessKeys(reader: Reader, scope: Scope): Promise<RootAccessKeysModel> {
+export async function collectRootAccessKeys(
+  reader: ReaderOf<'iam'>,
+  scope: Scope,
+): Promise<RootAccessKeysModel> {
   let present: number | undefined;
   try {
     present = await reader.accountAccessKeysPresent();
@@ -107,8 +111,9 @@ export async function collectRootAccessKeys(reader: Reader, scope: Scope): Promi
   return rootAccessKeysFromReport(await reader.credentialReport(), scope.accountId, scope.region);
 }
 
-export const rule = defineRule<RootAccessKeysModel, Parameters, undefined>({
+export const rule = defineRule<RootAccessKeysModel, Parameters, undefined, 'iam'>({
   meta: meta as RuleMetadata,
+  reads: { iam: iamReads },
   collect: async (reader, scope) => [await collectRootAccessKeys(reader, scope)],
   loadContext: async () => undefined,
   evaluate,

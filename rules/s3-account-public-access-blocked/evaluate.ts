@@ -1,3 +1,4 @@
+import { s3controlReads } from '../../shared/collectors/live/s3control';
 import { awsErrorName, CollectionError } from '../../shared/errors';
 import {
   type AccountPublicAccessBlockModel,
@@ -65,8 +66,9 @@ export function evaluate(model: AccountPublicAccessBlockModel, params: Parameter
   };
 }
 
-export const rule = defineRule<AccountPublicAccessBlockModel, Parameters, undefined>({
+export const rule = defineRule<AccountPublicAccessBlockModel, Parameters, undefined, 's3control'>({
   meta: meta as RuleMetadata,
+  reads: { s3control: s3controlReads },
   fromConfigurationItem: accountPublicAccessBlockFromConfigurationItem,
   // Deleting the account-level configuration removes the protection: report it now, not at the next periodic run.
   fromDeletedItem: (deleted) => ({ ...deleted, publicAccessBlock: null }),

@@ -1,4 +1,6 @@
-import type { Reader } from '../../shared/collectors/reader';
+import { s3Reads } from '../../shared/collectors/live/s3';
+import { s3controlReads } from '../../shared/collectors/live/s3control';
+import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName, CollectionError } from '../../shared/errors';
 import {
   type AclGrant,
@@ -147,7 +149,7 @@ export function evaluate(model: BucketModel, params: Parameters, ctx: Context): 
 }
 
 /** One bucket read through the reader; a failure becomes a {@link CollectionError}, never a dropped bucket. */
-async function readBucketModel(reader: Reader, name: string, accountId: string) {
+async function readBucketModel(reader: ReaderOf<'s3'>, name: string, accountId: string) {
   try {
     return bucketFromReadout(await reader.readBucket(name), accountId);
   } catch (error) {
@@ -164,7 +166,7 @@ async function readBucketModel(reader: Reader, name: string, accountId: string) 
  * await collectBuckets(new SnapshotReader({ buckets: [readout] }, '123456789012', 'us-east-1'), '123456789012')
  */
 export async function collectBuckets(
-  reader: Reader,
+  reader: ReaderOf<'s3'>,
   accountId: string,
 ): Promise<Array<BucketModel | CollectionError>> {
   const names = await reader.listBucketNames();
@@ -178,8 +180,9 @@ export async function collectBuckets(
   return out;
 }
 
-export const rule = defineRule<BucketModel, Parameters, Context>({
+export const rule = defineRule<BucketModel, Parameters, Context, 's3' | 's3control'>({
   meta: meta as RuleMetadata,
+  reads: { s3: s3Reads, s3control: s3controlReads },
   fromConfigurationItem: bucketFromConfigurationItem,
   collect: (reader, scope) => collectBuckets(reader, scope.accountId),
   loadContext: async (reader) => ({

@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { InsufficientDataError } from '../errors';
 import type { AwsClients } from './clients';
+import { STS } from './services/sts';
 
 /**
  * Clients with the credentials of an assumed role (same region and endpoint).
@@ -13,7 +14,7 @@ export async function assumeRole(
   sessionName: string,
   externalId?: string,
 ): Promise<AwsClients> {
-  const out = await aws.get('sts').send(
+  const out = await aws.get(STS).send(
     new AssumeRoleCommand({
       RoleArn: roleArn,
       RoleSessionName: sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
@@ -36,7 +37,7 @@ export async function assumeRole(
 export async function callerIdentity(
   aws: AwsClients,
 ): Promise<{ accountId: string; partition: string; arn: string }> {
-  const out = await aws.get('sts').send(new GetCallerIdentityCommand({}));
+  const out = await aws.get(STS).send(new GetCallerIdentityCommand({}));
   if (!out.Account || !out.Arn) throw new InsufficientDataError('STS GetCallerIdentity returned no account.');
   return { accountId: out.Account, arn: out.Arn, partition: out.Arn.split(':')[1] ?? 'aws' };
 }

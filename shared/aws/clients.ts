@@ -1,13 +1,3 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3ControlClient } from '@aws-sdk/client-s3-control';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -26,7 +16,21 @@ export interface ClientOptions {
   onCall?: (service: string, operation: string) => void;
 }
 
-interface Middlewareable {
+/** The services rebaseline talks to; each has its module in `shared/aws/services/`. */
+export type ServiceName =
+  | 'cloudtrail'
+  | 'config'
+  | 'ec2'
+  | 'iam'
+  | 'organizations'
+  | 's3'
+  | 's3control'
+  | 'sns'
+  | 'ssm'
+  | 'sts';
+
+/** What `AwsClients` needs of an SDK v3 client: its middleware stack (for the call counter). */
+interface SdkClient {
   middlewareStack: {
     add: (
       mw: (
@@ -38,33 +42,39 @@ interface Middlewareable {
   };
 }
 
-const CLIENTS = {
-  cloudtrail: CloudTrailClient,
-  config: ConfigServiceClient,
-  ec2: EC2Client,
-  iam: IAMClient,
-  organizations: OrganizationsClient,
-  s3: S3Client,
-  s3control: S3ControlClient,
-  sns: SNSClient,
-  ssm: SSMClient,
-  sts: STSClient,
-} as const;
+/**
+ * One AWS service as `AwsClients.get` takes it: its name (in call counts), its SDK client class, and the client
+ * options it needs against a custom endpoint. Each service is defined in its own module under
+ * `shared/aws/services/`, so a Lambda bundles exactly the SDK clients of the services whose modules it imports.
+ */
+export interface AwsService<C, N extends ServiceName = ServiceName> {
+  readonly name: N;
+  readonly client: abstract new (...args: never) => C;
+  /** Extra client options when a custom endpoint is set (path-style S3, S3 Control without a host prefix). */
+  readonly withEndpoint?: (endpoint: string) => Record<string, unknown>;
+}
 
-export type ServiceName = keyof typeof CLIENTS;
-type ClientOf<S extends ServiceName> = InstanceType<(typeof CLIENTS)[S]>;
+/**
+ * Declares a service for {@link AwsClients.get}; used once per service, in `shared/aws/services/<name>.ts`.
+ * @example
+ * export const EC2: AwsService<EC2Client, 'ec2'> = defineService({ name: 'ec2', client: EC2Client });
+ */
+export function defineService<C, N extends ServiceName>(service: AwsService<C, N>): AwsService<C, N> {
+  return service;
+}
 
 /**
  * The one place AWS clients are made: region, standard retries with more attempts, an endpoint override
  * (everything can run against a local emulator) and credentials (the default chain, a profile, or assumed ones).
- * Clients are created on first use and reused.
+ * Clients are created on first use and reused. A service is passed as its module's definition, so the code that
+ * uses a client imports it, and a bundle carries only the clients its code can reach.
  *
  * @example
  * const aws = new AwsClients({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' });
- * await aws.get('ec2').send(new DescribeSecurityGroupsCommand({}));
+ * await aws.get(EC2).send(new DescribeSecurityGroupsCommand({})); // EC2 from shared/aws/services/ec2
  */
 export class AwsClients {
-  private readonly cache = new Map<ServiceName, unknown>();
+  private readonly cache = new Map<AwsService<unknown>, unknown>();
   readonly region: string;
   readonly endpoint: string | undefined;
 
@@ -73,8 +83,9 @@ export class AwsClients {
     this.endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
   }
 
-  get<S extends ServiceName>(service: S): ClientOf<S> {
-    let client = this.cache.get(service) as ClientOf<S> | undefined;
+  /** The client of `service` (from `shared/aws/services/<name>.ts`), made on first use and then reused. */
+  get<C>(service: AwsService<C>): C {
+    let client = this.cache.get(service) as C | undefined;
     if (!client) {
       client = this.create(service);
       this.cache.set(service, client);
@@ -92,7 +103,7 @@ export class AwsClients {
     return new AwsClients({ ...this.options, endpoint: this.endpoint, region });
   }
 
-  private create<S extends ServiceName>(service: S): ClientOf<S> {
+  private create<C>(service: AwsService<C>): C {
     const endpoint = this.endpoint;
     const config: Record<string, unknown> = {
       region: this.region,
@@ -102,24 +113,15 @@ export class AwsClients {
         this.options.credentials ??
         (this.options.profile ? fromIni({ profile: this.options.profile }) : undefined),
     };
-    if (endpoint) {
-      config.endpoint = endpoint;
-      if (service === 's3') config.forcePathStyle = true;
-      // S3 Control prefixes the host with the account id ({AccountId}.s3-control…); against a custom endpoint
-      // that host does not exist, so the endpoint is fixed and the prefix is never applied.
-      if (service === 's3control') {
-        const url = new URL(endpoint);
-        config.endpointProvider = () => ({ url });
-        config.disableHostPrefix = true;
-      }
-    }
-    const Ctor = CLIENTS[service] as unknown as new (c: Record<string, unknown>) => ClientOf<S>;
-    const client = new Ctor(config);
+    if (endpoint) Object.assign(config, { endpoint }, service.withEndpoint?.(endpoint));
+    // SDK client constructors take their own config type; the options above are common to every client.
+    const Client = service.client as unknown as new (config: Record<string, unknown>) => C;
+    const client = new Client(config);
     const onCall = this.options.onCall;
     if (onCall) {
-      (client as unknown as Middlewareable).middlewareStack.add(
+      (client as unknown as SdkClient).middlewareStack.add(
         (next, ctx) => (args) => {
-          onCall(service, ctx.commandName?.replace(/Command$/, '') ?? 'unknown');
+          onCall(service.name, ctx.commandName?.replace(/Command$/, '') ?? 'unknown');
           return next(args);
         },
         { step: 'initialize', name: 'rebaselineCallCounter' },

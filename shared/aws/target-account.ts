@@ -33,7 +33,7 @@ export type TargetAccountResolver = (aws: AwsClients, targetAccountId: string) =
  * @example
  * const reach = targetAccountResolver('revoke-public-ingress');
  * const target = await reach(aws, payload.AccountId);
- * await target.aws.get('ec2').send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+ * await target.aws.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
  */
 export function targetAccountResolver(
   remediationId: string,

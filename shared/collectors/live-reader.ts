@@ -1,35 +1,9 @@
-import {
-  DescribeTrailsCommand,
-  GetEventSelectorsCommand,
-  GetTrailStatusCommand,
-  type GetTrailStatusResponse,
-  type Trail,
-} from '@aws-sdk/client-cloudtrail';
-import {
-  paginateDescribeSecurityGroups,
-  paginateGetManagedPrefixListEntries,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
-import {
-  GenerateCredentialReportCommand,
-  GetAccountSummaryCommand,
-  GetCredentialReportCommand,
-} from '@aws-sdk/client-iam';
-import {
-  GetBucketAclCommand,
-  GetBucketLocationCommand,
-  GetBucketOwnershipControlsCommand,
-  GetBucketPolicyCommand,
-  GetBucketTaggingCommand,
-  GetPublicAccessBlockCommand,
-  ListBucketsCommand,
-  type PublicAccessBlockConfiguration,
-} from '@aws-sdk/client-s3';
-import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
+import type { GetTrailStatusResponse, Trail } from '@aws-sdk/client-cloudtrail';
+import type { SecurityGroup } from '@aws-sdk/client-ec2';
+import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/clients';
-import { awsErrorName, CollectionError, InsufficientDataError } from '../errors';
-import { logger } from '../logger';
-import type { BucketReadout, Reader, TrailSelectors } from './reader';
+import { awsErrorName, ReaderPartMissingError } from '../errors';
+import type { BucketReadout, Reader, ReadPart, ReadsByPart, TrailSelectors } from './reader';
 
 /** How long `credentialReport()` waits for IAM to generate the report. */
 export interface CredentialReportWait {
@@ -37,30 +11,48 @@ export interface CredentialReportWait {
   delayMs: number;
 }
 
-/**
- * `GetBucketLocation`'s answer as a region name (`null` means us-east-1, `EU` means eu-west-1).
- * @example
- * bucketRegionFromLocation('EU'); // → 'eu-west-1'
- */
-export function bucketRegionFromLocation(constraint: string | undefined | null): string {
-  if (!constraint) return 'us-east-1';
-  return constraint === 'EU' ? 'eu-west-1' : constraint;
+/** What a part of the live reader reads with: the account's clients, its id, and the credential report wait. */
+export interface LiveSession {
+  readonly aws: AwsClients;
+  readonly accountId: string;
+  readonly region: string;
+  readonly wait: CredentialReportWait;
 }
 
-/** EC2 errors that mean a prefix list is not visible to this role, as opposed to a failed read. */
-const PREFIX_LIST_UNREADABLE = new Set([
-  'UnauthorizedOperation',
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidPrefixListID.NotFound',
-  'InvalidPrefixListId.NotFound',
-  'InvalidPrefixListID.Malformed',
-  'InvalidPrefixListId.Malformed',
-]);
+/**
+ * One part of the {@link LiveReader}: the reads of one AWS service (`shared/collectors/live/<part>.ts`), so a Lambda
+ * bundles only the SDK clients of the parts it is built with. `open` is called once per reader, on first use.
+ */
+export interface LiveReads<N extends ReadPart = ReadPart> {
+  readonly part: N;
+  readonly open: (session: LiveSession) => ReadsByPart[N];
+}
 
-async function orNull<T>(p: Promise<T>, missing: string[]): Promise<T | null> {
+/** Parts of a live reader by name; a rule's `reads`. */
+export type LiveReadParts = { readonly [N in ReadPart]?: LiveReads<N> };
+
+/**
+ * Declares a part of the live reader; used once per part, in `shared/collectors/live/<part>.ts`.
+ * @example
+ * export const s3ControlReads = liveReads('s3control', ({ aws, accountId }) => ({
+ *   accountPublicAccessBlock: async () => …,
+ * }));
+ */
+export function liveReads<N extends ReadPart>(
+  part: N,
+  open: (session: LiveSession) => ReadsByPart[N],
+): LiveReads<N> {
+  return { part, open };
+}
+
+/**
+ * The answer of `read`, or `null` when the API says the thing is not configured (one of the `missing` error names).
+ * @example
+ * await orNull(s3.send(new GetBucketPolicyCommand({ Bucket })), ['NoSuchBucketPolicy']); // → null without a policy
+ */
+export async function orNull<T>(read: Promise<T>, missing: readonly string[]): Promise<T | null> {
   try {
-    return await p;
+    return await read;
   } catch (error) {
     if (missing.includes(awsErrorName(error) ?? '')) return null;
     throw error;
@@ -69,15 +61,21 @@ async function orNull<T>(p: Promise<T>, missing: string[]): Promise<T | null> {
 
 /**
  * Reads an account through SDK clients. One instance serves one invocation (or one scan): every answer is
- * cached, so a value needed by several resources (account-level BPA, a prefix list) is read once.
+ * cached here, so a value needed by several resources (account-level BPA, a prefix list) is read once. The reads
+ * come from the parts it is built with (a rule's `reads`; `ALL_READS` from `live/all.ts` for everything); a read of
+ * a part it was not given fails with {@link ReaderPartMissingError}.
+ * @example
+ * const reader = new LiveReader(aws, '123456789012', { ec2: ec2Reads });
+ * await reader.describeSecurityGroups(['sg-0123456789abcdef0']);
  */
 export class LiveReader implements Reader {
   private readonly memo = new Map<string, Promise<unknown>>();
-  private readonly homeRegions = new Map<string, AwsClients>();
+  private readonly opened = new Map<ReadPart, unknown>();
 
   constructor(
     private readonly aws: AwsClients,
     readonly accountId: string,
+    private readonly parts: LiveReadParts,
     private readonly wait: CredentialReportWait = { attempts: 15, delayMs: 2000 },
   ) {}
 
@@ -85,179 +83,72 @@ export class LiveReader implements Reader {
     return this.aws.region;
   }
 
-  private once<T>(key: string, read: () => Promise<T>): Promise<T> {
-    let p = this.memo.get(key) as Promise<T> | undefined;
+  /** `call` on the part, once per `read` and `key` for the life of this reader. */
+  private once<N extends ReadPart, T>(
+    part: N,
+    read: keyof ReadsByPart[N] & string,
+    key: string,
+    call: (reads: ReadsByPart[N]) => Promise<T>,
+  ): Promise<T> {
+    const memoKey = `${read}:${key}`;
+    let p = this.memo.get(memoKey) as Promise<T> | undefined;
     if (!p) {
-      p = read();
-      this.memo.set(key, p);
+      let reads = this.opened.get(part) as ReadsByPart[N] | undefined;
+      if (!reads) {
+        const live = this.parts[part] as LiveReads<N> | undefined;
+        if (!live) return Promise.reject(new ReaderPartMissingError(read, part));
+        reads = live.open({ aws: this.aws, accountId: this.accountId, region: this.region, wait: this.wait });
+        this.opened.set(part, reads);
+      }
+      p = call(reads);
+      this.memo.set(memoKey, p);
     }
     return p;
   }
 
   describeSecurityGroups(groupIds?: string[]): Promise<SecurityGroup[]> {
-    return this.once(`sg:${groupIds?.join(',') ?? '*'}`, async () => {
-      const groups: SecurityGroup[] = [];
-      for await (const page of paginateDescribeSecurityGroups(
-        { client: this.aws.get('ec2') },
-        groupIds ? { GroupIds: groupIds } : {},
-      ))
-        groups.push(...(page.SecurityGroups ?? []));
-      return groups;
-    });
+    return this.once('ec2', 'describeSecurityGroups', groupIds?.join(',') ?? '*', (r) =>
+      r.describeSecurityGroups(groupIds),
+    );
   }
 
   prefixListCidrs(prefixListId: string): Promise<string[] | undefined> {
-    return this.once(`pl:${prefixListId}`, async () => {
-      try {
-        const cidrs: string[] = [];
-        for await (const page of paginateGetManagedPrefixListEntries(
-          { client: this.aws.get('ec2') },
-          { PrefixListId: prefixListId },
-        ))
-          for (const e of page.Entries ?? []) if (e.Cidr) cidrs.push(e.Cidr);
-        return cidrs;
-      } catch (error) {
-        // Only a list this role may not see (not shared, denied, gone) is "cannot be read". Throttling or a network
-        // failure must fail the evaluation: treating the list as not the world would report the group COMPLIANT.
-        if (!PREFIX_LIST_UNREADABLE.has(awsErrorName(error) ?? '')) throw error;
-        logger.warn(
-          { prefixListId, error: awsErrorName(error) },
-          'prefix list entries unreadable; not treated as the world',
-        );
-        return undefined;
-      }
-    });
+    return this.once('ec2', 'prefixListCidrs', prefixListId, (r) => r.prefixListCidrs(prefixListId));
   }
 
   listBucketNames(): Promise<string[]> {
-    return this.once('buckets', async () => {
-      const s3 = this.aws.get('s3');
-      const names: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await s3.send(new ListBucketsCommand({ ContinuationToken: token, MaxBuckets: 1000 }));
-        for (const b of page.Buckets ?? []) {
-          if (!b.Name) continue;
-          const region =
-            b.BucketRegion ??
-            bucketRegionFromLocation(
-              (await s3.send(new GetBucketLocationCommand({ Bucket: b.Name }))).LocationConstraint,
-            );
-          if (region === this.region) names.push(b.Name);
-        }
-        token = page.ContinuationToken;
-      } while (token);
-      return names;
-    });
+    return this.once('s3', 'listBucketNames', '', (r) => r.listBucketNames());
   }
 
   readBucket(name: string): Promise<BucketReadout> {
-    return this.once(`bucket:${name}`, async () => {
-      const s3 = this.aws.get('s3');
-      try {
-        const [acl, policy, bpa, ownership, tagging] = await Promise.all([
-          s3.send(new GetBucketAclCommand({ Bucket: name })),
-          orNull(s3.send(new GetBucketPolicyCommand({ Bucket: name })), ['NoSuchBucketPolicy']),
-          orNull(s3.send(new GetPublicAccessBlockCommand({ Bucket: name })), [
-            'NoSuchPublicAccessBlockConfiguration',
-          ]),
-          orNull(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name })), [
-            'OwnershipControlsNotFoundError',
-          ]),
-          orNull(s3.send(new GetBucketTaggingCommand({ Bucket: name })), ['NoSuchTagSet']),
-        ]);
-        return {
-          name,
-          region: this.region,
-          grants: acl.Grants ?? [],
-          policy: policy?.Policy ?? null,
-          publicAccessBlock: bpa?.PublicAccessBlockConfiguration ?? null,
-          objectOwnership: ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership,
-          tags: Object.fromEntries((tagging?.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-        };
-      } catch (cause) {
-        throw new CollectionError('AWS::S3::Bucket', name, `${awsErrorName(cause) ?? 'error'}.`, { cause });
-      }
-    });
+    return this.once('s3', 'readBucket', name, (r) => r.readBucket(name));
   }
 
   accountPublicAccessBlock(): Promise<PublicAccessBlockConfiguration | null> {
-    return this.once('account-bpa', async () => {
-      const out = await orNull(
-        this.aws.get('s3control').send(new GetAccountPublicAccessBlockCommand({ AccountId: this.accountId })),
-        ['NoSuchPublicAccessBlockConfiguration'],
-      );
-      return out?.PublicAccessBlockConfiguration ?? null;
-    });
+    return this.once('s3control', 'accountPublicAccessBlock', '', (r) => r.accountPublicAccessBlock());
   }
 
   accountAccessKeysPresent(): Promise<number | undefined> {
-    return this.once('account-summary', async () => {
-      const out = await this.aws.get('iam').send(new GetAccountSummaryCommand({}));
-      return out.SummaryMap?.AccountAccessKeysPresent;
-    });
+    return this.once('iam', 'accountAccessKeysPresent', '', (r) => r.accountAccessKeysPresent());
   }
 
   credentialReport(): Promise<string> {
-    return this.once('credential-report', async () => {
-      const iam = this.aws.get('iam');
-      for (let attempt = 1; attempt <= this.wait.attempts; attempt++) {
-        const generated = await iam.send(new GenerateCredentialReportCommand({}));
-        if (generated.State === 'COMPLETE') {
-          try {
-            const report = await iam.send(new GetCredentialReportCommand({}));
-            return new TextDecoder().decode(report.Content);
-          } catch (error) {
-            // Generated but not yet readable, or expired between the two calls: ask again.
-            if (
-              !['ReportInProgress', 'ReportNotPresent', 'ReportExpired'].includes(awsErrorName(error) ?? '')
-            )
-              throw error;
-          }
-        }
-        if (attempt < this.wait.attempts) await new Promise((r) => setTimeout(r, this.wait.delayMs));
-      }
-      throw new InsufficientDataError(
-        `The IAM credential report was not ready after ${this.wait.attempts} attempts; the invocation fails so Config retries.`,
-      );
-    });
+    return this.once('iam', 'credentialReport', '', (r) => r.credentialReport());
   }
 
   describeTrails(): Promise<Trail[]> {
-    return this.once('trails', async () => {
-      const out = await this.aws
-        .get('cloudtrail')
-        .send(new DescribeTrailsCommand({ includeShadowTrails: true }));
-      return out.trailList ?? [];
-    });
-  }
-
-  /**
-   * CloudTrail in the trail's home region. A multi-region trail seen from another region is a shadow trail, and
-   * not every API answers for a shadow trail (GetEventSelectors: TrailNotFoundException); the home region always does.
-   */
-  private cloudtrailFor(trail: Trail) {
-    const home = trail.HomeRegion;
-    if (!home || home === this.aws.region) return this.aws.get('cloudtrail');
-    let clients = this.homeRegions.get(home);
-    if (!clients) {
-      clients = this.aws.inRegion(home);
-      this.homeRegions.set(home, clients);
-    }
-    return clients.get('cloudtrail');
+    return this.once('cloudtrail', 'describeTrails', '', (r) => r.describeTrails());
   }
 
   trailStatus(trail: Trail): Promise<GetTrailStatusResponse> {
-    const name = trail.TrailARN ?? trail.Name ?? '';
-    return this.once(`trail-status:${name}`, () =>
-      this.cloudtrailFor(trail).send(new GetTrailStatusCommand({ Name: name })),
+    return this.once('cloudtrail', 'trailStatus', trail.TrailARN ?? trail.Name ?? '', (r) =>
+      r.trailStatus(trail),
     );
   }
 
   eventSelectors(trail: Trail): Promise<TrailSelectors> {
-    const name = trail.TrailARN ?? trail.Name ?? '';
-    return this.once(`trail-selectors:${name}`, () =>
-      this.cloudtrailFor(trail).send(new GetEventSelectorsCommand({ TrailName: name })),
+    return this.once('cloudtrail', 'eventSelectors', trail.TrailARN ?? trail.Name ?? '', (r) =>
+      r.eventSelectors(trail),
     );
   }
 }

@@ -48,3 +48,24 @@ export interface Reader {
   trailStatus(trail: Trail): Promise<GetTrailStatusResponse>;
   eventSelectors(trail: Trail): Promise<TrailSelectors>;
 }
+
+/**
+ * The reads of a {@link Reader} by the part of the live reader that makes them, one AWS service each
+ * (`shared/collectors/live/<part>.ts`). A rule declares the parts it reads, so its Lambda bundles only their clients.
+ */
+export interface ReadsByPart {
+  ec2: Pick<Reader, 'describeSecurityGroups' | 'prefixListCidrs'>;
+  s3: Pick<Reader, 'listBucketNames' | 'readBucket'>;
+  s3control: Pick<Reader, 'accountPublicAccessBlock'>;
+  iam: Pick<Reader, 'accountAccessKeysPresent' | 'credentialReport'>;
+  cloudtrail: Pick<Reader, 'describeTrails' | 'trailStatus' | 'eventSelectors'>;
+}
+
+/** A part of the live reader: `ec2`, `s3`, `s3control`, `iam` or `cloudtrail`. */
+export type ReadPart = keyof ReadsByPart;
+
+/** The reads of the parts `N`. */
+export type ReadsOf<N extends ReadPart> = { [P in N]: keyof ReadsByPart[P] }[N] & keyof Reader;
+
+/** A reader limited to the reads of the parts `N`: what a rule that declares those parts may call. */
+export type ReaderOf<N extends ReadPart> = Pick<Reader, 'accountId' | 'region' | ReadsOf<N>>;

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { assumeRole } from '../aws/assume-role';
 import { AwsClients } from '../aws/clients';
+import { ConfigService } from '../aws/services/config';
 import { LiveReader } from '../collectors/live-reader';
 import type { Reader } from '../collectors/reader';
 import { type Evaluation, evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
@@ -237,7 +238,7 @@ function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
  * @returns the number of PutEvaluations calls made.
  * @throws PutEvaluationsError naming the evaluations Config kept rejecting.
  * @example
- * await putEvaluations(aws.get('config'), outcome.evaluations, event.resultToken); // 250 evaluations → 3 calls
+ * await putEvaluations(aws.get(ConfigService), outcome.evaluations, event.resultToken); // 250 evaluations → 3 calls
  */
 export async function putEvaluations(
   config: ConfigServiceClient,
@@ -280,7 +281,7 @@ export async function putEvaluations(
  * Clients holding the credentials of `executionRoleName` in the evaluated account (central security-account mode).
  * @example
  * const member = await assumeExecutionRole(aws, 'aws', '210987654321', 'RebaselineExecution', rule.meta.id);
- * await member.get('ec2').send(new DescribeSecurityGroupsCommand({})); // reads the member account
+ * await member.get(EC2).send(new DescribeSecurityGroupsCommand({})); // reads the member account
  */
 export async function assumeExecutionRole(
   aws: AwsClients,
@@ -354,9 +355,9 @@ export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions =
       // The notification time, not the wall clock: a replayed or retried event evaluates the same way.
       now: options.now?.() ?? event.invokingEvent.notificationCreationTime ?? new Date(),
     };
-    const config = aws.get('config');
+    const config = aws.get(ConfigService);
     const outcome = await evaluateEvent(rule, event, params, scope, {
-      reader: new LiveReader(aws, event.accountId),
+      reader: new LiveReader(aws, event.accountId, rule.reads),
       config,
     });
     const calls = await putEvaluations(

@@ -7,6 +7,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/clients';
+import { CloudTrail } from '../aws/services/cloudtrail';
+import { EC2 } from '../aws/services/ec2';
+import { S3 } from '../aws/services/s3';
 
 /** What the demo made insecure in one account, and what must stay as it is. */
 export interface InsecureAccount {
@@ -31,8 +34,8 @@ const world = (port: number, extra: Partial<IpPermission> = {}): IpPermission =>
  * to a VPC endpoint (which must stay compliant), no account-level Block Public Access, a stopped single-region trail.
  */
 export async function makeInsecureAccount(aws: AwsClients, accountId: string): Promise<InsecureAccount> {
-  const ec2 = aws.get('ec2');
-  const s3 = aws.get('s3');
+  const ec2 = aws.get(EC2);
+  const s3 = aws.get(S3);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId;
   const groups: [string, IpPermission[]][] = [
@@ -95,7 +98,7 @@ export async function makeInsecureAccount(aws: AwsClients, accountId: string): P
   const trailBucket = bucket('trail-logs');
   await s3.send(new CreateBucketCommand({ Bucket: trailBucket }));
   const trailName = 'legacy-trail';
-  const cloudtrail = aws.get('cloudtrail');
+  const cloudtrail = aws.get(CloudTrail);
   await cloudtrail.send(
     new CreateTrailCommand({ Name: trailName, S3BucketName: trailBucket, IsMultiRegionTrail: false }),
   );

@@ -15,6 +15,7 @@ import {
   type RemediationExecutionStatus,
 } from '@aws-sdk/client-config-service';
 import type { AwsClients } from '../aws/clients';
+import { ConfigService } from '../aws/services/config';
 import { parseMaybeJson } from '../config/configuration-item';
 import type { ComplianceType } from '../rule';
 import { type EvaluationInput, type HistoryStore, type RemediationInput, toIso, VERDICTS } from './store';
@@ -209,7 +210,7 @@ async function importAccount(
   result: AuditImportResult,
   recordEvaluations: (rows: EvaluationInput[]) => void,
 ): Promise<void> {
-  const config = aws.get('config');
+  const config = aws.get(ConfigService);
   const progress = options.onProgress ?? (() => {});
   const rules: RuleRef[] = [];
   for await (const page of pages((NextToken) => config.send(new DescribeConfigRulesCommand({ NextToken })))) {
@@ -269,7 +270,7 @@ async function importComplianceHistory(
   result: AuditImportResult,
   recordEvaluations: (rows: EvaluationInput[]) => void,
 ): Promise<void> {
-  const config = aws.get('config');
+  const config = aws.get(ConfigService);
   const byName = new Map(rules.map((r) => [r.name, r]));
   const ids: string[] = [];
   for await (const page of pages((nextToken) =>
@@ -383,7 +384,7 @@ async function importRemediations(
   rules: readonly RuleRef[],
   result: AuditImportResult,
 ): Promise<void> {
-  const config = aws.get('config');
+  const config = aws.get(ConfigService);
   const configurations = new Map<string, RemediationConfiguration>();
   // DescribeRemediationConfigurations takes at most 25 rule names per call.
   for (let i = 0; i < rules.length; i += 25) {
@@ -475,7 +476,7 @@ async function importAggregate(
   result: AuditImportResult,
   recordEvaluations: (rows: EvaluationInput[]) => void,
 ): Promise<void> {
-  const config = aws.get('config');
+  const config = aws.get(ConfigService);
   const targets: RuleRef[] = [];
   const seen = new Set<string>();
   for await (const page of pages((NextToken) =>

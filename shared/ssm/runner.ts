@@ -10,7 +10,9 @@ import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import { JSONPath } from 'jsonpath-plus';
-import type { AwsClients, ServiceName } from '../aws/clients';
+import type { AwsClients, AwsService } from '../aws/clients';
+import { ALL_SERVICES } from '../aws/services/all';
+import { STS } from '../aws/services/sts';
 import {
   AutomationStepError,
   awsErrorName,
@@ -48,18 +50,22 @@ export const SUPPORTED_ACTIONS = [
   'aws:invokeLambdaFunction',
 ] as const;
 
-/** SSM's service names (boto3's) → the `AwsClients` client and the SDK v3 package holding `${Api}Command`. */
-const SERVICES: Record<string, { client: ServiceName; pkg: string; commands: object }> = {
-  cloudtrail: { client: 'cloudtrail', pkg: '@aws-sdk/client-cloudtrail', commands: cloudtrail },
-  config: { client: 'config', pkg: '@aws-sdk/client-config-service', commands: config },
-  ec2: { client: 'ec2', pkg: '@aws-sdk/client-ec2', commands: ec2 },
-  iam: { client: 'iam', pkg: '@aws-sdk/client-iam', commands: iam },
-  organizations: { client: 'organizations', pkg: '@aws-sdk/client-organizations', commands: organizations },
-  s3: { client: 's3', pkg: '@aws-sdk/client-s3', commands: s3 },
-  s3control: { client: 's3control', pkg: '@aws-sdk/client-s3-control', commands: s3control },
-  sns: { client: 'sns', pkg: '@aws-sdk/client-sns', commands: sns },
-  ssm: { client: 'ssm', pkg: '@aws-sdk/client-ssm', commands: ssm },
-  sts: { client: 'sts', pkg: '@aws-sdk/client-sts', commands: sts },
+/** SSM's service names (boto3's) → the `AwsClients` service and the SDK v3 package holding `${Api}Command`. */
+const SERVICES: Record<string, { client: AwsService<unknown>; pkg: string; commands: object }> = {
+  cloudtrail: { client: ALL_SERVICES.cloudtrail, pkg: '@aws-sdk/client-cloudtrail', commands: cloudtrail },
+  config: { client: ALL_SERVICES.config, pkg: '@aws-sdk/client-config-service', commands: config },
+  ec2: { client: ALL_SERVICES.ec2, pkg: '@aws-sdk/client-ec2', commands: ec2 },
+  iam: { client: ALL_SERVICES.iam, pkg: '@aws-sdk/client-iam', commands: iam },
+  organizations: {
+    client: ALL_SERVICES.organizations,
+    pkg: '@aws-sdk/client-organizations',
+    commands: organizations,
+  },
+  s3: { client: ALL_SERVICES.s3, pkg: '@aws-sdk/client-s3', commands: s3 },
+  s3control: { client: ALL_SERVICES.s3control, pkg: '@aws-sdk/client-s3-control', commands: s3control },
+  sns: { client: ALL_SERVICES.sns, pkg: '@aws-sdk/client-sns', commands: sns },
+  ssm: { client: ALL_SERVICES.ssm, pkg: '@aws-sdk/client-ssm', commands: ssm },
+  sts: { client: ALL_SERVICES.sts, pkg: '@aws-sdk/client-sts', commands: sts },
 };
 
 /** The Lambda context the in-process handler receives (the fields handlers use). */
@@ -560,7 +566,7 @@ async function lookup(run: Run, step: AutomationStep, ref: string): Promise<unkn
 
 async function accountId(run: Run): Promise<string> {
   if (run.accountId === undefined) {
-    const identity = await run.options.aws.get('sts').send(new sts.GetCallerIdentityCommand({}));
+    const identity = await run.options.aws.get(STS).send(new sts.GetCallerIdentityCommand({}));
     run.accountId = identity.Account ?? '';
   }
   return run.accountId;

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { REVOKED_INGRESS_TAG } from '../../remediations/revoke-public-ingress/handler';
 import { assumeRole, callerIdentity } from '../../shared/aws/assume-role';
 import type { AwsClients } from '../../shared/aws/clients';
+import { EC2 } from '../../shared/aws/services/ec2';
 import { EXECUTION_ROLE_EXTERNAL_ID_ENV, EXECUTION_ROLE_NAME_ENV } from '../../shared/aws/target-account';
 import { awsErrorName } from '../../shared/errors';
 import { useMoto } from '../helpers/moto';
@@ -76,7 +77,7 @@ describe('remediations served by the central account’s Lambda (runner + moto_s
     expect((await callerIdentity(member)).accountId).to.equal(MEMBER);
     expect((await callerIdentity(central)).accountId).to.equal(CENTRAL);
     const error = await central
-      .get('ec2')
+      .get(EC2)
       .send(new DescribeSecurityGroupsCommand({ GroupIds: [sg.groupId] }))
       .catch((e: unknown) => e);
     expect(awsErrorName(error)).to.equal('InvalidGroup.NotFound');

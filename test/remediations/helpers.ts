@@ -25,6 +25,9 @@ import {
 } from '@aws-sdk/client-s3-control';
 import { findRemediation, remediationForFunction } from '../../remediations';
 import { AwsClients } from '../../shared/aws/clients';
+import { EC2 } from '../../shared/aws/services/ec2';
+import { S3 } from '../../shared/aws/services/s3';
+import { S3Control } from '../../shared/aws/services/s3control';
 import { awsErrorName } from '../../shared/errors';
 import { type AutomationDocument, loadAutomationDocument } from '../../shared/ssm/document';
 import { type AutomationExecution, type RunAutomationOptions, runAutomation } from '../../shared/ssm/runner';
@@ -93,13 +96,13 @@ export interface InsecureGroup {
 }
 
 export async function createVpc(aws: AwsClients): Promise<string> {
-  const vpc = await aws.get('ec2').send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
+  const vpc = await aws.get(EC2).send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   return vpc.Vpc?.VpcId ?? '';
 }
 
 export async function createGroup(aws: AwsClients, vpcId: string, name: string): Promise<string> {
   const sg = await aws
-    .get('ec2')
+    .get(EC2)
     .send(new CreateSecurityGroupCommand({ GroupName: name, Description: name, VpcId: vpcId }));
   return sg.GroupId ?? '';
 }
@@ -110,7 +113,7 @@ export async function authorize(
   permissions: IpPermission[],
 ): Promise<void> {
   await aws
-    .get('ec2')
+    .get(EC2)
     .send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
 }
 
@@ -125,7 +128,7 @@ export async function createInsecureGroup(aws: AwsClients): Promise<InsecureGrou
   const vpcId = await createVpc(aws);
   const groupId = await createGroup(aws, vpcId, 'web');
   const peerGroupId = await createGroup(aws, vpcId, 'app');
-  const list = await aws.get('ec2').send(
+  const list = await aws.get(EC2).send(
     new CreateManagedPrefixListCommand({
       PrefixListName: 'everyone',
       AddressFamily: 'IPv4',
@@ -155,7 +158,7 @@ export async function createInsecureGroup(aws: AwsClients): Promise<InsecureGrou
 }
 
 export async function describeGroup(aws: AwsClients, groupId: string): Promise<SecurityGroup> {
-  const out = await aws.get('ec2').send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  const out = await aws.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
   const group = out.SecurityGroups?.[0];
   if (!group) throw new Error(`${groupId} not found`);
   return group;
@@ -225,7 +228,7 @@ export async function createBucket(
   name: string,
   options: { acl?: 'public-read'; policy?: string; tags?: Record<string, string> } = {},
 ): Promise<void> {
-  const s3 = aws.get('s3');
+  const s3 = aws.get(S3);
   await s3.send(new CreateBucketCommand({ Bucket: name }));
   if (options.acl) await s3.send(new PutBucketAclCommand({ Bucket: name, ACL: options.acl }));
   if (options.policy) await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: options.policy }));
@@ -244,13 +247,13 @@ export async function putBucketBlock(
   config: PublicAccessBlockConfiguration,
 ): Promise<void> {
   await aws
-    .get('s3')
+    .get(S3)
     .send(new PutPublicAccessBlockCommand({ Bucket: name, PublicAccessBlockConfiguration: config }));
 }
 
 /** Everything about a bucket the remediation must not change, and the one thing it must: its BPA. */
 export async function bucketState(aws: AwsClients, name: string) {
-  const s3 = aws.get('s3');
+  const s3 = aws.get(S3);
   const acl = await s3.send(new GetBucketAclCommand({ Bucket: name }));
   let policy: string | null = null;
   try {
@@ -278,9 +281,7 @@ export async function bucketState(aws: AwsClients, name: string) {
 
 export async function accountBlock(aws: AwsClients): Promise<PublicAccessBlockConfiguration | null> {
   try {
-    const out = await aws
-      .get('s3control')
-      .send(new GetAccountPublicAccessBlockCommand({ AccountId: ACCOUNT }));
+    const out = await aws.get(S3Control).send(new GetAccountPublicAccessBlockCommand({ AccountId: ACCOUNT }));
     return out.PublicAccessBlockConfiguration ?? null;
   } catch (error) {
     if (awsErrorName(error) === 'NoSuchPublicAccessBlockConfiguration') return null;
@@ -293,7 +294,7 @@ export async function putAccountBlock(
   config: PublicAccessBlockConfiguration,
 ): Promise<void> {
   await aws
-    .get('s3control')
+    .get(S3Control)
     .send(
       new PutAccountPublicAccessBlockCommand({ AccountId: ACCOUNT, PublicAccessBlockConfiguration: config }),
     );

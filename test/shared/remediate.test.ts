@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
+import { EC2 } from '../../shared/aws/services/ec2';
 import { recordRemediate } from '../../shared/history/record';
 import { HistoryStore } from '../../shared/history/store';
 import { documentParameters, remediateAccount } from '../../shared/remediate';
@@ -53,7 +54,7 @@ describe('remediateAccount', () => {
     let open: string[];
 
     async function ingressOf(groupId: string) {
-      const out = await aws.get('ec2').send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+      const out = await aws.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
       return out.SecurityGroups?.[0]?.IpPermissions ?? [];
     }
 
@@ -62,9 +63,9 @@ describe('remediateAccount', () => {
       open = [];
       for (const port of [22, 3389, 5900]) {
         const sg = await aws
-          .get('ec2')
+          .get(EC2)
           .send(new CreateSecurityGroupCommand({ GroupName: `open-${port}`, Description: 'test' }));
-        await aws.get('ec2').send(
+        await aws.get(EC2).send(
           new AuthorizeSecurityGroupIngressCommand({
             GroupId: sg.GroupId,
             IpPermissions: [

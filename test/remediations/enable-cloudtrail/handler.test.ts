@@ -24,6 +24,8 @@ import {
   WRITE_SID,
 } from '../../../remediations/enable-cloudtrail/handler';
 import { AwsClients } from '../../../shared/aws/clients';
+import { CloudTrail } from '../../../shared/aws/services/cloudtrail';
+import { S3 } from '../../../shared/aws/services/s3';
 import {
   InsufficientDataError,
   ManualActionRequiredError,
@@ -180,7 +182,7 @@ describe('enable-cloudtrail handler', () => {
       name: string,
       options: { multiRegion?: boolean; logging?: boolean } = {},
     ) {
-      await on.get('s3').send(
+      await on.get(S3).send(
         new CreateBucketCommand({
           Bucket: `${name}-logs`,
           ...(on.region === 'us-east-1'
@@ -188,7 +190,7 @@ describe('enable-cloudtrail handler', () => {
             : { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
         }),
       );
-      await on.get('cloudtrail').send(
+      await on.get(CloudTrail).send(
         new CreateTrailCommand({
           Name: name,
           S3BucketName: `${name}-logs`,
@@ -196,7 +198,7 @@ describe('enable-cloudtrail handler', () => {
           EnableLogFileValidation: true,
         }),
       );
-      if (options.logging) await on.get('cloudtrail').send(new StartLoggingCommand({ Name: name }));
+      if (options.logging) await on.get(CloudTrail).send(new StartLoggingCommand({ Name: name }));
     }
 
     it('asks for a KMS key when the rule requires encryption and none was given, changing nothing', async () => {
@@ -229,7 +231,7 @@ describe('enable-cloudtrail handler', () => {
       await trail(aws.inRegion('eu-west-1'), 'eu-home');
       await aws
         .inRegion('eu-west-1')
-        .get('cloudtrail')
+        .get(CloudTrail)
         .send(
           new CreateTrailCommand({
             Name: 'eu-multi',
@@ -257,7 +259,7 @@ describe('enable-cloudtrail handler', () => {
 
     it('points a trail at the bucket the rule names, without touching that bucket', async () => {
       await trail(aws, 'elsewhere', { multiRegion: true, logging: true });
-      await aws.get('s3').send(new CreateBucketCommand({ Bucket: 'central-trail-logs' }));
+      await aws.get(S3).send(new CreateBucketCommand({ Bucket: 'central-trail-logs' }));
 
       const plan: TrailPlan = await planTrail(aws, payload({ S3BucketName: 'central-trail-logs' }));
 
@@ -272,7 +274,7 @@ describe('enable-cloudtrail handler', () => {
 
     it('re-uses its own bucket from an interrupted run, putting only what is missing', async () => {
       await aws
-        .get('s3')
+        .get(S3)
         .send(new CreateBucketCommand({ Bucket: `rebaseline-cloudtrail-${ACCOUNT}-${REGION}` }));
 
       const plan = await planTrail(aws, payload());

@@ -18,6 +18,9 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { expect } from 'chai';
 import { ACL_CHECK_SID, WRITE_SID } from '../../../remediations/enable-cloudtrail/handler';
 import type { AwsClients } from '../../../shared/aws/clients';
+import { CloudTrail } from '../../../shared/aws/services/cloudtrail';
+import { S3 } from '../../../shared/aws/services/s3';
+import { STS } from '../../../shared/aws/services/sts';
 import { awsErrorName } from '../../../shared/errors';
 import type { AutomationExecution } from '../../../shared/ssm/runner';
 import { useMoto } from '../../helpers/moto';
@@ -41,7 +44,7 @@ const UNRELATED_POLICY = JSON.stringify({
 });
 
 async function bucket(aws: AwsClients, name: string, policy?: string): Promise<void> {
-  await aws.get('s3').send(
+  await aws.get(S3).send(
     new CreateBucketCommand({
       Bucket: name,
       ...(aws.region === 'us-east-1'
@@ -49,12 +52,12 @@ async function bucket(aws: AwsClients, name: string, policy?: string): Promise<v
         : { CreateBucketConfiguration: { LocationConstraint: aws.region as 'eu-west-1' } }),
     }),
   );
-  if (policy) await aws.get('s3').send(new PutBucketPolicyCommand({ Bucket: name, Policy: policy }));
+  if (policy) await aws.get(S3).send(new PutBucketPolicyCommand({ Bucket: name, Policy: policy }));
 }
 
 async function policyOf(aws: AwsClients, name: string): Promise<string | null> {
   try {
-    return (await aws.get('s3').send(new GetBucketPolicyCommand({ Bucket: name }))).Policy ?? null;
+    return (await aws.get(S3).send(new GetBucketPolicyCommand({ Bucket: name }))).Policy ?? null;
   } catch (error) {
     if (awsErrorName(error) === 'NoSuchBucketPolicy') return null;
     throw error;
@@ -62,14 +65,12 @@ async function policyOf(aws: AwsClients, name: string): Promise<string | null> {
 }
 
 async function bucketNames(aws: AwsClients): Promise<string[]> {
-  return ((await aws.get('s3').send(new ListBucketsCommand({}))).Buckets ?? [])
-    .map((b) => b.Name ?? '')
-    .sort();
+  return ((await aws.get(S3).send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').sort();
 }
 
 /** Every trail this region sees (or only those whose home it is), with status and selectors: the compared end state. */
 async function trails(aws: AwsClients, homeOnly = false) {
-  const ct = aws.get('cloudtrail');
+  const ct = aws.get(CloudTrail);
   const list = (
     (await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? []
   ).filter((t) => !homeOnly || t.HomeRegion === aws.region);
@@ -97,7 +98,7 @@ async function trail(
   bucketName: string,
   options: { multiRegion?: boolean; validation?: boolean; logging?: boolean } = {},
 ) {
-  await aws.get('cloudtrail').send(
+  await aws.get(CloudTrail).send(
     new CreateTrailCommand({
       Name: name,
       S3BucketName: bucketName,
@@ -105,7 +106,7 @@ async function trail(
       EnableLogFileValidation: options.validation ?? false,
     }),
   );
-  if (options.logging) await aws.get('cloudtrail').send(new StartLoggingCommand({ Name: name }));
+  if (options.logging) await aws.get(CloudTrail).send(new StartLoggingCommand({ Name: name }));
 }
 
 const stepNames = (e: AutomationExecution) =>
@@ -131,7 +132,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       await trail(aws, 'app-trail', 'app-trail-logs');
       // Further from compliance (it logs no management events): the rule's closest trail is app-trail.
       await trail(aws, 'data-trail', 'app-trail-logs');
-      await aws.get('cloudtrail').send(
+      await aws.get(CloudTrail).send(
         new PutEventSelectorsCommand({
           TrailName: 'data-trail',
           EventSelectors: [
@@ -280,7 +281,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
         ],
       });
       expect(
-        (await aws.get('s3').send(new GetPublicAccessBlockCommand({ Bucket: LOG_BUCKET })))
+        (await aws.get(S3).send(new GetPublicAccessBlockCommand({ Bucket: LOG_BUCKET })))
           .PublicAccessBlockConfiguration,
       ).to.deep.equal({
         BlockPublicAcls: true,
@@ -312,7 +313,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       expect(execution.steps.map((s) => s.name)).to.include('CreateBucketInRegion');
       const name = `rebaseline-cloudtrail-${ACCOUNT}-eu-west-1`;
       expect(
-        (await west.get('s3').send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint,
+        (await west.get(S3).send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint,
       ).to.equal('eu-west-1');
       expect((await trails(west)).map((t) => [t.name, t.bucket, t.multiRegion, t.logging])).to.deep.equal([
         ['rebaseline-trail', name, true, true],
@@ -351,7 +352,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
 
     it('fails clearly and creates nothing when the bucket name is owned by another account', async () => {
       // Prepare: another account (moto keeps accounts apart by the assumed role's account) holds the name.
-      const role = await aws.get('sts').send(
+      const role = await aws.get(STS).send(
         new AssumeRoleCommand({
           RoleArn: 'arn:aws:iam::210987654321:role/squatter',
           RoleSessionName: 'squat',
@@ -384,7 +385,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
     it('replaces its selectors so that read and write management events are logged, nothing else', async () => {
       await bucket(aws, 'ro-logs');
       await trail(aws, 'read-only-trail', 'ro-logs', { multiRegion: true, validation: true, logging: true });
-      await aws.get('cloudtrail').send(
+      await aws.get(CloudTrail).send(
         new PutEventSelectorsCommand({
           TrailName: 'read-only-trail',
           EventSelectors: [{ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true }],

@@ -19,6 +19,7 @@ import {
   type Result,
 } from '../../../remediations/remove-root-access-keys/handler';
 import { AwsClients } from '../../../shared/aws/clients';
+import { STS } from '../../../shared/aws/services/sts';
 import {
   ManualActionRequiredError,
   RemediationDeniedError,
@@ -437,7 +438,7 @@ describe('remove-root-access-keys handler', () => {
 describe('remove-root-access-keys STS endpoint', () => {
   it('sends AssumeRoot to the regional STS endpoint (AssumeRoot has no global endpoint)', async () => {
     const aws = new AwsClients({ region: 'eu-west-1', credentials: TEST_CREDENTIALS });
-    const client = aws.get('sts');
+    const client = aws.get(STS);
     let host: string | undefined;
     client.middlewareStack.add(
       (_next) => async (args) => {

@@ -9,6 +9,7 @@ import {
   tagValue,
 } from '../../../remediations/revoke-public-ingress/handler';
 import type { AwsClients } from '../../../shared/aws/clients';
+import { EC2 } from '../../../shared/aws/services/ec2';
 import {
   CollectionError,
   InvalidParametersError,
@@ -95,7 +96,7 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
 
       // Act
       await aws
-        .get('ec2')
+        .get(EC2)
         .send(
           new RevokeSecurityGroupIngressCommand({ GroupId: sg.groupId, IpPermissions: result.IpPermissions }),
         );
@@ -164,7 +165,7 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
     it('an exempted group (tag) → plans nothing and says why', async () => {
       // Prepare
       await aws
-        .get('ec2')
+        .get(EC2)
         .send(
           new CreateTagsCommand({ Resources: [sg.groupId], Tags: [{ Key: 'public', Value: 'approved' }] }),
         );
@@ -226,7 +227,7 @@ describe('remediations/revoke-public-ingress/handler (moto_server)', () => {
     it('compliant after the planned revocation → Verified', async () => {
       // Prepare
       const planned = await plan();
-      await aws.get('ec2').send(
+      await aws.get(EC2).send(
         new RevokeSecurityGroupIngressCommand({
           GroupId: sg.groupId,
           IpPermissions: planned.IpPermissions,

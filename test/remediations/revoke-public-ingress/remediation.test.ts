@@ -7,6 +7,7 @@ import {
 import { expect } from 'chai';
 import { REVOKED_INGRESS_TAG } from '../../../remediations/revoke-public-ingress/handler';
 import type { AwsClients } from '../../../shared/aws/clients';
+import { EC2 } from '../../../shared/aws/services/ec2';
 import { useMoto } from '../../helpers/moto';
 import {
   authorize,
@@ -33,7 +34,7 @@ const KEPT = (sg: InsecureGroup) => [
 ];
 
 async function allGroups(aws: AwsClients): Promise<SecurityGroup[]> {
-  return (await aws.get('ec2').send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
+  return (await aws.get(EC2).send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [];
 }
 
 /** Every group except `groupId`, with its ingress and tags, for "nothing else changed". */
@@ -222,7 +223,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
           if (step.name !== 'TagRevokedIngress') return;
           const planned = current.steps.find((s) => s.name === 'PlanRevocation')?.outputs.IpPermissions;
           await aws
-            .get('ec2')
+            .get(EC2)
             .send(
               new RevokeSecurityGroupIngressCommand({ GroupId: sg.groupId, IpPermissions: planned as never }),
             );
@@ -244,7 +245,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
   it('an exempted group is never changed, and the verification says why it is compliant', async () => {
     // Prepare
     await aws
-      .get('ec2')
+      .get(EC2)
       .send(
         new CreateTagsCommand({ Resources: [sg.groupId], Tags: [{ Key: 'exposure', Value: 'approved' }] }),
       );

@@ -315,7 +315,7 @@ describe('rule iam-root-access-keys-absent', () => {
     const notPresent = () =>
       recordedError('credential_reports/raw/c7n__test_iam_user_unused_keys__iam.GetCredentialReport_1.json');
     const live = () =>
-      new LiveReader(new AwsClients({ region: 'us-east-1' }), REPORT_SCOPE.accountId, {
+      new LiveReader(new AwsClients({ region: 'us-east-1' }), REPORT_SCOPE.accountId, rule.reads, {
         attempts: 3,
         delayMs: 0,
       });

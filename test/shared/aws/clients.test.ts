@@ -9,6 +9,12 @@ import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { expect } from 'chai';
 import { AwsClients, DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients';
+import { CloudTrail } from '../../../shared/aws/services/cloudtrail';
+import { ConfigService } from '../../../shared/aws/services/config';
+import { EC2 } from '../../../shared/aws/services/ec2';
+import { S3 } from '../../../shared/aws/services/s3';
+import { S3Control } from '../../../shared/aws/services/s3control';
+import { STS } from '../../../shared/aws/services/sts';
 
 interface SeenRequest {
   method: string;
@@ -109,8 +115,8 @@ describe('shared/aws/clients', () => {
       // Prepare
       const aws = new AwsClients({ region: 'eu-west-1', endpoint: local.endpoint });
       // Act
-      const identity = await aws.get('sts').send(new GetCallerIdentityCommand({}));
-      await settle(aws.get('ec2').send(new DescribeSecurityGroupsCommand({})));
+      const identity = await aws.get(STS).send(new GetCallerIdentityCommand({}));
+      await settle(aws.get(EC2).send(new DescribeSecurityGroupsCommand({})));
       // Assess
       expect(identity.Account).to.equal('123456789012');
       expect(local.requests.map((r) => r.headers.host)).to.deep.equal([local.host, local.host]);
@@ -121,7 +127,7 @@ describe('shared/aws/clients', () => {
       process.env.AWS_ENDPOINT_URL = local.endpoint;
       const aws = new AwsClients({ region: 'us-east-1' });
       expect(aws.endpoint).to.equal(local.endpoint);
-      await aws.get('sts').send(new GetCallerIdentityCommand({}));
+      await aws.get(STS).send(new GetCallerIdentityCommand({}));
       expect(local.requests).to.have.length(1);
     });
 
@@ -136,15 +142,15 @@ describe('shared/aws/clients', () => {
       process.env.AWS_ENDPOINT_URL = '';
       const aws = new AwsClients({ region: 'us-east-1' });
       expect(aws.endpoint).to.equal(undefined);
-      expect((await aws.get('sts').config.endpoint?.())?.hostname).to.not.equal('127.0.0.1');
+      expect((await aws.get(STS).config.endpoint?.())?.hostname).to.not.equal('127.0.0.1');
     });
 
     it('keeps the endpoint for other credentials and other regions', async () => {
       const aws = new AwsClients({ region: 'us-east-1', endpoint: local.endpoint });
       const member = aws.withCredentials({ accessKeyId: 'ASIAMEMBER', secretAccessKey: 'secret' });
       const other = aws.inRegion('ap-southeast-2');
-      await member.get('sts').send(new GetCallerIdentityCommand({}));
-      await other.get('sts').send(new GetCallerIdentityCommand({}));
+      await member.get(STS).send(new GetCallerIdentityCommand({}));
+      await other.get(STS).send(new GetCallerIdentityCommand({}));
       expect(local.requests.map((r) => r.headers.host)).to.deep.equal([local.host, local.host]);
       expect(local.requests[0]?.headers.authorization).to.include('Credential=ASIAMEMBER/');
       expect(local.requests[1]?.headers.authorization).to.include('/ap-southeast-2/sts/aws4_request');
@@ -153,7 +159,7 @@ describe('shared/aws/clients', () => {
 
   describe('retries', () => {
     it('uses the standard retry mode with more attempts than the SDK default of 3', async () => {
-      const sts = new AwsClients({ region: 'us-east-1' }).get('sts');
+      const sts = new AwsClients({ region: 'us-east-1' }).get(STS);
       expect(DEFAULT_MAX_ATTEMPTS).to.be.greaterThan(3);
       expect(sts.config.retryMode).to.equal('standard');
       expect(await sts.config.maxAttempts()).to.equal(DEFAULT_MAX_ATTEMPTS);
@@ -172,7 +178,7 @@ describe('shared/aws/clients', () => {
         onCall: (service, operation) => counted.push(`${service}:${operation}`),
       });
       // Act
-      const error = (await settle(aws.get('sts').send(new GetCallerIdentityCommand({})))) as {
+      const error = (await settle(aws.get(STS).send(new GetCallerIdentityCommand({})))) as {
         $metadata?: { attempts?: number };
       };
       // Assess
@@ -185,14 +191,14 @@ describe('shared/aws/clients', () => {
   describe('S3', () => {
     it('uses path-style addressing against a custom endpoint', async () => {
       const aws = new AwsClients({ region: 'us-east-1', endpoint: local.endpoint });
-      await settle(aws.get('s3').send(new HeadBucketCommand({ Bucket: 'my-bucket' })));
+      await settle(aws.get(S3).send(new HeadBucketCommand({ Bucket: 'my-bucket' })));
       expect(local.requests).to.have.length(1);
       expect(local.requests[0]?.headers.host).to.equal(local.host);
       expect(local.requests[0]?.url).to.match(/^\/my-bucket/);
     });
 
     it('keeps virtual-hosted addressing against AWS', () => {
-      expect(new AwsClients({ region: 'us-east-1' }).get('s3').config.forcePathStyle).to.equal(false);
+      expect(new AwsClients({ region: 'us-east-1' }).get(S3).config.forcePathStyle).to.equal(false);
     });
   });
 
@@ -201,7 +207,7 @@ describe('shared/aws/clients', () => {
       // Act
       const aws = new AwsClients({ region: 'us-east-1', endpoint: local.endpoint });
       const out = await aws
-        .get('s3control')
+        .get(S3Control)
         .send(new GetPublicAccessBlockCommand({ AccountId: '123456789012' }));
       // Assess: the request reached the endpoint's own host; the account travels in the header.
       expect(local.requests).to.have.length(1);
@@ -218,7 +224,7 @@ describe('shared/aws/clients', () => {
     });
 
     it('keeps the account-id host prefix against AWS', async () => {
-      const s3control = new AwsClients({ region: 'eu-west-1' }).get('s3control');
+      const s3control = new AwsClients({ region: 'eu-west-1' }).get(S3Control);
       const endpoint = s3control.config.endpointProvider(
         { Region: 'eu-west-1', AccountId: '123456789012', RequiresAccountId: true },
         {},
@@ -235,12 +241,12 @@ describe('shared/aws/clients', () => {
         endpoint: local.endpoint,
         onCall: (service, operation) => counted.push([service, operation]),
       });
-      await aws.get('sts').send(new GetCallerIdentityCommand({}));
-      await aws.get('sts').send(new GetCallerIdentityCommand({}));
-      await settle(aws.get('ec2').send(new DescribeSecurityGroupsCommand({})));
+      await aws.get(STS).send(new GetCallerIdentityCommand({}));
+      await aws.get(STS).send(new GetCallerIdentityCommand({}));
+      await settle(aws.get(EC2).send(new DescribeSecurityGroupsCommand({})));
       await aws
         .withCredentials({ accessKeyId: 'a', secretAccessKey: 'b' })
-        .get('sts')
+        .get(STS)
         .send(new GetCallerIdentityCommand({}));
       expect(counted).to.deep.equal([
         ['sts', 'GetCallerIdentity'],
@@ -254,18 +260,20 @@ describe('shared/aws/clients', () => {
   describe('clients and credentials', () => {
     it('makes each client once and reuses it', () => {
       const aws = new AwsClients({ region: 'us-east-1' });
-      expect(aws.get('ec2')).to.equal(aws.get('ec2'));
-      expect(aws.get('ec2')).to.not.equal(aws.inRegion('us-east-1').get('ec2'));
+      expect(aws.get(EC2)).to.equal(aws.get(EC2));
+      expect(aws.get(EC2)).to.not.equal(aws.inRegion('us-east-1').get(EC2));
     });
 
     it('sets the region on every client', async () => {
       const aws = new AwsClients({ region: 'ap-northeast-1' });
-      for (const service of ['config', 'ec2', 's3', 's3control', 'sts', 'cloudtrail'] as const)
-        expect(await aws.get(service).config.region()).to.equal('ap-northeast-1');
+      for (const service of [ConfigService, EC2, S3, S3Control, STS, CloudTrail])
+        expect(
+          await aws.get<{ config: { region: () => Promise<string> } }>(service).config.region(),
+        ).to.equal('ap-northeast-1');
     });
 
     it('falls back to the default credential chain', async () => {
-      const credentials = await new AwsClients({ region: 'us-east-1' }).get('sts').config.credentials();
+      const credentials = await new AwsClients({ region: 'us-east-1' }).get(STS).config.credentials();
       expect(credentials.accessKeyId).to.equal(process.env.AWS_ACCESS_KEY_ID);
     });
 
@@ -281,7 +289,7 @@ describe('shared/aws/clients', () => {
       try {
         // Act
         const credentials = await new AwsClients({ region: 'us-east-1', profile: 'audit' })
-          .get('sts')
+          .get(STS)
           .config.credentials();
         // Assess
         expect(credentials).to.deep.include({
@@ -301,7 +309,7 @@ describe('shared/aws/clients', () => {
         secretAccessKey: 'secret',
         sessionToken: 'token',
       });
-      expect(await aws.get('config').config.credentials()).to.deep.include({
+      expect(await aws.get(ConfigService).config.credentials()).to.deep.include({
         accessKeyId: 'ASIAASSUMED',
         sessionToken: 'token',
       });

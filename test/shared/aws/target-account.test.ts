@@ -2,6 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { AwsClients } from '../../../shared/aws/clients';
+import { EC2 } from '../../../shared/aws/services/ec2';
 import {
   EXECUTION_ROLE_EXTERNAL_ID_ENV,
   EXECUTION_ROLE_NAME_ENV,
@@ -79,7 +80,7 @@ describe('shared/aws/target-account', () => {
     });
     expect(target.aws).to.not.equal(aws);
     expect(target.aws.region).to.equal('eu-west-1');
-    expect(await target.aws.get('ec2').config.credentials()).to.deep.include({
+    expect(await target.aws.get(EC2).config.credentials()).to.deep.include({
       accessKeyId: ASSUMED.AccessKeyId,
       secretAccessKey: ASSUMED.SecretAccessKey,
       sessionToken: ASSUMED.SessionToken,

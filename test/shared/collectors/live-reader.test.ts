@@ -28,9 +28,17 @@ import {
   rule,
 } from '../../../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../../../shared/aws/clients';
-import { bucketRegionFromLocation, LiveReader } from '../../../shared/collectors/live-reader';
+import { CloudTrail } from '../../../shared/aws/services/cloudtrail';
+import { EC2 } from '../../../shared/aws/services/ec2';
+import { S3 } from '../../../shared/aws/services/s3';
+import { S3Control } from '../../../shared/aws/services/s3control';
+import { STS } from '../../../shared/aws/services/sts';
+import { ALL_READS } from '../../../shared/collectors/live/all';
+import { bucketRegionFromLocation } from '../../../shared/collectors/live/s3';
+import { s3controlReads } from '../../../shared/collectors/live/s3control';
+import { LiveReader } from '../../../shared/collectors/live-reader';
 import { assumeExecutionRole } from '../../../shared/config/adapter';
-import { CollectionError, InsufficientDataError } from '../../../shared/errors';
+import { CollectionError, InsufficientDataError, ReaderPartMissingError } from '../../../shared/errors';
 import { securityGroupFromApi } from '../../../shared/models/security-group';
 import { useMoto } from '../../helpers/moto';
 import { params, SCOPE } from '../../helpers/rules';
@@ -50,11 +58,11 @@ describe('shared/collectors/live-reader (moto_server)', () => {
       onCall: (service, operation) => calls.push(`${service}:${operation}`),
     });
   });
-  const reader = () => new LiveReader(aws, ACCOUNT);
+  const reader = () => new LiveReader(aws, ACCOUNT, ALL_READS);
 
   describe('security groups', () => {
     async function createGroup(name: string): Promise<string> {
-      const ec2 = aws.get('ec2');
+      const ec2 = aws.get(EC2);
       const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
       const sg = await ec2.send(
         new CreateSecurityGroupCommand({ GroupName: name, Description: name, VpcId: vpc.Vpc?.VpcId }),
@@ -65,7 +73,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
     it('reads world-open ingress (IPv4, IPv6, and a rule mixing world and private CIDRs) → NON_COMPLIANT', async () => {
       // Prepare
       const groupId = await createGroup('web');
-      await aws.get('ec2').send(
+      await aws.get(EC2).send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
           IpPermissions: [
@@ -106,7 +114,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
 
     it('a group open only to private ranges is COMPLIANT', async () => {
       const groupId = await createGroup('db');
-      await aws.get('ec2').send(
+      await aws.get(EC2).send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
           IpPermissions: [
@@ -126,7 +134,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
 
     it('resolves a managed prefix list containing 0.0.0.0/0 → the world', async () => {
       // Prepare
-      const ec2 = aws.get('ec2');
+      const ec2 = aws.get(EC2);
       const groupId = await createGroup('via-prefix-list');
       const list = await ec2.send(
         new CreateManagedPrefixListCommand({
@@ -191,7 +199,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
     async function createBucket(name: string, region = 'us-east-1') {
       await aws
         .inRegion(region)
-        .get('s3')
+        .get(S3)
         .send(
           new CreateBucketCommand({
             Bucket: name,
@@ -209,7 +217,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
       await createBucket('rebaseline-ireland', 'eu-west-1');
       // Act
       const east = await reader().listBucketNames();
-      const ireland = await new LiveReader(aws.inRegion('eu-west-1'), ACCOUNT).listBucketNames();
+      const ireland = await new LiveReader(aws.inRegion('eu-west-1'), ACCOUNT, ALL_READS).listBucketNames();
       // Assess
       expect(east).to.have.members(['rebaseline-east-1', 'rebaseline-east-2']);
       expect(ireland).to.deep.equal(['rebaseline-ireland']);
@@ -217,7 +225,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
 
     it('reads a public-read ACL, a policy, bucket BPA, ownership and tags', async () => {
       // Prepare
-      const s3 = aws.get('s3');
+      const s3 = aws.get(S3);
       const bucket = 'rebaseline-everything';
       const policy = {
         Version: '2012-10-17',
@@ -313,7 +321,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
       // Act + Assess: absent.
       expect(await reader().accountPublicAccessBlock()).to.equal(null);
       // Prepare
-      await aws.get('s3control').send(
+      await aws.get(S3Control).send(
         new PutAccountPublicAccessBlockCommand({
           AccountId: ACCOUNT,
           PublicAccessBlockConfiguration: {
@@ -346,8 +354,8 @@ describe('shared/collectors/live-reader (moto_server)', () => {
   describe('CloudTrail', () => {
     it('reads trails, their status and their event selectors', async () => {
       // Prepare
-      await aws.get('s3').send(new CreateBucketCommand({ Bucket: 'rebaseline-trail-logs' }));
-      const trail = await aws.get('cloudtrail').send(
+      await aws.get(S3).send(new CreateBucketCommand({ Bucket: 'rebaseline-trail-logs' }));
+      const trail = await aws.get(CloudTrail).send(
         new CreateTrailCommand({
           Name: 'org-trail',
           S3BucketName: 'rebaseline-trail-logs',
@@ -355,8 +363,8 @@ describe('shared/collectors/live-reader (moto_server)', () => {
           EnableLogFileValidation: true,
         }),
       );
-      await aws.get('cloudtrail').send(new StartLoggingCommand({ Name: 'org-trail' }));
-      await aws.get('cloudtrail').send(
+      await aws.get(CloudTrail).send(new StartLoggingCommand({ Name: 'org-trail' }));
+      await aws.get(CloudTrail).send(
         new PutEventSelectorsCommand({
           TrailName: 'org-trail',
           EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }],
@@ -384,9 +392,9 @@ describe('shared/collectors/live-reader (moto_server)', () => {
     });
 
     it('a trail that is not logging reads IsLogging false', async () => {
-      await aws.get('s3').send(new CreateBucketCommand({ Bucket: 'rebaseline-trail-logs' }));
+      await aws.get(S3).send(new CreateBucketCommand({ Bucket: 'rebaseline-trail-logs' }));
       await aws
-        .get('cloudtrail')
+        .get(CloudTrail)
         .send(new CreateTrailCommand({ Name: 'quiet-trail', S3BucketName: 'rebaseline-trail-logs' }));
       const r = reader();
       const [trail] = await r.describeTrails();
@@ -400,21 +408,21 @@ describe('shared/collectors/live-reader (moto_server)', () => {
     it('reads a multi-region trail from another region (a shadow trail) in its home region', async () => {
       // Prepare: the trail lives in eu-west-1; the reader runs in us-east-1.
       const ireland = aws.inRegion('eu-west-1');
-      await ireland.get('s3').send(
+      await ireland.get(S3).send(
         new CreateBucketCommand({
           Bucket: 'rebaseline-trail-logs-eu',
           CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
         }),
       );
-      await ireland.get('cloudtrail').send(
+      await ireland.get(CloudTrail).send(
         new CreateTrailCommand({
           Name: 'home-eu',
           S3BucketName: 'rebaseline-trail-logs-eu',
           IsMultiRegionTrail: true,
         }),
       );
-      await ireland.get('cloudtrail').send(new StartLoggingCommand({ Name: 'home-eu' }));
-      await ireland.get('cloudtrail').send(
+      await ireland.get(CloudTrail).send(new StartLoggingCommand({ Name: 'home-eu' }));
+      await ireland.get(CloudTrail).send(
         new PutEventSelectorsCommand({
           TrailName: 'home-eu',
           AdvancedEventSelectors: [
@@ -441,12 +449,45 @@ describe('shared/collectors/live-reader (moto_server)', () => {
 
   describe('IAM', () => {
     it('reads the credential report as CSV text', async () => {
-      const csv = await new LiveReader(aws, ACCOUNT, { attempts: 5, delayMs: 10 }).credentialReport();
+      const csv = await new LiveReader(aws, ACCOUNT, ALL_READS, {
+        attempts: 5,
+        delayMs: 10,
+      }).credentialReport();
       expect(csv.split('\n')[0]).to.match(/^user,arn,user_creation_time,password_enabled,/);
     });
 
     it('reads AccountAccessKeysPresent from the account summary', async () => {
       expect(await reader().accountAccessKeysPresent()).to.equal(0);
+    });
+  });
+
+  describe('parts', () => {
+    it('a read of a part the reader was not built with is a ReaderPartMissingError naming it; nothing is sent', async () => {
+      // Prepare: the parts of the account-level Block Public Access rule only.
+      const partial = new LiveReader(aws, ACCOUNT, { s3control: s3controlReads });
+      calls = [];
+      // Act
+      const error = await partial.describeSecurityGroups().catch((e: unknown) => e);
+      // Assess
+      expect(error).to.be.instanceOf(ReaderPartMissingError);
+      expect(error).to.deep.include({ read: 'describeSecurityGroups', part: 'ec2' });
+      expect((error as Error).message).to.include('shared/collectors/live/ec2.ts');
+      expect(calls).to.deep.equal([]);
+    });
+
+    it('reads through the parts it was built with', async () => {
+      const partial = new LiveReader(aws, ACCOUNT, { s3control: s3controlReads });
+      calls = [];
+      expect(await partial.accountPublicAccessBlock()).to.equal(null);
+      expect(calls).to.deep.equal(['s3control:GetPublicAccessBlock']);
+    });
+
+    it("a rule's reader is built from the parts the rule declares", async () => {
+      const ruleReader = new LiveReader(aws, ACCOUNT, rule.reads);
+      expect(await ruleReader.describeSecurityGroups()).to.be.an('array');
+      expect(await ruleReader.credentialReport().catch((e: unknown) => e)).to.be.instanceOf(
+        ReaderPartMissingError,
+      );
     });
   });
 
@@ -460,7 +501,7 @@ describe('shared/collectors/live-reader (moto_server)', () => {
         'RebaselineExecution',
         rule.meta.id,
       );
-      const identity = await member.get('sts').send(new GetCallerIdentityCommand({}));
+      const identity = await member.get(STS).send(new GetCallerIdentityCommand({}));
       // Assess
       expect(identity.Account).to.equal('210987654321');
       expect(identity.Arn).to.equal(
@@ -479,10 +520,10 @@ describe('shared/collectors/live-reader (moto_server)', () => {
         rule.meta.id,
       );
       const created = await member
-        .get('ec2')
+        .get(EC2)
         .send(new CreateSecurityGroupCommand({ GroupName: 'member-only', Description: 'member-only' }));
       // Act
-      const memberGroups = await new LiveReader(member, '210987654321').describeSecurityGroups();
+      const memberGroups = await new LiveReader(member, '210987654321', ALL_READS).describeSecurityGroups();
       const centralGroups = await reader().describeSecurityGroups();
       // Assess
       expect(memberGroups.map((g) => g.GroupId)).to.include(created.GroupId);
@@ -499,7 +540,10 @@ describe('shared/collectors/live-reader (moto_server)', () => {
     after(() => iam.restore());
     const csv = 'user,arn\n<root_account>,arn:aws:iam::123456789012:root\n';
     const waiting = () =>
-      new LiveReader(new AwsClients({ region: 'us-east-1' }), ACCOUNT, { attempts: 3, delayMs: 0 });
+      new LiveReader(new AwsClients({ region: 'us-east-1' }), ACCOUNT, ALL_READS, {
+        attempts: 3,
+        delayMs: 0,
+      });
     const failure = (name: string) => Object.assign(new Error(name), { name });
 
     it('asks again until the report is COMPLETE, then reads it', async () => {

@@ -19,6 +19,8 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { rule } from '../../../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../../../shared/aws/clients';
+import { ConfigService } from '../../../shared/aws/services/config';
+import { EC2 } from '../../../shared/aws/services/ec2';
 import { createConfigRuleHandler, type HandlerOptions } from '../../../shared/config/adapter';
 import {
   CollectionError,
@@ -603,8 +605,8 @@ describe('shared/config/adapter', () => {
       const memberClients = withCredentials.firstCall.returnValue;
       const putClient = config.commandCalls(PutEvaluationsCommand)[0]?.thisValue as ConfigServiceClient;
       const ec2Client = ec2.commandCalls(DescribeSecurityGroupsCommand)[0]?.thisValue as EC2Client;
-      expect(putClient).to.equal(memberClients.get('config'));
-      expect(ec2Client).to.equal(memberClients.get('ec2'));
+      expect(putClient).to.equal(memberClients.get(ConfigService));
+      expect(ec2Client).to.equal(memberClients.get(EC2));
       expect(await putClient.config.credentials()).to.deep.include({
         accessKeyId: 'ASIAASSUMEDEXAMPLE',
         secretAccessKey: 'assumed-secret',

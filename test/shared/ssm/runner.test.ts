@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { AwsClients } from '../../../shared/aws/clients';
+import { EC2 } from '../../../shared/aws/services/ec2';
 import { InvalidAutomationParameterError, UnsupportedActionError } from '../../../shared/errors';
 import {
   type AutomationDocument,
@@ -43,12 +44,12 @@ describe('shared/ssm/runner', () => {
   let groupId: string;
 
   async function readGroup(id = groupId): Promise<SecurityGroup> {
-    const res = await aws.get('ec2').send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }));
+    const res = await aws.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }));
     return res.SecurityGroups?.[0] as SecurityGroup;
   }
 
   async function openPort(port: number, cidr = '0.0.0.0/0') {
-    await aws.get('ec2').send(
+    await aws.get(EC2).send(
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: groupId,
         IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] }],
@@ -59,7 +60,7 @@ describe('shared/ssm/runner', () => {
   beforeEach(async () => {
     aws = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, credentials: TEST_CREDENTIALS });
     const created = await aws
-      .get('ec2')
+      .get(EC2)
       .send(new CreateSecurityGroupCommand({ GroupName: 'web', Description: 'runner test group' }));
     groupId = created.GroupId as string;
   });
@@ -125,7 +126,7 @@ describe('shared/ssm/runner', () => {
     it('branches on an API output: the default group is only verified, never changed', async () => {
       // Prepare
       const defaults = await aws
-        .get('ec2')
+        .get(EC2)
         .send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }));
       const defaultGroup = defaults.SecurityGroups?.[0] as SecurityGroup;
       const before = await readGroup(defaultGroup.GroupId);

@@ -1,0 +1,28 @@
+import type { AwsService, ServiceName } from '../clients';
+import { CloudTrail } from './cloudtrail';
+import { ConfigService } from './config';
+import { EC2 } from './ec2';
+import { IAM } from './iam';
+import { Organizations } from './organizations';
+import { S3 } from './s3';
+import { S3Control } from './s3control';
+import { SNS } from './sns';
+import { SSM } from './ssm';
+import { STS } from './sts';
+
+/**
+ * Every service by name, for code that picks a service at run time (the SSM runner's `aws:executeAwsApi`). It
+ * imports every SDK client: only the command line uses it, never a Lambda.
+ */
+export const ALL_SERVICES = {
+  cloudtrail: CloudTrail,
+  config: ConfigService,
+  ec2: EC2,
+  iam: IAM,
+  organizations: Organizations,
+  s3: S3,
+  s3control: S3Control,
+  sns: SNS,
+  ssm: SSM,
+  sts: STS,
+} as const satisfies { [N in ServiceName]: AwsService<unknown, N> };
