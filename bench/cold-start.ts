@@ -74,6 +74,8 @@ async function bundleComposition(
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    mainFields: ['module', 'main'],
+    keepNames: true,
     write: false,
     metafile: true,
     outdir: join(tmpdir(), 'rebaseline-bench-metafile'),

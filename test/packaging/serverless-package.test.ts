@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { BUDGET_FILE, type BundleBudget } from '../../scripts/build-budget';
 import { PACKS_DIR } from '../../scripts/build-packs';
@@ -20,6 +20,9 @@ import {
   remediationOf,
 } from '../../scripts/deploy/registry';
 import { rolePolicies } from '../helpers/deploy';
+import { fixture } from '../helpers/fixtures';
+import { useMoto } from '../helpers/moto';
+import { changeEvent, scheduledEvent } from '../helpers/rules';
 import { readZip } from '../helpers/zip';
 
 const registry = loadRegistry();
@@ -189,6 +192,64 @@ describe('packaging with osls, offline', () => {
       const code = files.get(names[0]!)!.toString('utf8');
       expect(code, fn).to.not.match(/better-sqlite3|playwright|sourceMappingURL/);
     }
+  });
+
+  describe('the packaged rule Lambdas run on their own (TESTMODE events against moto_server)', () => {
+    const moto = useMoto();
+    /** A real recorded item for the change-triggered rules; the periodic path for the account-level ones. */
+    const events: Record<string, () => Record<string, unknown>> = {
+      'ec2-security-group-no-public-ingress': () =>
+        fixture('corpus/invoking_events/c7n__cwe__event-config-rule-security-group.json'),
+      // moto's credentials are account 123456789012's: the recorded item is moved there, or S3 Control refuses.
+      's3-bucket-no-public-access': () =>
+        changeEvent({
+          ...fixture<object>('corpus/config_items/rdk_AWS_S3_Bucket.json'),
+          awsAccountId: '123456789012',
+        }),
+    };
+    for (const rule of registry.rules)
+      it(`${ruleFunctionKey(rule.id)}: the bundle alone evaluates and reports through PutEvaluations`, () => {
+        // Prepare: the zip's only file, as Lambda would unpack it, and a TESTMODE event (moto accepts PutEvaluations
+        // only in test mode).
+        const fn = ruleFunctionKey(rule.id);
+        const [[name, code]] = [...readZip(join(result.dir, `${fn}.zip`)).entries()] as [[string, Buffer]];
+        const file = join(dir, 'unzipped', fn, name);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, code);
+        const event = {
+          ...(events[rule.id]?.() ?? scheduledEvent()),
+          resultToken: 'TESTMODE',
+          configRuleArn: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-abc123',
+        };
+        // Act: a fresh Node process with only the bundle, as the Lambda runtime runs it.
+        const run = spawnSync(
+          process.execPath,
+          [
+            '-e',
+            `require(${JSON.stringify(file)}).handler(JSON.parse(process.argv[1])).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`,
+            JSON.stringify(event),
+          ],
+          {
+            encoding: 'utf8',
+            env: {
+              PATH: process.env.PATH,
+              AWS_ENDPOINT_URL: moto.endpoint,
+              AWS_REGION: 'us-east-1',
+              AWS_ACCESS_KEY_ID: 'testing',
+              AWS_SECRET_ACCESS_KEY: 'testing',
+              AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+              LOG_LEVEL: 'silent',
+            },
+          },
+        );
+        // Assess: one evaluation reported in one PutEvaluations call.
+        expect(run.status, run.stderr).to.equal(0);
+        expect(JSON.parse(run.stdout)).to.deep.include({
+          rule: rule.id,
+          evaluations: 1,
+          putEvaluationsCalls: 1,
+        });
+      });
   });
 
   it(`keeps every bundle within 10 % of bundle-budget.json (npm run build:budget rewrites it)`, () => {
