@@ -179,15 +179,40 @@ function evaluationFromResult(
   const at =
     r.ResultRecordedTime ?? r.ConfigRuleInvokedTime ?? r.EvaluationResultIdentifier?.OrderingTimestamp;
   if (!q?.ResourceType || !q.ResourceId || !verdict || !at) return undefined;
-  const evaluatedAt = toIso(at, 'ResultRecordedTime');
+  return importedEvaluation(
+    rule,
+    account,
+    region,
+    q.ResourceType,
+    q.ResourceId,
+    verdict,
+    toIso(at, 'ResultRecordedTime'),
+    r.Annotation,
+  );
+}
+
+/**
+ * An evaluation imported from Config. Its external id is the same whichever API reported it (compliance details or
+ * a ResourceCompliance item), so the same verdict seen twice is stored once.
+ */
+function importedEvaluation(
+  rule: RuleRef,
+  account: string,
+  region: string,
+  resourceType: string,
+  resourceId: string,
+  verdict: ComplianceType,
+  evaluatedAt: string,
+  annotation?: string,
+): EvaluationInput {
   return {
     ruleId: rule.ruleId,
     account,
     region,
-    resourceType: q.ResourceType,
-    resourceId: q.ResourceId,
+    resourceType,
+    resourceId,
     verdict,
-    ...(r.Annotation ? { annotation: r.Annotation } : {}),
+    ...(annotation ? { annotation } : {}),
     evaluatedAt,
     externalId: [
       'aws-config',
@@ -195,8 +220,8 @@ function evaluationFromResult(
       account,
       region,
       rule.name,
-      q.ResourceType,
-      q.ResourceId,
+      resourceType,
+      resourceId,
       evaluatedAt,
       verdict,
     ].join('|'),
@@ -348,28 +373,17 @@ export function evaluationsOfComplianceItem(
     const rule = entry.configRuleName ? rules.get(entry.configRuleName) : undefined;
     const verdict = verdictOf(entry.complianceType);
     if (!rule || !verdict) continue;
-    const account = item.accountId ?? rule.account;
-    const region = item.awsRegion ?? rule.region;
-    evaluations.push({
-      ruleId: rule.ruleId,
-      account,
-      region,
-      resourceType: type,
-      resourceId: id,
-      verdict,
-      evaluatedAt,
-      externalId: [
-        'aws-config',
-        'evaluation',
-        account,
-        region,
-        rule.name,
+    evaluations.push(
+      importedEvaluation(
+        rule,
+        item.accountId ?? rule.account,
+        item.awsRegion ?? rule.region,
         type,
         id,
-        evaluatedAt,
         verdict,
-      ].join('|'),
-    });
+        evaluatedAt,
+      ),
+    );
   }
   const ruleNames = deleted
     ? []
