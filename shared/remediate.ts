@@ -8,7 +8,7 @@ import { RebaselineError, UsageError } from './errors';
 import type { RemediationMetadata } from './remediation';
 import type { AnyRule, ParameterSchema, Scope } from './rule';
 import { type ScanFinding, type ScanResult, scanAccount } from './scan';
-import { isReadOnlyApi, loadAutomationDocument } from './ssm/document';
+import { type AutomationDocument, isReadOnlyApi, loadAutomationDocument } from './ssm/document';
 import {
   type AutomationExecution,
   type LambdaHandler,
@@ -272,6 +272,16 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
     assumeRoleArn: options.assumeRoleArn ?? '',
     lambdaPrefix: options.lambdaPrefix ?? 'rebaseline-',
   };
+  // Each document is read and validated once per run, not once per resource.
+  const documents = new Map<string, AutomationDocument>();
+  const documentOf = (r: RemediationEntry) => {
+    let doc = documents.get(r.meta.id);
+    if (!doc) {
+      doc = loadAutomationDocument(`${r.dir}/document.yaml`);
+      documents.set(r.meta.id, doc);
+    }
+    return doc;
+  };
   const records: RemediationRecord[] = [];
   let changes = 0;
   let limitReached = false;
@@ -323,7 +333,7 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
         rule.meta.parameters.properties,
         deployment,
       );
-      const document = loadAutomationDocument(`${remediation.dir}/document.yaml`);
+      const document = documentOf(remediation);
       const execution =
         options.viaSsm && options.apply
           ? await runViaSsm(

@@ -38,11 +38,6 @@ export function lambdaLogicalId(functionKey: string): string {
   return `${functionKey[0]!.toUpperCase()}${functionKey.slice(1)}LambdaFunction`;
 }
 
-/** The logical id osls gives a function's log group. */
-export function logGroupLogicalId(functionKey: string): string {
-  return `${functionKey[0]!.toUpperCase()}${functionKey.slice(1)}LogGroup`;
-}
-
 /**
  * Name of a Lambda, Config rule or SSM document in the osls stack: `rebaseline-<stage>-<id>`. A remediation's
  * function name ends with the remediation id, which is how the local runner finds its handler.

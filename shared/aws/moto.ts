@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { RebaselineError } from '../errors';
 
@@ -23,11 +23,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** True when `moto_server` can be started here. */
-export function motoAvailable(command = process.env.MOTO_SERVER ?? 'moto_server'): boolean {
-  return spawnSync(command, ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
 /**

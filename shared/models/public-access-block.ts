@@ -3,8 +3,6 @@ import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-
 import type { ResourceModel } from '../rule';
 import { ACCOUNT_RESOURCE_TYPE } from '../rule';
 
-export const ACCOUNT_PUBLIC_ACCESS_BLOCK = 'AWS::S3::AccountPublicAccessBlock';
-
 /** The four S3 Block Public Access settings, in the configuration item's (and rule parameters') camelCase. */
 export interface PublicAccessBlockFlags {
   blockPublicAcls: boolean;

@@ -6,7 +6,7 @@ export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'test
  * One moto_server for a test file: started before, reset between tests, stopped after.
  * @example
  * const moto = useMoto();
- * it('…', async () => { const aws = moto.clients(); … });
+ * it('…', async () => { const aws = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint }); … });
  */
 export function useMoto(): { readonly endpoint: string; readonly server: MotoServer } {
   const state: { server?: MotoServer } = {};
