@@ -12,15 +12,15 @@ import {
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
+import { type MotoServer, startMoto } from '../app/moto';
+import { scanAccount } from '../app/scan';
 import { RULES } from '../rules';
 import { rule as securityGroupRule } from '../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../shared/aws/clients';
-import { type MotoServer, startMoto } from '../shared/aws/moto';
 import { CloudTrail } from '../shared/aws/services/cloudtrail';
 import { EC2 } from '../shared/aws/services/ec2';
 import { S3 } from '../shared/aws/services/s3';
-import { createConfigRuleHandler, PUT_EVALUATIONS_BATCH } from '../shared/config/adapter';
-import { scanAccount } from '../shared/scan';
+import { createConfigRuleHandler, PUT_EVALUATIONS_BATCH } from '../shared/lambda/config-rule';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
 import { BENCH_NOW, Rng } from './generate';
 

@@ -1,11 +1,11 @@
+import { DEMO_ACCOUNTS, DEMO_REGION, NEEDS_REAL_ACCOUNT } from '../app/demo/run-demo';
+import { makeInsecureAccount } from '../app/demo/scenario';
+import { startMoto } from '../app/moto';
+import { remediateAccount } from '../app/remediate';
+import { scanAccount } from '../app/scan';
 import { REMEDIATIONS } from '../remediations';
 import { RULES } from '../rules';
 import { AwsClients } from '../shared/aws/clients';
-import { startMoto } from '../shared/aws/moto';
-import { DEMO_ACCOUNTS, DEMO_REGION, NEEDS_REAL_ACCOUNT } from '../shared/demo/run-demo';
-import { makeInsecureAccount } from '../shared/demo/scenario';
-import { remediateAccount } from '../shared/remediate';
-import { scanAccount } from '../shared/scan';
 
 /**
  * Time to remediate in the demo scenario: the demo's insecure account on moto_server, scanned, then every

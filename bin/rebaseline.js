@@ -4,7 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // The CLI's output is its tables; structured logs (the Lambdas' info lines) only when asked for with LOG_LEVEL.
 process.env.LOG_LEVEL ??= 'warn';
 require('tsx/cjs');
-const { main } = require('../shared/cli/main.ts');
+const { main } = require('../app/cli/main.ts');
 const { RULES } = require('../rules/index.ts');
 const { REMEDIATIONS } = require('../remediations/index.ts');
 

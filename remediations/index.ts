@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
-import type { RemediationMetadata } from '../shared/remediation';
-import { isFunctionOf } from '../shared/ssm/runner';
+import type { RemediationMetadata } from '../shared/remediation/metadata';
+import { isFunctionOf } from '../shared/remediation/metadata';
 import { createHandler as blockS3AccountPublicAccess } from './block-s3-account-public-access/handler';
 import blockS3AccountPublicAccessMeta from './block-s3-account-public-access/remediation.json';
 import { createHandler as blockS3BucketPublicAccess } from './block-s3-bucket-public-access/handler';

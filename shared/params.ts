@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { InvalidParametersError } from './errors';
-import type { ParameterSchema, RuleMetadata } from './rule';
+import type { AnyRule, ParameterSchema, RuleMetadata } from './rule';
 
 /** Parameters every rule accepts; the framework handles them so rules never repeat the plumbing. */
 export const COMMON_PARAMETERS: Record<string, ParameterSchema> = {
@@ -142,5 +142,17 @@ export function parseRuleParameters<P>(
       'both exemptTagKey and exemptTagValue, or neither (a tag key alone would let anyone who can tag exempt a resource)',
       params.exemptTagKey ? params.exemptTagValue : params.exemptTagKey,
     );
+  return params;
+}
+
+/**
+ * Parses Config's string parameters for a rule, including the rule's own checks.
+ * @throws InvalidParametersError naming the parameter and the expected form.
+ * @example
+ * ruleParameters(rule, { authorizedTcpPorts: '80,443' }).exemptResourceIds; // → []
+ */
+export function ruleParameters(rule: AnyRule, input: Record<string, unknown>): CommonParameters {
+  const params = parseRuleParameters<Record<string, unknown>>(rule.meta, input);
+  rule.checkParameters?.(params);
   return params;
 }

@@ -33,7 +33,7 @@ export interface ParameterSchema {
   maximum?: number;
 }
 
-/** `rules/<id>/rule.json`, validated by `shared/rule-metadata.ts`. */
+/** `rules/<id>/rule.json`, validated against `shared/rule.schema.json` (test/rules/registry.test.ts). */
 export interface RuleMetadata {
   id: string;
   title: string;

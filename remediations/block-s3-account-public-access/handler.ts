@@ -2,6 +2,7 @@ import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-a
 import type { AwsClients } from '../../shared/aws/clients';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
+import { remediationLambda } from '../../shared/lambda/remediation';
 import {
   accountPublicAccessBlockFromApi,
   flagName,
@@ -10,8 +11,7 @@ import {
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
-import { remediationLambda } from '../../shared/remediation-lambda';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
 import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
 
 export const REMEDIATION_ID = 'block-s3-account-public-access';

@@ -9,6 +9,7 @@ import { S3 } from '../../shared/aws/services/s3';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
+import { type AccountReach, remediationLambda } from '../../shared/lambda/remediation';
 import { BUCKET, bucketFromReadout } from '../../shared/models/bucket';
 import {
   flagName,
@@ -16,8 +17,7 @@ import {
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import { parseRuleParameters } from '../../shared/params';
-import { type AccountReach, remediationLambda } from '../../shared/remediation-lambda';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
 
 export const REMEDIATION_ID = 'block-s3-bucket-public-access';
 

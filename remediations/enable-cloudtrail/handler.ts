@@ -27,10 +27,10 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../shared/errors';
+import { remediationLambda } from '../../shared/lambda/remediation';
 import type { TrailFacts } from '../../shared/models/trail';
 import { parseRuleParameters } from '../../shared/params';
-import { remediationLambda } from '../../shared/remediation-lambda';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
 import type { Scope } from '../../shared/rule';
 
 /**

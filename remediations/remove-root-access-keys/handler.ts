@@ -32,7 +32,7 @@ import {
 } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import type { RootAccessKey } from '../../shared/models/credential-report';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
 
 /**
  * Scenarios

@@ -12,6 +12,7 @@ import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { exemptionOf } from '../../shared/engine';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
+import { remediationLambda } from '../../shared/lambda/remediation';
 import {
   normaliseProtocol,
   SECURITY_GROUP,
@@ -19,8 +20,7 @@ import {
   securityGroupFromApi,
 } from '../../shared/models/security-group';
 import { parseRuleParameters } from '../../shared/params';
-import { remediationLambda } from '../../shared/remediation-lambda';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation-payload';
+import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
 
 export const REMEDIATION_ID = 'revoke-public-ingress';
 

@@ -1,8 +1,8 @@
 import { ec2Reads } from '../../shared/collectors/live/ec2';
 import { InvalidParametersError } from '../../shared/errors';
+import { isWorldCidr } from '../../shared/models/cidr';
 import {
   type IngressPermission,
-  isWorldCidr,
   type SecurityGroupModel,
   securityGroupFromApi,
   securityGroupFromConfigurationItem,

@@ -1,5 +1,5 @@
 import { DeploymentConfigError } from '../../shared/errors';
-import type { ParameterSource } from '../../shared/remediation';
+import type { ParameterSource } from '../../shared/remediation/metadata';
 import type { RuleMetadata } from '../../shared/rule';
 import type { Cfn } from './iam';
 import type { DeployableRemediation } from './registry';

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { DeploymentConfigError } from '../../shared/errors';
-import type { RemediationMetadata } from '../../shared/remediation';
+import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import type { RuleMetadata } from '../../shared/rule';
 
 /** Root of the repository (the osls service directory). */

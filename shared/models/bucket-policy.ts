@@ -1,6 +1,6 @@
 import { parseMaybeJson } from '../config/configuration-item';
 import { InsufficientDataError } from '../errors';
-import { isWorldCidr } from './security-group';
+import { isWorldCidr } from './cidr';
 
 /** One statement of a bucket policy, as S3 stores it (every field loosely typed: policies are user input). */
 export interface PolicyStatement {

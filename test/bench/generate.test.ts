@@ -3,8 +3,9 @@ import { InMemoryAccount, InMemoryClients } from '../../bench/fake-aws';
 import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, GENERATORS, generateItems } from '../../bench/generate';
 import { findRule, RULES } from '../../rules';
 import { type EvaluationSnapshot, SnapshotReader } from '../../shared/collectors/snapshot-reader';
-import { createConfigRuleHandler, ruleParameters } from '../../shared/config/adapter';
 import { normaliseConfigurationItem } from '../../shared/config/configuration-item';
+import { createConfigRuleHandler } from '../../shared/lambda/config-rule';
+import { ruleParameters } from '../../shared/params';
 import type { AnyRule, ResourceModel, Scope } from '../../shared/rule';
 
 const scope = (accountId: string, region: string): Scope => ({

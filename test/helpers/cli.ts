@@ -1,6 +1,6 @@
+import { main } from '../../app/cli/main';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
-import { main } from '../../shared/cli/main';
 
 /** Runs the CLI in-process with the real registries, as `bin/rebaseline.js` does. */
 export function runCli(argv: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { type MotoServer, startMoto } from '../../shared/aws/moto';
+import { type MotoServer, startMoto } from '../../app/moto';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 

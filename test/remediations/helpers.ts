@@ -23,14 +23,14 @@ import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3-control';
+import { type AutomationDocument, loadAutomationDocument } from '../../app/ssm/document';
+import { type AutomationExecution, type RunAutomationOptions, runAutomation } from '../../app/ssm/runner';
 import { findRemediation, remediationForFunction } from '../../remediations';
 import { AwsClients } from '../../shared/aws/clients';
 import { EC2 } from '../../shared/aws/services/ec2';
 import { S3 } from '../../shared/aws/services/s3';
 import { S3Control } from '../../shared/aws/services/s3control';
 import { awsErrorName } from '../../shared/errors';
-import { type AutomationDocument, loadAutomationDocument } from '../../shared/ssm/document';
-import { type AutomationExecution, type RunAutomationOptions, runAutomation } from '../../shared/ssm/runner';
 import { TEST_CREDENTIALS } from '../helpers/moto';
 
 /** moto's default account. */

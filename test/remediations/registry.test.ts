@@ -2,12 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { expect } from 'chai';
+import { type AutomationDocument, loadAutomationDocument } from '../../app/ssm/document';
 import { REMEDIATIONS, remediationForFunction } from '../../remediations';
 import { findRule } from '../../rules';
 import { parameterSchema, parseRuleParameters } from '../../shared/params';
-import type { RemediationMetadata } from '../../shared/remediation';
+import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import remediationSchema from '../../shared/remediation.schema.json';
-import { type AutomationDocument, loadAutomationDocument } from '../../shared/ssm/document';
 
 const REMEDIATIONS_DIR = join(__dirname, '..', '..', 'remediations');
 const folders = readdirSync(REMEDIATIONS_DIR, { withFileTypes: true })

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { type Parameters, rule } from '../../rules/ec2-security-group-no-public-ingress/evaluate';
-import { ruleParameters } from '../../shared/config/adapter';
 import { InvalidParametersError } from '../../shared/errors';
-import { COMMON_PARAMETERS, parameterSchema, parseRuleParameters } from '../../shared/params';
+import { COMMON_PARAMETERS, parameterSchema, parseRuleParameters, ruleParameters } from '../../shared/params';
 import type { RuleMetadata } from '../../shared/rule';
 
 const parse = (input: Record<string, unknown>) => parseRuleParameters<Parameters>(rule.meta, input);

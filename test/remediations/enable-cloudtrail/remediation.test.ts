@@ -16,13 +16,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { expect } from 'chai';
+import type { AutomationExecution } from '../../../app/ssm/runner';
 import { ACL_CHECK_SID, WRITE_SID } from '../../../remediations/enable-cloudtrail/handler';
 import type { AwsClients } from '../../../shared/aws/clients';
 import { CloudTrail } from '../../../shared/aws/services/cloudtrail';
 import { S3 } from '../../../shared/aws/services/s3';
 import { STS } from '../../../shared/aws/services/sts';
 import { awsErrorName } from '../../../shared/errors';
-import type { AutomationExecution } from '../../../shared/ssm/runner';
 import { useMoto } from '../../helpers/moto';
 import { ACCOUNT, motoClients, mutations, REGION, runRemediation } from '../helpers';
 

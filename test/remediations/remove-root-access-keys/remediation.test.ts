@@ -3,10 +3,10 @@ import { DeleteAccessKeyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { expect } from 'chai';
+import { loadAutomationDocument } from '../../../app/ssm/document';
+import { type AutomationExecution, runAutomation } from '../../../app/ssm/runner';
 import { findRemediation, remediationForFunction } from '../../../remediations';
 import { AwsClients } from '../../../shared/aws/clients';
-import { loadAutomationDocument } from '../../../shared/ssm/document';
-import { type AutomationExecution, runAutomation } from '../../../shared/ssm/runner';
 import { TEST_CREDENTIALS } from '../../helpers/moto';
 import {
   awsError,

@@ -6,16 +6,17 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { evaluate, type Parameters, rule } from '../../../rules/s3-account-public-access-blocked/evaluate';
 import { SnapshotReader } from '../../../shared/collectors/snapshot-reader';
-import { evaluateEvent, ruleParameters } from '../../../shared/config/adapter';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { parseConfigRuleEvent } from '../../../shared/config/event';
 import { CollectionError, InvalidParametersError } from '../../../shared/errors';
+import { evaluateEvent } from '../../../shared/lambda/config-rule';
 import {
   type AccountPublicAccessBlockModel,
   accountPublicAccessBlockFromApi,
   accountPublicAccessBlockFromConfigurationItem,
   type PublicAccessBlockFlags,
 } from '../../../shared/models/public-access-block';
+import { ruleParameters } from '../../../shared/params';
 import { fixture, recordedError } from '../../helpers/fixtures';
 import { changeEvent, params, SCOPE, scheduledEvent } from '../../helpers/rules';
 

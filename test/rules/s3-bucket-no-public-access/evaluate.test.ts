@@ -11,16 +11,17 @@ import {
 } from '../../../rules/s3-bucket-no-public-access/evaluate';
 import type { BucketReadout } from '../../../shared/collectors/reader';
 import { SnapshotReader } from '../../../shared/collectors/snapshot-reader';
-import { evaluateEvent, ruleParameters } from '../../../shared/config/adapter';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { parseConfigRuleEvent } from '../../../shared/config/event';
 import { CollectionError, InvalidParametersError } from '../../../shared/errors';
+import { evaluateEvent } from '../../../shared/lambda/config-rule';
 import {
   type BucketModel,
   bucketFromConfigurationItem,
   bucketFromReadout,
 } from '../../../shared/models/bucket';
 import type { PublicAccessBlockFlags } from '../../../shared/models/public-access-block';
+import { ruleParameters } from '../../../shared/params';
 import { fixture, recorded, recordedError } from '../../helpers/fixtures';
 import { changeEvent, ciOfEvent, params, SCOPE, scheduledEvent } from '../../helpers/rules';
 

@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../../shared/errors';
+import type { AnyRule } from '../../../shared/rule';
+import { formatDuration } from '../../history/format';
+import { recordRemediate } from '../../history/record';
+import {
+  DEFAULT_MAX_CHANGES,
+  type RemediateResult,
+  type RemediationEntry,
+  type RemediationRecord,
+  remediateAccount,
+} from '../../remediate';
+import { summarise } from '../../scan';
+import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
+import { jsonOption } from '../io';
+import { withHistory } from '../open-history';
+import { table } from '../table';
+import { selectRules } from './scan';
+
+export interface RemediateCliOptions extends ConnectionOptions {
+  rules?: string;
+  resource?: string;
+  params?: string;
+  dryRun?: boolean;
+  apply?: boolean;
+  maxChanges: string;
+  viaSsm?: boolean;
+  documentPrefix: string;
+  lambdaPrefix: string;
+  automationRoleArn?: string;
+  format: 'table' | 'json';
+  db?: string;
+}
+
+export function recordsTable(records: readonly RemediationRecord[]): string {
+  const t = table(['Rule', 'Resource', 'Outcome', 'Time to remediate', 'Detail'], [38, 30, 18, 19, 60]);
+  for (const r of records)
+    t.push([r.ruleId, r.resourceId, r.outcome, formatDuration(r.timeToRemediateMs), r.message]);
+  return t.toString();
+}
+
+export function remediateReport(result: RemediateResult): string {
+  const before = summarise(result.before.findings);
+  const lines = [
+    `Account ${result.before.accountId}, region ${result.before.region}: ${result.dryRun ? 'DRY-RUN (nothing is changed; add --apply to change)' : 'APPLY'}`,
+    recordsTable(result.records),
+    `Before: ${before.NON_COMPLIANT} NON_COMPLIANT, ${before.COMPLIANT} COMPLIANT.`,
+  ];
+  if (result.after) {
+    const after = summarise(result.after.findings);
+    lines.push(`After:  ${after.NON_COMPLIANT} NON_COMPLIANT, ${after.COMPLIANT} COMPLIANT.`);
+  }
+  if (result.limitReached) {
+    const left = result.records.filter((r) => r.outcome === 'skipped-limit').length;
+    lines.push(
+      `Blast-radius limit reached: ${left} non-compliant resource(s) were not changed. Re-run, or raise --max-changes.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function remediateJson(result: RemediateResult) {
+  return {
+    accountId: result.before.accountId,
+    region: result.before.region,
+    dryRun: result.dryRun,
+    limitReached: result.limitReached,
+    before: summarise(result.before.findings),
+    after: result.after ? summarise(result.after.findings) : undefined,
+    remediations: result.records.map((r) => ({
+      ruleId: r.ruleId,
+      remediationId: r.remediationId,
+      resourceType: r.resourceType,
+      resourceId: r.resourceId,
+      outcome: r.outcome,
+      message: r.message,
+      timeToRemediateMs: r.timeToRemediateMs,
+      executionId: r.execution?.executionId,
+      plan: r.execution?.plan,
+      outputs: r.execution?.outputs,
+    })),
+  };
+}
+
+export function registerRemediate(
+  program: Command,
+  rules: readonly AnyRule[],
+  remediations: readonly RemediationEntry[],
+): void {
+  withConnectionOptions(
+    program
+      .command('remediate')
+      .description('Remediate NON_COMPLIANT resources with their SSM documents; plans only unless --apply.')
+      .option('--rules <ids>', 'comma-separated rule ids (default: all)')
+      .option('--resource <id>', 'only this resource')
+      .option(
+        '--params <json>',
+        'rule parameters per rule id, Config string form: {"rule-id": {"name": "value"}}',
+      )
+      .option('--dry-run', 'plan only: print the exact API calls, change nothing (the default)')
+      .option('--apply', 'change the resources')
+      .option(
+        '--max-changes <n>',
+        'blast-radius limit: change at most this many resources',
+        String(DEFAULT_MAX_CHANGES),
+      )
+      .option(
+        '--via-ssm',
+        'start the deployed documents in SSM Automation (real AWS) instead of the local runner',
+      )
+      .option('--document-prefix <prefix>', 'deployed document name prefix for --via-ssm', 'rebaseline-')
+      .option('--lambda-prefix <prefix>', 'deployed remediation Lambda name prefix', 'rebaseline-')
+      .option('--automation-role-arn <arn>', 'value of the documents’ AutomationAssumeRole parameter'),
+  )
+    .option('--format <format>', 'table or json', 'table')
+    .option('--db <file>', 'history database (default $REBASELINE_DB or ~/.rebaseline/history.db)')
+    .action(async (opts: RemediateCliOptions) => {
+      if (opts.apply && opts.dryRun) throw new UsageError('Give either --dry-run or --apply, not both.');
+      if (!['table', 'json'].includes(opts.format))
+        throw new UsageError(`--format must be table or json, not ${opts.format}.`);
+      const maxChanges = Number(opts.maxChanges);
+      if (!/^\d+$/.test(opts.maxChanges))
+        throw new UsageError(`--max-changes must be a whole number, not ${opts.maxChanges}.`);
+      const result = await remediateAccount({
+        rules: selectRules(rules, opts.rules),
+        remediations,
+        clients: await connect(opts),
+        ruleParameters: jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>,
+        apply: Boolean(opts.apply),
+        maxChanges,
+        resourceId: opts.resource,
+        assumeRoleArn: opts.automationRoleArn,
+        lambdaPrefix: opts.lambdaPrefix,
+        ...(opts.viaSsm ? { viaSsm: { documentPrefix: opts.documentPrefix } } : {}),
+      });
+      withHistory(opts.db, (store) =>
+        recordRemediate(store, result, {
+          trigger: 'manual',
+          recordBefore: true,
+          args: process.argv.slice(2),
+        }),
+      );
+      process.stdout.write(
+        opts.format === 'json'
+          ? `${JSON.stringify(remediateJson(result), null, 2)}\n`
+          : remediateReport(result),
+      );
+      if (result.records.some((r) => r.outcome === 'failed')) process.exitCode = 1;
+    });
+}

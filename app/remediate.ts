@@ -1,0 +1,390 @@
+import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import type { AwsClients } from '../shared/aws/clients';
+import { SSM } from '../shared/aws/services/ssm';
+import { LiveReader } from '../shared/collectors/live-reader';
+import { evaluateModels } from '../shared/engine';
+import { RebaselineError, UsageError } from '../shared/errors';
+import { ruleParameters } from '../shared/params';
+import type { RemediationMetadata } from '../shared/remediation/metadata';
+import type { AnyRule, ParameterSchema, Scope } from '../shared/rule';
+import { type ScanFinding, type ScanResult, scanAccount } from './scan';
+import { type AutomationDocument, isReadOnlyApi, loadAutomationDocument } from './ssm/document';
+import {
+  type AutomationExecution,
+  type LambdaHandler,
+  type LambdaResolver,
+  lambdasBySuffix,
+  runAutomation,
+  type StepExecution,
+} from './ssm/runner';
+
+/** Default blast-radius limit of one CLI run. */
+export const DEFAULT_MAX_CHANGES = 25;
+
+/** What the remediate flow needs of a remediation (the registry in `remediations/index.ts` provides it). */
+export interface RemediationEntry {
+  meta: RemediationMetadata;
+  dir: string;
+  createHandler?: (clients?: (region: string) => AwsClients) => (payload: unknown) => Promise<unknown>;
+}
+
+export type RemediationOutcome =
+  | 'remediated'
+  | 'planned'
+  | 'already-compliant'
+  | 'failed'
+  | 'skipped-limit'
+  | 'no-remediation';
+
+/** One non-compliant resource and what was done about it. */
+export interface RemediationRecord {
+  ruleId: string;
+  remediationId?: string;
+  accountId: string;
+  region: string;
+  resourceType: string;
+  resourceId: string;
+  outcome: RemediationOutcome;
+  message: string;
+  before: ScanFinding;
+  /** The verdict re-evaluated live right after the remediation (apply only). */
+  after?: ScanFinding;
+  execution?: AutomationExecution;
+  /** The scan evaluation that found the resource NON_COMPLIANT. */
+  detectedAt: Date;
+  /** When the re-evaluation confirmed the resource COMPLIANT. */
+  verifiedAt?: Date;
+  /** verifiedAt − detectedAt. */
+  timeToRemediateMs?: number;
+}
+
+export interface RemediateResult {
+  before: ScanResult;
+  /** A fresh scan of the same rules after remediation (apply only). */
+  after?: ScanResult;
+  records: RemediationRecord[];
+  /** True when `maxChanges` stopped the run before every non-compliant resource was handled. */
+  limitReached: boolean;
+  dryRun: boolean;
+}
+
+export interface ViaSsmOptions {
+  /** Deployed document name = prefix + remediation id (serverless.yml names them `rebaseline-<stage>-<id>`). */
+  documentPrefix: string;
+  pollMs?: number;
+  timeoutMs?: number;
+}
+
+export interface RemediateOptions {
+  rules: readonly AnyRule[];
+  remediations: readonly RemediationEntry[];
+  clients: AwsClients;
+  ruleParameters?: Record<string, Record<string, unknown>>;
+  /** Without it, only plans (dry-run). */
+  apply: boolean;
+  maxChanges?: number;
+  /** Only this resource. */
+  resourceId?: string;
+  /** A scan already made (the demo reuses it); otherwise one is made. */
+  before?: ScanResult;
+  /** Value of the documents' AutomationAssumeRole parameter (empty: the caller's own permissions). */
+  assumeRoleArn?: string;
+  /** Lambda function names are `<prefix><remediation id>`. */
+  lambdaPrefix?: string;
+  /** Start the deployed documents in SSM instead of running them locally. */
+  viaSsm?: ViaSsmOptions;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  onRecord?: (record: RemediationRecord) => void | Promise<void>;
+}
+
+/** Config's string form of a rule parameter value (what Config's RemediationConfiguration would pass). */
+function configString(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/**
+ * The document parameters for one resource, from the remediation's parameter sources.
+ * @example
+ * documentParameters(meta, finding, { authorizedTcpPorts: '443' }, rule.meta.parameters.properties, {…})
+ * // → { GroupId: 'sg-…', AuthorizedTcpPorts: '443', AllowIcmp: 'true', LambdaFunctionName: 'rebaseline-revoke-public-ingress', … }
+ */
+export function documentParameters(
+  meta: RemediationMetadata,
+  finding: Pick<ScanFinding, 'complianceResourceId' | 'accountId'>,
+  ruleParams: Record<string, unknown>,
+  ruleSchema: Record<string, ParameterSchema>,
+  deployment: { assumeRoleArn: string; lambdaPrefix: string },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, source] of Object.entries(meta.parameters)) {
+    switch (source.source) {
+      case 'resourceId':
+        out[name] = finding.complianceResourceId;
+        break;
+      case 'accountId':
+        out[name] = finding.accountId;
+        break;
+      case 'assumeRole':
+        out[name] = deployment.assumeRoleArn;
+        break;
+      case 'lambda':
+        out[name] = `${deployment.lambdaPrefix}${meta.id}`;
+        break;
+      case 'static':
+        out[name] = source.default;
+        break;
+      case 'ruleParameter': {
+        const given = ruleParams[source.ruleParameter];
+        out[name] = configString(given ?? ruleSchema[source.ruleParameter]?.default ?? '');
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** True when the execution changed something (or, in a dry-run, planned to): it counts against the blast radius. */
+function changedSomething(execution: AutomationExecution): boolean {
+  if (execution.dryRun) return execution.plan.length > 0;
+  return execution.steps.some(
+    (s: StepExecution) =>
+      s.action === 'aws:executeAwsApi' &&
+      s.status === 'Success' &&
+      !isReadOnlyApi(String(s.inputs.Api ?? '')),
+  );
+}
+
+const TERMINAL = new Set([
+  'Success',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'CompletedWithSuccess',
+  'CompletedWithFailure',
+]);
+
+/** Starts the deployed document in SSM and waits for it; the result in the local runner's shape. */
+async function runViaSsm(
+  clients: AwsClients,
+  documentName: string,
+  parameters: Record<string, string>,
+  via: ViaSsmOptions,
+  sleep: (ms: number) => Promise<void>,
+): Promise<AutomationExecution> {
+  const ssm = clients.get(SSM);
+  const started = await ssm.send(
+    new StartAutomationExecutionCommand({
+      DocumentName: documentName,
+      Parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, [v]])),
+    }),
+  );
+  const id = started.AutomationExecutionId;
+  if (!id) throw new RebaselineError(`SSM did not start ${documentName}.`);
+  const deadline = Date.now() + (via.timeoutMs ?? 15 * 60_000);
+  for (;;) {
+    const out = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }));
+    const e = out.AutomationExecution;
+    const status = e?.AutomationExecutionStatus ?? 'Pending';
+    if (TERMINAL.has(status)) {
+      const ok = status === 'Success' || status === 'CompletedWithSuccess';
+      return {
+        executionId: id,
+        documentName,
+        status: ok
+          ? 'Success'
+          : status === 'TimedOut'
+            ? 'TimedOut'
+            : status === 'Cancelled'
+              ? 'Cancelled'
+              : 'Failed',
+        dryRun: false,
+        parameters,
+        steps: (e?.StepExecutions ?? []).map((s) => ({
+          name: s.StepName ?? '',
+          action: s.Action ?? '',
+          status:
+            s.StepStatus === 'Success' ? 'Success' : s.StepStatus === 'TimedOut' ? 'TimedOut' : 'Failed',
+          attempts: 1,
+          startedAt: s.ExecutionStartTime?.toISOString() ?? '',
+          endedAt: s.ExecutionEndTime?.toISOString() ?? '',
+          inputs: s.Inputs ?? {},
+          outputs: s.Outputs ?? {},
+          ...(s.FailureMessage ? { failureMessage: s.FailureMessage } : {}),
+        })),
+        outputs: e?.Outputs ?? {},
+        plan: [],
+        ...(e?.FailureMessage ? { failureMessage: e.FailureMessage } : {}),
+        startedAt: e?.ExecutionStartTime?.toISOString() ?? '',
+        endedAt: e?.ExecutionEndTime?.toISOString(),
+      };
+    }
+    if (Date.now() > deadline)
+      throw new RebaselineError(`SSM execution ${id} of ${documentName} did not finish in time.`);
+    await sleep(via.pollMs ?? 5000);
+  }
+}
+
+/** Re-evaluates one resource live with its rule (fresh reads): the verified end state. */
+async function reevaluate(
+  rule: AnyRule,
+  finding: ScanFinding,
+  clients: AwsClients,
+  params: ReturnType<typeof ruleParameters>,
+  now: Date,
+) {
+  const reader = new LiveReader(clients, finding.accountId, rule.reads);
+  const scope: Scope = { accountId: finding.accountId, region: finding.region, partition: 'aws', now };
+  const items = (await rule.collect?.(reader, scope, params)) ?? [];
+  const mine = items.filter((i) => i.resourceId === finding.complianceResourceId);
+  const outcome = await evaluateModels(rule, mine, params, reader, scope, now);
+  const evaluation = outcome.evaluations.find(
+    (e) => e.complianceResourceType === finding.complianceResourceType,
+  );
+  if (!evaluation) return undefined;
+  return { ...evaluation, ruleId: finding.ruleId, accountId: finding.accountId, region: finding.region };
+}
+
+/**
+ * For every NON_COMPLIANT resource of the selected rules: run its remediation document (locally through the
+ * runner, or in SSM), re-evaluate it live, and report before/after. Without `apply` it only plans. At most
+ * `maxChanges` resources are changed; past that nothing more is touched and the result says so.
+ */
+export async function remediateAccount(options: RemediateOptions): Promise<RemediateResult> {
+  const now = options.now ?? (() => new Date());
+  const maxChanges = options.maxChanges ?? DEFAULT_MAX_CHANGES;
+  if (!Number.isInteger(maxChanges) || maxChanges < 0)
+    throw new UsageError(`--max-changes must be a whole number >= 0, not ${maxChanges}.`);
+  const before =
+    options.before ??
+    (await scanAccount({
+      rules: options.rules,
+      clients: options.clients,
+      ruleParameters: options.ruleParameters,
+      now,
+    }));
+  const handlers: Record<string, LambdaHandler> = {};
+  for (const r of options.remediations)
+    if (r.createHandler) handlers[r.meta.id] = r.createHandler(() => options.clients) as LambdaHandler;
+  const lambdas: LambdaResolver = lambdasBySuffix(handlers);
+  const deployment = {
+    assumeRoleArn: options.assumeRoleArn ?? '',
+    lambdaPrefix: options.lambdaPrefix ?? 'rebaseline-',
+  };
+  // Each document is read and validated once per run, not once per resource.
+  const documents = new Map<string, AutomationDocument>();
+  const documentOf = (r: RemediationEntry) => {
+    let doc = documents.get(r.meta.id);
+    if (!doc) {
+      doc = loadAutomationDocument(`${r.dir}/document.yaml`);
+      documents.set(r.meta.id, doc);
+    }
+    return doc;
+  };
+  const records: RemediationRecord[] = [];
+  let changes = 0;
+  let limitReached = false;
+  const targets = before.findings.filter(
+    (f) =>
+      f.complianceType === 'NON_COMPLIANT' &&
+      (!options.resourceId || f.complianceResourceId === options.resourceId),
+  );
+  if (
+    options.resourceId &&
+    targets.length === 0 &&
+    !before.findings.some((f) => f.complianceResourceId === options.resourceId)
+  )
+    throw new UsageError(`Resource ${options.resourceId} was not found by the selected rules.`);
+  for (const finding of targets) {
+    const rule = options.rules.find((r) => r.meta.id === finding.ruleId);
+    const remediation = options.remediations.find((r) => r.meta.id === rule?.meta.remediation);
+    const base = {
+      ruleId: finding.ruleId,
+      accountId: finding.accountId,
+      region: finding.region,
+      resourceType: finding.complianceResourceType,
+      resourceId: finding.complianceResourceId,
+      before: finding,
+      detectedAt: finding.orderingTimestamp,
+    };
+    let record: RemediationRecord;
+    if (!rule || !remediation) {
+      record = {
+        ...base,
+        outcome: 'no-remediation',
+        message: `No remediation is registered for ${finding.ruleId}.`,
+      };
+    } else if (changes >= maxChanges) {
+      limitReached = true;
+      record = {
+        ...base,
+        remediationId: remediation.meta.id,
+        outcome: 'skipped-limit',
+        message: `Not changed: the blast-radius limit of ${maxChanges} change(s) for this run was reached.`,
+      };
+    } else {
+      const input = options.ruleParameters?.[rule.meta.id] ?? {};
+      const params = ruleParameters(rule, input);
+      const parameters = documentParameters(
+        remediation.meta,
+        finding,
+        input,
+        rule.meta.parameters.properties,
+        deployment,
+      );
+      const document = documentOf(remediation);
+      const execution =
+        options.viaSsm && options.apply
+          ? await runViaSsm(
+              options.clients,
+              `${options.viaSsm.documentPrefix}${remediation.meta.id}`,
+              parameters,
+              options.viaSsm,
+              options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+            )
+          : await runAutomation(document, {
+              aws: options.clients,
+              parameters,
+              dryRun: !options.apply,
+              lambdas,
+              accountId: finding.accountId,
+              ...(options.sleep ? { sleep: options.sleep } : {}),
+            });
+      record = { ...base, remediationId: remediation.meta.id, execution, outcome: 'failed', message: '' };
+      if (execution.status !== 'Success') {
+        record.message = execution.failureMessage ?? `Execution ${execution.status}.`;
+      } else if (!options.apply) {
+        record.outcome = execution.plan.length > 0 ? 'planned' : 'already-compliant';
+        record.message =
+          execution.plan.length > 0
+            ? execution.plan.map((c) => `${c.service}:${c.api} ${JSON.stringify(c.inputs)}`).join('; ')
+            : 'Already compliant: nothing to change.';
+      } else {
+        const after = await reevaluate(rule, finding, options.clients, params, now());
+        record.after = after;
+        if (after?.complianceType === 'COMPLIANT') {
+          record.outcome = 'remediated';
+          record.verifiedAt = after.orderingTimestamp;
+          record.timeToRemediateMs = after.orderingTimestamp.getTime() - finding.orderingTimestamp.getTime();
+          record.message = `Verified COMPLIANT: ${after.annotation ?? ''}`.trim();
+        } else {
+          record.message = `Still ${after?.complianceType ?? 'unknown'} after remediation: ${after?.annotation ?? 'not found'}.`;
+        }
+      }
+    }
+    if (record.execution && (changedSomething(record.execution) || record.outcome === 'remediated'))
+      changes++;
+    records.push(record);
+    await options.onRecord?.(record);
+  }
+  const after = options.apply
+    ? await scanAccount({
+        rules: options.rules,
+        clients: options.clients,
+        ruleParameters: options.ruleParameters,
+        now,
+      })
+    : undefined;
+  return { before, after, records, limitReached, dryRun: !options.apply };
+}
