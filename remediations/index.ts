@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
+import type { InvocationContext } from '../shared/lambda/remediation';
 import type { RemediationMetadata } from '../shared/remediation/metadata';
 import { isFunctionOf } from '../shared/remediation/metadata';
 import { createHandler as blockS3AccountPublicAccess } from './block-s3-account-public-access/handler';
@@ -16,7 +17,7 @@ import revokePublicIngressMeta from './revoke-public-ingress/remediation.json';
 /** The Lambda of a remediation, built for given clients (the deployed Lambda uses the default chain). */
 export type RemediationLambdaFactory = (
   clients?: (region: string) => AwsClients,
-) => (payload: unknown) => Promise<unknown>;
+) => (payload: unknown, context?: InvocationContext) => Promise<unknown>;
 
 /** A remediation: its metadata, its folder (holding `document.yaml`) and, when it has one, its Lambda. */
 export interface Remediation {

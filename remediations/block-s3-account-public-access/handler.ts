@@ -1,36 +1,35 @@
-import { evaluate, type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
+import { type Parameters, rule } from '../../rules/s3-account-public-access-blocked/evaluate';
 import type { AwsClients } from '../../shared/aws/clients';
+import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
 import {
   accountPublicAccessBlockFromApi,
-  flagName,
-  PUBLIC_ACCESS_BLOCK_FLAGS,
-  type PublicAccessBlockFlags,
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
-import { parseRuleParameters } from '../../shared/params';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
+import type { RemediationMetadata } from '../../shared/remediation/metadata';
+import { type Payload, payloadParserOf, ruleParametersOf } from '../../shared/remediation/payload';
+import { verdictOf } from '../../shared/remediation/verdict';
 import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
+import { planAccountChange, turnedOff } from './plan';
+import json from './remediation.json';
 
-export const REMEDIATION_ID = 'block-s3-account-public-access';
+export { mergedFlags } from './plan';
 
-/** What the document sends: the rule's four parameters in Config's string form (`"true"` / `"false"`). */
-export interface BlockAccountPayload {
-  /** `plan`: compute the settings to put. `verify`: re-read them and check the rule and "nothing turned off". */
-  Mode: 'plan' | 'verify';
-  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`): the account whose settings are read. */
-  AccountId: string;
-  BlockPublicAcls?: string;
-  IgnorePublicAcls?: string;
-  BlockPublicPolicy?: string;
-  RestrictPublicBuckets?: string;
-  /** Verify only: the plan's `PreviousPublicAccessBlock`; every setting on in it must still be on. */
-  PreviousPublicAccessBlock?: string;
-  /** Set by the runner's dry-run: return the plan, change nothing, do not fail verification. */
-  DryRun?: boolean;
-}
+const meta = json as RemediationMetadata;
+export const REMEDIATION_ID = meta.id;
+
+const FIELDS = ['PreviousPublicAccessBlock'] as const;
+type AccountPayload = Payload<(typeof FIELDS)[number]>;
+
+/**
+ * The payload as the document sends it, checked against remediation.json.
+ * @throws RemediationInputError when a field is missing or malformed.
+ * @example
+ * parsePayload({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: true }).BlockPublicAcls // → 'true'
+ */
+export const parsePayload = payloadParserOf(meta, FIELDS);
 
 /**
  * The plan: the settings to put (each one on when the rule requires it or when it is on now, so nothing is ever
@@ -65,122 +64,60 @@ export interface AccountVerification {
 
 export type BlockAccountResult = AccountPlan | AccountVerification;
 
-/** A rule parameter in Config's string form; the runner may pass a boolean unquoted. */
-const FLAG = { type: ['string', 'boolean', 'null'], description: '"true" or "false"' } as const;
-
-/**
- * The payload as the document sends it.
- * @throws RemediationInputError when a field is missing or malformed.
- * @example
- * parsePayload({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: true }).BlockPublicAcls // → 'true'
- */
-export const parsePayload = payloadParser<BlockAccountPayload>(REMEDIATION_ID, {
-  type: 'object',
-  required: ['Mode', 'AccountId'],
-  properties: {
-    Mode: { enum: ['plan', 'verify'] },
-    AccountId: ACCOUNT_ID_FIELD,
-    PreviousPublicAccessBlock: { type: 'string', description: "the plan's JSON text" },
-    BlockPublicAcls: FLAG,
-    IgnorePublicAcls: FLAG,
-    BlockPublicPolicy: FLAG,
-    RestrictPublicBuckets: FLAG,
-  },
-});
-
-/**
- * The rule's parameters from the payload, parsed as the rule parses its own (absent → the rule's default).
- * @example
- * ruleParametersOf({ Mode: 'plan', AccountId: '123456789012', RestrictPublicBuckets: 'false' }).restrictPublicBuckets // → false
- */
-export function ruleParametersOf(payload: BlockAccountPayload): Parameters {
-  return parseRuleParameters<Parameters>(rule.meta, {
-    blockPublicAcls: payload.BlockPublicAcls,
-    ignorePublicAcls: payload.IgnorePublicAcls,
-    blockPublicPolicy: payload.BlockPublicPolicy,
-    restrictPublicBuckets: payload.RestrictPublicBuckets,
-  });
-}
-
-/**
- * Each setting on when the rule requires it or when it is on now: the remediation never turns a setting off.
- * @example
- * mergedFlags(params, { blockPublicAcls: false, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false })
- * // with only blockPublicAcls required → { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false }
- */
-export function mergedFlags(
-  params: Parameters,
-  current: PublicAccessBlockFlags | null,
-): PublicAccessBlockFlags {
-  const merged = {} as PublicAccessBlockFlags;
-  for (const flag of PUBLIC_ACCESS_BLOCK_FLAGS) merged[flag] = params[flag] || current?.[flag] === true;
-  return merged;
-}
-
-async function readAccount(aws: AwsClients, account: string) {
+/** The account's settings as the API returns them, its model and the rule's verdict (through the engine). */
+async function readAccount({ aws, accountId, partition }: TargetAccount, params: Parameters) {
+  const reader = new LiveReader(aws, accountId, rule.reads);
+  let raw: Awaited<ReturnType<LiveReader['accountPublicAccessBlock']>>;
   try {
-    return await new LiveReader(aws, account, rule.reads).accountPublicAccessBlock();
+    raw = await reader.accountPublicAccessBlock();
   } catch (cause) {
-    throw new CollectionError(ACCOUNT_RESOURCE_TYPE, account, `${awsErrorName(cause) ?? 'error'}.`, {
+    throw new CollectionError(ACCOUNT_RESOURCE_TYPE, accountId, `${awsErrorName(cause) ?? 'error'}.`, {
       cause,
     });
   }
+  const model = accountPublicAccessBlockFromApi(raw, accountId);
+  const scope = { accountId, region: aws.region, partition, now: new Date() };
+  return { raw, model, verdict: await verdictOf(rule, model, params, reader, scope) };
 }
 
-async function plan(aws: AwsClients, payload: BlockAccountPayload): Promise<AccountPlan> {
-  const params = ruleParametersOf(payload);
-  const account = payload.AccountId;
-  const raw = await readAccount(aws, account);
-  const model = accountPublicAccessBlockFromApi(raw, account);
-  const merged = mergedFlags(params, model.publicAccessBlock);
-  const verdict = evaluate(model, params);
-  const settings = {
-    BlockPublicAcls: merged.blockPublicAcls,
-    IgnorePublicAcls: merged.ignorePublicAcls,
-    BlockPublicPolicy: merged.blockPublicPolicy,
-    RestrictPublicBuckets: merged.restrictPublicBuckets,
-  };
-  const base = {
-    Mode: 'plan' as const,
-    AccountId: account,
-    DryRun: payload.DryRun === true,
-    PreviousPublicAccessBlock: JSON.stringify(raw),
-    plan: [] as [],
-  };
-  if (verdict.complianceType === 'COMPLIANT')
-    return {
-      ...base,
-      // Already compliant: the merged settings are the current ones, and verification checks exactly those.
-      Action: 'ALREADY_COMPLIANT',
-      ...settings,
-      Message: `Already compliant: ${verdict.annotation} Nothing changed.`,
-    };
-  const turnOn = PUBLIC_ACCESS_BLOCK_FLAGS.filter((f) => merged[f] && !model.publicAccessBlock?.[f]).map(
-    flagName,
-  );
-  const change =
-    turnOn.length > 0
-      ? `turn on ${turnOn.join(', ')}`
+async function plan(target: TargetAccount, payload: AccountPayload): Promise<AccountPlan> {
+  const params = ruleParametersOf<Parameters>(meta, rule, payload);
+  const account = target.accountId;
+  const { raw, model, verdict } = await readAccount(target, params);
+  const change = planAccountChange(params, model.publicAccessBlock, verdict.compliant);
+  const annotation = verdict.evaluation.annotation ?? '';
+  const what =
+    change.turnOn.length > 0
+      ? `turn on ${change.turnOn.join(', ')}`
       : 'create the configuration with every setting off (none is required)';
   return {
-    ...base,
-    Action: 'UPDATE',
-    ...settings,
-    Message: `${payload.DryRun ? 'Would' : 'Will'} ${change} at account level for ${account}; no setting is turned off. Now: ${verdict.annotation}`,
+    Mode: 'plan',
+    AccountId: account,
+    DryRun: payload.DryRun,
+    Action: change.action,
+    BlockPublicAcls: change.settings.blockPublicAcls,
+    IgnorePublicAcls: change.settings.ignorePublicAcls,
+    BlockPublicPolicy: change.settings.blockPublicPolicy,
+    RestrictPublicBuckets: change.settings.restrictPublicBuckets,
+    PreviousPublicAccessBlock: JSON.stringify(raw),
+    Message:
+      change.action === 'ALREADY_COMPLIANT'
+        ? `Already compliant: ${annotation} Nothing changed.`
+        : `${payload.DryRun ? 'Would' : 'Will'} ${what} at account level for ${account}; no setting is turned off. Now: ${annotation}`,
+    plan: [],
   };
 }
 
 /** Re-reads the settings: the rule must say COMPLIANT, and every setting on before must still be on. */
-async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<AccountVerification> {
-  const params = ruleParametersOf(payload);
-  const account = payload.AccountId;
-  const model = accountPublicAccessBlockFromApi(await readAccount(aws, account), account);
-  const verdict = evaluate(model, params);
-  const previous = publicAccessBlockFlags(payload.PreviousPublicAccessBlock ?? null);
-  const turnedOff = PUBLIC_ACCESS_BLOCK_FLAGS.filter((f) => previous?.[f] && !model.publicAccessBlock?.[f]);
+async function verify(target: TargetAccount, payload: AccountPayload): Promise<AccountVerification> {
+  const params = ruleParametersOf<Parameters>(meta, rule, payload);
+  const account = target.accountId;
+  const { model, verdict } = await readAccount(target, params);
+  const previous = publicAccessBlockFlags(payload.PreviousPublicAccessBlock || null);
+  const off = turnedOff(previous, model.publicAccessBlock);
   const problems = [
-    ...(verdict.complianceType === 'COMPLIANT' ? [] : [verdict.annotation ?? 'Not compliant.']),
-    ...(turnedOff.length > 0 ? [`${turnedOff.map(flagName).join(', ')} was on before and is off now.`] : []),
+    ...(verdict.compliant ? [] : [verdict.evaluation.annotation ?? 'Not compliant.']),
+    ...(off.length > 0 ? [`${off.join(', ')} was on before and is off now.`] : []),
   ];
   if (problems.length > 0 && !payload.DryRun)
     throw new RemediationVerificationError(
@@ -189,11 +126,11 @@ async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<Ac
   return {
     Mode: 'verify',
     AccountId: account,
-    DryRun: payload.DryRun === true,
+    DryRun: payload.DryRun,
     Compliant: problems.length === 0,
     Message:
       problems.length === 0
-        ? `Verified: ${verdict.annotation}`
+        ? `Verified: ${verdict.evaluation.annotation ?? ''}`
         : `Would verify the account-level settings of ${account}; now: ${problems.join(' ')}`,
     plan: [],
   };
@@ -201,22 +138,19 @@ async function verify(aws: AwsClients, payload: BlockAccountPayload): Promise<Ac
 
 /**
  * The Lambda of `block-s3-account-public-access`: `plan` reads the account's Block Public Access and computes the
- * settings to put; `verify` reads them back. Both only read, in the account the automation runs in (through the
- * execution role when that is not the Lambda's own account); the document makes the change with
- * `aws:executeAwsApi`.
+ * settings to put; `verify` reads them back. Both only read, in the account the invocation is entitled to; the
+ * document makes the change with `aws:executeAwsApi`.
  * @example
  * const plan = await createHandler(() => aws)({ Mode: 'plan', AccountId: '123456789012', BlockPublicAcls: 'true' });
  */
-export function createHandler(
-  clients?: (region: string) => AwsClients,
-): (payload: unknown) => Promise<BlockAccountResult> {
-  return remediationLambda<BlockAccountPayload, BlockAccountResult>(
+export function createHandler(clients?: (region: string) => AwsClients) {
+  return remediationLambda<(typeof FIELDS)[number], BlockAccountResult>(
     {
-      id: REMEDIATION_ID,
-      parse: parsePayload,
+      meta,
+      fields: FIELDS,
       modes: {
-        plan: async (payload, account) => plan((await account()).aws, payload),
-        verify: async (payload, account) => verify((await account()).aws, payload),
+        plan: (payload, target) => plan(target, payload),
+        verify: (payload, target) => verify(target, payload),
       },
     },
     clients,

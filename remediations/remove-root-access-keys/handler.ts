@@ -18,7 +18,7 @@ import {
   GetCallerIdentityCommand,
 } from '@aws-sdk/client-sts';
 import { collectRootAccessKeys, rule } from '../../rules/iam-root-access-keys-absent/evaluate';
-import { AwsClients } from '../../shared/aws/clients';
+import type { AwsClients } from '../../shared/aws/clients';
 import { IAM } from '../../shared/aws/services/iam';
 import { Organizations } from '../../shared/aws/services/organizations';
 import { SNS } from '../../shared/aws/services/sns';
@@ -30,31 +30,36 @@ import {
   RemediationDeniedError,
   RemediationVerificationError,
 } from '../../shared/errors';
+import { remediationLambda } from '../../shared/lambda/remediation';
 import { logger } from '../../shared/logger';
-import type { RootAccessKey } from '../../shared/models/credential-report';
-import { ACCOUNT_ID_FIELD, payloadParser } from '../../shared/remediation/payload';
+import type { RemediationMetadata } from '../../shared/remediation/metadata';
+import { type Payload as ParsedPayload, payloadParserOf } from '../../shared/remediation/payload';
+import {
+  describeKey,
+  type KeyAction,
+  manualInstructions,
+  maskKeyId,
+  type PlannedCall,
+  planCalls,
+  ROOT_TASK_POLICIES,
+  type RootKeyRecord,
+  rootTaskPolicyArn,
+} from './plan';
+import json from './remediation.json';
 
-/**
- * Scenarios
- * - Given the Lambda runs in the organization's management account (or the IAM delegated administrator) and the
- *   target is an active member account, then it opens a root session (sts:AssumeRoot, task policy
- *   IAMDeleteRootUserCredentials), records every root key with its last use, deactivates it, deletes it, and checks
- *   that none remains.
- * - Given the root user has no key any more, then it changes nothing and says so (idempotent).
- * - Given any other place (not in an organization, not management/delegated admin, the target is the management
- *   account or not a member, centralized root access is off), then it changes nothing and publishes exact manual
- *   instructions to the SNS topic; the verification step then fails, saying a person must act.
- * - Given DryRun, then it returns the plan (key ids, last use, calls) or the notification it would send, and
- *   changes nothing (the plan is read in a root session scoped to IAMAuditRootUserCredentials).
- */
+export {
+  type KeyAction,
+  manualInstructions,
+  maskKeyId,
+  type PlannedCall,
+  planCalls,
+  ROOT_TASK_POLICIES,
+  type RootKeyRecord,
+  rootTaskPolicyArn,
+} from './plan';
 
-export const REMEDIATION_ID = 'remove-root-access-keys';
-
-/** Root-task policies (AWS managed, under `policy/root-task/`) that scope an `sts:AssumeRoot` session. */
-export const ROOT_TASK_POLICIES = {
-  delete: 'IAMDeleteRootUserCredentials',
-  audit: 'IAMAuditRootUserCredentials',
-} as const;
+const meta = json as RemediationMetadata;
+export const REMEDIATION_ID = meta.id;
 
 /** The longest (and default) privileged root session. */
 const ROOT_SESSION_SECONDS = 900;
@@ -62,23 +67,22 @@ const ROOT_SESSION_SECONDS = 900;
 /** IAM's principal for delegated administration of centralized root access. */
 const IAM_SERVICE_PRINCIPAL = 'iam.amazonaws.com';
 
-export type Mode = 'Remediate' | 'Verify';
+const FIELDS = ['TargetAccountId', 'NotificationTopicArn'] as const;
 
-/** What the document sends (`InputPayload`); the runner adds `DryRun: true` in a dry run. */
-export interface Payload {
-  Mode: Mode;
-  /**
-   * The account the automation runs in (`{{ global:ACCOUNT_ID }}`, as every remediation's Lambda receives it), for
-   * the log only. Unlike the other remediation Lambdas, this one never reads it through the execution role: it acts
-   * on TargetAccountId with its own credentials (sts:AssumeRoot), which only the management account or the IAM
-   * delegated administrator have.
-   */
-  AccountId?: string;
-  TargetAccountId: string;
-  /** Empty when no topic is configured: the manual instructions then travel in the failure message only. */
-  NotificationTopicArn: string;
-  DryRun: boolean;
-}
+/**
+ * What the document sends: `Mode` (`apply` removes the keys in a root session, `verify` checks none remains), the
+ * automation's account, the target account (the rule's resource id: the same account, which the invocation must
+ * be entitled to) and the notification topic.
+ */
+export type Payload = ParsedPayload<(typeof FIELDS)[number]>;
+
+/**
+ * Reads and checks the payload the document sends, against remediation.json.
+ * @throws RemediationInputError naming the field that is wrong.
+ * @example
+ * parsePayload({ Mode: 'apply', AccountId: '111122223333', TargetAccountId: '111122223333' }).NotificationTopicArn // → ''
+ */
+export const parsePayload = payloadParserOf(meta, FIELDS);
 
 /** Where the Lambda stands in the organization, and whether it may act on the target from there. */
 export interface Standing {
@@ -91,34 +95,6 @@ export interface Standing {
   targetAccountName?: string;
   /** Why the Lambda must not act; absent when it may. */
   refusal?: string;
-}
-
-/** One root access key as read in the root session. */
-export interface RootKeyRecord {
-  accessKeyId: string;
-  status: string;
-  createDate?: string;
-  /** ISO date, or `undefined` when the key was never used. */
-  lastUsedDate?: string;
-  lastUsedService?: string;
-  lastUsedRegion?: string;
-}
-
-/**
- * One API call a dry run would make, in the runner's plan shape (`Payload.plan` joins the execution's plan): the
- * key calls are signed by the root session, the notification by the Lambda's own role.
- */
-export interface PlannedCall {
-  service: 'iam' | 'sns';
-  api: 'UpdateAccessKey' | 'DeleteAccessKey' | 'Publish';
-  inputs: Record<string, string>;
-}
-
-/** What happened to one key. */
-export interface KeyAction {
-  accessKeyId: string;
-  deactivated: 'yes' | 'already-inactive' | 'not-permitted' | 'gone';
-  deleted: 'yes' | 'gone';
 }
 
 export interface Notification {
@@ -169,38 +145,6 @@ export type Result =
     }
   | { outcome: 'Verified'; targetAccountId: string; message: string; remaining: 0 }
   | { outcome: 'WouldVerify'; targetAccountId: string; message: string };
-
-/**
- * Reads and checks the payload the document sends.
- * @throws RemediationInputError naming the field that is wrong.
- * @example
- * parsePayload({ Mode: 'Remediate', TargetAccountId: '111122223333', NotificationTopicArn: '' })
- * // → { Mode: 'Remediate', TargetAccountId: '111122223333', NotificationTopicArn: '', DryRun: false }
- */
-export const parsePayload = payloadParser<Payload>(REMEDIATION_ID, {
-  type: 'object',
-  required: ['TargetAccountId'],
-  properties: {
-    Mode: { enum: ['Remediate', 'Verify', null], default: 'Remediate' },
-    TargetAccountId: ACCOUNT_ID_FIELD,
-    NotificationTopicArn: {
-      type: ['string', 'null'],
-      pattern: '^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$',
-      default: '',
-      description: 'empty or an SNS topic ARN',
-    },
-    AccountId: ACCOUNT_ID_FIELD,
-  },
-});
-
-/**
- * The ARN of an AWS managed root-task policy.
- * @example
- * rootTaskPolicyArn('aws', 'IAMDeleteRootUserCredentials') // → 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials'
- */
-export function rootTaskPolicyArn(partition: string, name: string): string {
-  return `arn:${partition}:iam::aws:policy/root-task/${name}`;
-}
 
 const isDenied = (error: unknown) =>
   ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'].includes(awsErrorName(error) ?? '');
@@ -375,26 +319,6 @@ export async function readRootKeys(iam: IAMClient): Promise<RootKeyRecord[]> {
   return keys;
 }
 
-/**
- * The calls that remove the keys: deactivate an active key first, then delete every key.
- * @example
- * planCalls([{ accessKeyId: 'AKIA…', status: 'Inactive' }]) // → [{ service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA…' } }]
- */
-export function planCalls(keys: readonly RootKeyRecord[]): PlannedCall[] {
-  return keys.flatMap((k): PlannedCall[] => [
-    ...(k.status === 'Active'
-      ? [
-          {
-            service: 'iam' as const,
-            api: 'UpdateAccessKey' as const,
-            inputs: { AccessKeyId: k.accessKeyId, Status: 'Inactive' },
-          },
-        ]
-      : []),
-    { service: 'iam' as const, api: 'DeleteAccessKey' as const, inputs: { AccessKeyId: k.accessKeyId } },
-  ]);
-}
-
 /** How often, and how far apart, the keys are listed again while IAM still shows a deleted key. */
 const RELIST_ATTEMPTS = 3;
 const RELIST_DELAY_MS = 1000;
@@ -418,7 +342,8 @@ async function removeKey(iam: IAMClient, key: RootKeyRecord): Promise<KeyAction>
     try {
       await iam.send(new UpdateAccessKeyCommand({ AccessKeyId: key.accessKeyId, Status: 'Inactive' }));
     } catch (error) {
-      if (isGone(error)) return { accessKeyId: key.accessKeyId, deactivated: 'gone', deleted: 'gone' };
+      if (isGone(error))
+        return { accessKeyId: maskKeyId(key.accessKeyId), deactivated: 'gone', deleted: 'gone' };
       // The IAMDeleteRootUserCredentials task policy grants DeleteAccessKey but not UpdateAccessKey: deleting
       // still removes the key, so a refused deactivation is recorded, not fatal.
       if (!isDenied(error)) throw error;
@@ -428,68 +353,10 @@ async function removeKey(iam: IAMClient, key: RootKeyRecord): Promise<KeyAction>
   try {
     await iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.accessKeyId }));
   } catch (error) {
-    if (isGone(error)) return { accessKeyId: key.accessKeyId, deactivated, deleted: 'gone' };
+    if (isGone(error)) return { accessKeyId: maskKeyId(key.accessKeyId), deactivated, deleted: 'gone' };
     throw error;
   }
-  return { accessKeyId: key.accessKeyId, deactivated, deleted: 'yes' };
-}
-
-const describeKey = (k: RootKeyRecord) =>
-  `${k.accessKeyId} (${k.status}${k.createDate ? `, created ${k.createDate}` : ''}, ${
-    k.lastUsedDate
-      ? `last used ${k.lastUsedDate}${k.lastUsedService ? ` with ${k.lastUsedService}` : ''}${k.lastUsedRegion ? ` in ${k.lastUsedRegion}` : ''}`
-      : 'never used'
-  })`;
-
-const describeReportKey = (k: RootAccessKey) =>
-  `access key ${k.slot} (${k.active ? 'Active' : 'Inactive'}${k.lastRotated ? `, created ${k.lastRotated.toISOString()}` : ''}, ${
-    k.lastUsedDate
-      ? `last used ${k.lastUsedDate.toISOString()}${k.lastUsedService ? ` with ${k.lastUsedService}` : ''}${k.lastUsedRegion ? ` in ${k.lastUsedRegion}` : ''}`
-      : 'never used'
-  })`;
-
-/**
- * The exact manual instructions for a person who can sign in as the target account's root user. Key details come
- * from the credential report when the Lambda runs in the target account itself; elsewhere they cannot be read.
- * @example
- * manualInstructions('111122223333', 'account 999988887777 is not the management account…', undefined).subject
- * // → 'rebaseline: delete the root access keys of AWS account 111122223333'
- */
-export function manualInstructions(
-  targetAccountId: string,
-  reason: string,
-  reportKeys: readonly RootAccessKey[] | undefined,
-): { subject: string; message: string } {
-  const keyLines =
-    reportKeys === undefined
-      ? [
-          `The keys could not be read from where rebaseline runs; the Security credentials page (or the account's IAM credential report) lists them.`,
-        ]
-      : reportKeys.length === 0
-        ? [
-            'The latest credential report lists no root access key; if the page shows none, nothing is left to do.',
-          ]
-        : [
-            'Root access keys to delete (from the IAM credential report; the page shows their ids next to these dates):',
-            ...reportKeys.map((k) => `  - ${describeReportKey(k)}`),
-          ];
-  return {
-    subject: `rebaseline: delete the root access keys of AWS account ${targetAccountId}`,
-    message: [
-      `The root user of AWS account ${targetAccountId} has access keys, and rebaseline did not delete them because ${reason}.`,
-      '',
-      'A person must act:',
-      `1. Sign in to the AWS Management Console as the root user of account ${targetAccountId} (https://console.aws.amazon.com/, "Root user").`,
-      '2. Open the account menu (top right) and choose "Security credentials".',
-      '3. In "Access keys", for each key: choose Actions > Deactivate, confirm, then Actions > Delete, enter the key id and confirm.',
-      ...keyLines,
-      '4. Check that "Access keys" is empty. Before deleting, make sure nothing still signs requests with these keys (the last-used dates above say when they last did).',
-      '',
-      'Alternatively, from the organization management account (or the IAM delegated administrator) with centralized root access enabled:',
-      `  aws sts assume-root --region <region> --target-principal ${targetAccountId} --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/${ROOT_TASK_POLICIES.delete}`,
-      '  then, with the returned credentials: aws iam list-access-keys; aws iam delete-access-key --access-key-id <id>',
-    ].join('\n'),
-  };
+  return { accessKeyId: maskKeyId(key.accessKeyId), deactivated, deleted: 'yes' };
 }
 
 async function reportKeysIfLocal(aws: AwsClients, standing: Standing, targetAccountId: string) {
@@ -565,6 +432,9 @@ async function notify(
   };
 }
 
+/** A key as it leaves the Lambda (outputs, messages): its id masked. */
+const masked = (k: RootKeyRecord): RootKeyRecord => ({ ...k, accessKeyId: maskKeyId(k.accessKeyId) });
+
 async function remediate(aws: AwsClients, payload: Payload): Promise<Result> {
   const target = payload.TargetAccountId;
   const standing = await organizationStanding(aws, target);
@@ -589,23 +459,23 @@ async function remediate(aws: AwsClients, payload: Payload): Promise<Result> {
       ...base,
       outcome: 'Planned',
       message: `Would remove ${keys.length} root access key(s) of account ${target}: ${keys.map(describeKey).join('; ')}.`,
-      keys,
+      keys: keys.map(masked),
       plan,
     };
 
-  logger.info({ targetAccountId: target, keys }, 'removing root access keys');
+  logger.info({ targetAccountId: target, keyCount: keys.length }, 'removing root access keys');
   const actions: KeyAction[] = [];
   for (const key of keys) actions.push(await removeKey(iam, key));
   const remaining = await keysAfterDeletion(iam);
   if (remaining.length > 0)
     throw new RemediationVerificationError(
-      `Root access key(s) ${remaining.map((k) => k.accessKeyId).join(', ')} of account ${target} still exist after deletion.`,
+      `Root access key(s) ${remaining.map((k) => maskKeyId(k.accessKeyId)).join(', ')} of account ${target} still exist after deletion.`,
     );
   return {
     ...base,
     outcome: 'Removed',
     message: `Removed ${keys.length} root access key(s) of account ${target}: ${keys.map(describeKey).join('; ')}.`,
-    keys,
+    keys: keys.map(masked),
     actions,
     remaining: 0,
   };
@@ -647,29 +517,26 @@ async function verify(aws: AwsClients, payload: Payload): Promise<Result> {
 
 /**
  * The Lambda of `remove-root-access-keys`, for given clients (tests and the local runner pass theirs; the deployed
- * Lambda uses the default credential chain in its own region).
+ * Lambda uses the default credential chain in its own region). It acts with its own credentials (sts:AssumeRoot),
+ * only on the account the invocation is entitled to: its own, or the member whose alias was invoked; a payload
+ * naming any other TargetAccountId is refused before anything is read.
  * @example
  * const run = createHandler(() => new AwsClients({ region: 'us-east-1' }));
- * await run({ Mode: 'Remediate', TargetAccountId: '111122223333', NotificationTopicArn: '', DryRun: true });
+ * await run({ Mode: 'apply', AccountId: '111122223333', TargetAccountId: '111122223333', DryRun: true });
  */
-export function createHandler(clients?: (region: string) => AwsClients): (raw: unknown) => Promise<Result> {
-  return async (raw) => {
-    const payload = parsePayload(raw);
-    const region = process.env.AWS_REGION ?? 'us-east-1';
-    const aws = clients?.(region) ?? new AwsClients({ region });
-    const result = payload.Mode === 'Verify' ? await verify(aws, payload) : await remediate(aws, payload);
-    logger.info(
-      {
-        remediation: REMEDIATION_ID,
-        outcome: result.outcome,
-        automationAccountId: payload.AccountId,
-        targetAccountId: payload.TargetAccountId,
-        dryRun: payload.DryRun,
+export function createHandler(clients?: (region: string) => AwsClients) {
+  return remediationLambda<(typeof FIELDS)[number], Result>(
+    {
+      meta,
+      fields: FIELDS,
+      modes: {
+        apply: (payload, target) => remediate(target.aws, payload),
+        verify: (payload, target) => verify(target.aws, payload),
       },
-      result.message,
-    );
-    return result;
-  };
+      logFields: (result) => ({ outcome: result.outcome, targetAccountId: result.targetAccountId }),
+    },
+    clients,
+  );
 }
 
 export const handler = createHandler();

@@ -1,4 +1,5 @@
 import { DeploymentConfigError } from '../../shared/errors';
+import type { RemediationIamStatement } from '../../shared/remediation/metadata';
 import type { IamStatement } from '../../shared/rule';
 
 /** A CloudFormation template value: plain JSON plus intrinsic functions (which are JSON objects too). */
@@ -42,11 +43,16 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
     'ListOrganizationsFeatures (centralized root access) has no resource type.',
 };
 
-const PLACEHOLDERS = ['Partition', 'AccountId', 'Region'] as const;
+const PLACEHOLDERS = ['Partition', 'AccountId', 'Region', 'OrganizationId'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
 
-/** What each `${…}` placeholder of rule.json / remediation.json becomes in a template. */
-export type PlaceholderValues = Record<Placeholder, string>;
+/**
+ * What each `${…}` placeholder of rule.json / remediation.json becomes in a template. `OrganizationId` is known
+ * only where the deployment names an organization: a statement using it elsewhere fails the generation.
+ */
+export type PlaceholderValues = Record<Exclude<Placeholder, 'OrganizationId'>, string> & {
+  OrganizationId?: string;
+};
 
 /** In a stack: the pseudo parameters of the account and region it is deployed to. */
 export const STACK_PLACEHOLDERS: PlaceholderValues = {
@@ -68,27 +74,57 @@ export function renderResource(resource: string, values: PlaceholderValues): Cfn
       throw new DeploymentConfigError(
         `Unknown placeholder ${whole} in IAM resource ${resource} (use ${PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')}).`,
       );
-    return values[name as Placeholder];
+    const value = values[name as Placeholder];
+    if (!value)
+      throw new DeploymentConfigError(
+        `${whole} in IAM ${resource} has no value in this deployment (set the stage parameter organizationId).`,
+      );
+    return value;
   });
   return text.includes('${') ? { 'Fn::Sub': text } : text;
 }
 
+/** The condition block of a statement, its values rendered like resources. */
+function renderCondition(
+  condition: NonNullable<RemediationIamStatement['condition']>,
+  values: PlaceholderValues,
+): Record<string, Record<string, Cfn>> {
+  const out: Record<string, Record<string, Cfn>> = {};
+  for (const [operator, keys] of Object.entries(condition)) {
+    out[operator] = {};
+    for (const [key, value] of Object.entries(keys))
+      (out[operator] as Record<string, Cfn>)[key] = Array.isArray(value)
+        ? value.map((v) => renderResource(v, values))
+        : renderResource(value, values);
+  }
+  return out;
+}
+
 /**
- * Turns metadata statements (rule.json / remediation.json `iam`) into policy statements.
+ * Turns metadata statements (rule.json / remediation.json `iam`) into policy statements, with their conditions. A
+ * statement `enabledBy` a stage parameter is left out unless `enabled` says that parameter is on.
+ * @throws DeploymentConfigError on an unknown placeholder, or one without a value in this deployment.
  * @example
  * renderStatements(meta.iam, STACK_PLACEHOLDERS, 'Rule')
  */
 export function renderStatements(
-  statements: readonly IamStatement[],
+  statements: readonly (IamStatement | RemediationIamStatement)[],
   values: PlaceholderValues,
   sidPrefix: string,
+  enabled: (stageParameter: string) => boolean = () => false,
 ): PolicyStatement[] {
-  return statements.map((s, i) => ({
-    Sid: `${sidPrefix}${i + 1}`,
-    Effect: 'Allow',
-    Action: [...s.actions],
-    Resource: s.resources.map((r) => renderResource(r, values)),
-  }));
+  const out: PolicyStatement[] = [];
+  statements.forEach((s: RemediationIamStatement, i) => {
+    if (s.enabledBy && !enabled(s.enabledBy)) return;
+    out.push({
+      Sid: `${sidPrefix}${i + 1}`,
+      Effect: 'Allow',
+      Action: [...s.actions],
+      Resource: s.resources.map((r) => renderResource(r, values)),
+      ...(s.condition ? { Condition: renderCondition(s.condition, values) } : {}),
+    });
+  });
+  return out;
 }
 
 /** An IAM policy document. */

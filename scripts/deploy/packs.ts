@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { memberAlias } from '../../shared/aws/target-account';
 import { DeploymentConfigError } from '../../shared/errors';
 import type { ParameterSchema, RuleMetadata } from '../../shared/rule';
 import {
@@ -139,6 +140,9 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
     HasRemediationLambdaAccountId: notEmpty('RemediationLambdaAccountId'),
     HasExecutionRoleName: notEmpty('ExecutionRoleName'),
     HasExemptTag: notEmpty('ExemptTagKey'),
+    UsesRemoteRemediationLambda: {
+      'Fn::Or': [{ Condition: 'HasRemediationLambdaAccountId' }, { Condition: 'HasLambdaAccountId' }],
+    },
   };
   const Resources: Record<string, Cfn> = {};
 
@@ -212,19 +216,24 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
           assumeRole: sub(
             `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${memberAutomationRoleName(remediation.meta.id)}`,
           ),
-          lambda: () =>
-            sub(
-              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
-              {
-                Account: {
-                  'Fn::If': [
-                    'HasRemediationLambdaAccountId',
-                    ref('RemediationLambdaAccountId'),
-                    lambdaAccount('LambdaAccountId', 'HasLambdaAccountId'),
-                  ],
-                },
-              },
-            ),
+          lambda: () => {
+            const arn = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`;
+            const account = {
+              'Fn::If': [
+                'HasRemediationLambdaAccountId',
+                ref('RemediationLambdaAccountId'),
+                lambdaAccount('LambdaAccountId', 'HasLambdaAccountId'),
+              ],
+            };
+            // Another account's Lambda is invoked through this account's own alias (see member-roles.yaml).
+            return {
+              'Fn::If': [
+                'UsesRemoteRemediationLambda',
+                sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, { Account: account }),
+                sub(arn, { Account: account }),
+              ],
+            };
+          },
           ruleParameter: (name) =>
             name === 'exemptTagKey' || name === 'exemptTagValue'
               ? {
@@ -372,6 +381,7 @@ const MEMBER_PLACEHOLDERS: PlaceholderValues = {
   AccountId: `\${AWS::AccountId}`,
   // IAM is global: the role is created once (PrimaryRegion) and used from every region.
   Region: '*',
+  OrganizationId: `\${OrganizationId}`,
 };
 
 /** Statements are merged by content so the union of the rules' permissions stays readable. */
@@ -420,13 +430,19 @@ const REMEDIATION_LAMBDA_ACCOUNT: Cfn = {
 
 /**
  * ARN of a remediation's Lambda as the central (or this account's) osls stack names it,
- * `rebaseline-<CentralStage>-<id>`, in `region` (`*` in IAM policies: the roles serve every region).
+ * `rebaseline-<CentralStage>-<id>`, in `region` (`*` in IAM policies: the roles serve every region). A Lambda of
+ * another account is invoked through this account's own alias, `member-<this account>`: the only one of that
+ * function this account may invoke, and the one that tells the Lambda which account it may act on.
  */
 function remediationLambdaArn(remediationId: string, region: string): Cfn {
-  return sub(
-    `arn:\${AWS::Partition}:lambda:${region}:\${Account}:function:${deployedName(CENTRAL_STAGE, remediationId)}`,
-    { Account: REMEDIATION_LAMBDA_ACCOUNT },
-  );
+  const arn = `arn:\${AWS::Partition}:lambda:${region}:\${Account}:function:${deployedName(CENTRAL_STAGE, remediationId)}`;
+  return {
+    'Fn::If': [
+      'UsesRemoteRemediationLambda',
+      sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, { Account: REMEDIATION_LAMBDA_ACCOUNT }),
+      sub(arn, { Account: ref('AWS::AccountId') }),
+    ],
+  };
 }
 
 function automationStatements(remediation: DeployableRemediation): PolicyStatement[] {
@@ -458,7 +474,7 @@ function memberDocument(remediation: DeployableRemediation): Cfn {
       ...parameters,
       [lambdaParameter]: {
         ...parameters[lambdaParameter],
-        description: `(Optional) Name or ARN of this remediation's Lambda function; default: ${deployedName('<CentralStage>', remediation.meta.id)} of RemediationLambdaAccountId, else of CentralAccountId, else of this account.`,
+        description: `(Optional) Name or ARN of this remediation's Lambda function; default: ${deployedName('<CentralStage>', remediation.meta.id)} of RemediationLambdaAccountId, else of CentralAccountId (through this account's alias ${memberAlias('<account>')}), else of this account.`,
         default: remediationLambdaArn(remediation.meta.id, `\${AWS::Region}`),
       },
     },
@@ -520,6 +536,9 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
     IsPrimaryRegion: { 'Fn::Equals': [ref('AWS::Region'), ref('PrimaryRegion')] },
     HasCentralAccount: notEmpty('CentralAccountId'),
     HasRemediationLambdaAccountId: notEmpty('RemediationLambdaAccountId'),
+    UsesRemoteRemediationLambda: {
+      'Fn::Or': [{ Condition: 'HasRemediationLambdaAccountId' }, { Condition: 'HasCentralAccount' }],
+    },
     CreateExecutionRole: {
       'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'HasCentralAccount' }],
     },

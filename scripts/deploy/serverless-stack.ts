@@ -1,4 +1,9 @@
-import { EXECUTION_ROLE_EXTERNAL_ID_ENV, EXECUTION_ROLE_NAME_ENV } from '../../shared/aws/target-account';
+import {
+  EXECUTION_ROLE_EXTERNAL_ID_ENV,
+  EXECUTION_ROLE_NAME_ENV,
+  memberAlias,
+} from '../../shared/aws/target-account';
+import { DeploymentConfigError } from '../../shared/errors';
 import type { RuleMetadata } from '../../shared/rule';
 import {
   configDescription,
@@ -6,7 +11,14 @@ import {
   remediationParameters,
   ruleScopeAndFrequency,
 } from './config-resources';
-import { type Cfn, type PolicyStatement, policyDocument, renderStatements, STACK_PLACEHOLDERS } from './iam';
+import {
+  type Cfn,
+  type PlaceholderValues,
+  type PolicyStatement,
+  policyDocument,
+  renderStatements,
+  STACK_PLACEHOLDERS,
+} from './iam';
 import {
   deployedName,
   functionName,
@@ -44,6 +56,19 @@ export interface ServerlessSections {
   functions: Record<string, FunctionDefinition>;
   resources: { Resources: Record<string, Cfn>; Outputs: Record<string, Cfn> };
 }
+
+/** CloudFormation's limit on the resources of one stack. */
+export const MAX_STACK_RESOURCES = 500;
+
+/** Resources osls adds per function (the function and its log group) and per stack (bucket, its policy). */
+const OSLS_RESOURCES_PER_FUNCTION = 2;
+const OSLS_RESOURCES_PER_STACK = 2;
+
+/** The stack's placeholders: its pseudo parameters, and the organization the stage names. */
+const placeholders = (settings: StageSettings): PlaceholderValues => ({
+  ...STACK_PLACEHOLDERS,
+  OrganizationId: settings.organizationId,
+});
 
 /** Rule Lambdas read a whole account on periodic runs: give them room, Config waits for PutEvaluations. */
 const RULE_TIMEOUT_SECONDS = 300;
@@ -148,7 +173,7 @@ function addRule(settings: StageSettings, rule: RuleMetadata, out: ServerlessSec
   const statements = [
     logStatement(name),
     ...adapterStatements(rule, `\${AWS::Region}`),
-    ...renderStatements(rule.iam, STACK_PLACEHOLDERS, 'Rule'),
+    ...renderStatements(rule.iam, placeholders(settings), 'Rule'),
   ];
   if (settings.central) statements.push(assumeMemberExecutionRole(settings));
   out.resources.Resources[roleId] = role(
@@ -225,7 +250,7 @@ function addRemediation(
   const { meta } = remediation;
   const P = pascal(meta.id);
   const automationRoleId = `Remediation${P}AutomationRole`;
-  const automation: PolicyStatement[] = renderStatements(meta.iam, STACK_PLACEHOLDERS, 'Remediation');
+  const automation: PolicyStatement[] = renderStatements(meta.iam, placeholders(settings), 'Remediation');
 
   if (meta.lambda) {
     const key = remediationFunctionKey(meta.id);
@@ -236,7 +261,12 @@ function addRemediation(
     const readsMembers = settings.central && readsThroughExecutionRole(meta);
     const statements = [
       logStatement(name),
-      ...renderStatements(meta.lambda.iam, STACK_PLACEHOLDERS, 'Lambda'),
+      ...renderStatements(
+        meta.lambda.iam,
+        placeholders(settings),
+        'Lambda',
+        (name) => settings.switches[name] === true,
+      ),
     ];
     if (readsMembers) statements.push(assumeMemberExecutionRole(settings));
     out.resources.Resources[roleId] = role(
@@ -263,21 +293,33 @@ function addRemediation(
         : { reservedConcurrency: settings.reservedConcurrency }),
       environment,
     };
-    // A member's automation role calls the Lambda directly (a principal, not a service): one permission per member
-    // account, restricted to the organization. A role ARN would be tighter, but Lambda refuses a principal that
-    // does not exist yet (this stack is deployed before member-roles.yaml) and a re-created role no longer matches;
-    // in the member, only the automation roles are allowed to invoke it.
+    // A member's automation role calls the Lambda directly (a principal, not a service), and a synchronous
+    // invocation does not say who the caller is: each member gets its own alias, which only that account may
+    // invoke, and the Lambda acts only on the account whose alias was invoked (shared/aws/target-account.ts). The
+    // unqualified function is granted to no member. A role ARN principal would be tighter within the member, but
+    // Lambda refuses a principal that does not exist yet (this stack is deployed before member-roles.yaml).
     if (settings.central)
-      for (const account of settings.memberAccountIds)
+      for (const account of settings.memberAccountIds) {
+        const aliasId = `Remediation${P}Alias${account}`;
+        out.resources.Resources[aliasId] = {
+          Type: 'AWS::Lambda::Alias',
+          Properties: {
+            FunctionName: { Ref: lambdaLogicalId(key) },
+            FunctionVersion: '$LATEST',
+            Name: memberAlias(account),
+            Description: `Invoked by member account ${account} only; the Lambda acts on that account only.`,
+          },
+        };
         out.resources.Resources[`Remediation${P}InvokePermission${account}`] = {
           Type: 'AWS::Lambda::Permission',
           Properties: {
-            FunctionName: getArn(lambdaLogicalId(key)),
+            FunctionName: { Ref: aliasId },
             Action: 'lambda:InvokeFunction',
             Principal: account,
             PrincipalOrgID: settings.organizationId,
           },
         };
+      }
     automation.push({
       Sid: 'InvokeRemediationLambda',
       Effect: 'Allow',
@@ -385,5 +427,13 @@ export function buildServerlessSections(
       const remediation = remediationOf(registry, rule);
       if (remediation) addRemediationConfiguration(settings, rule, remediation, out);
     }
+  const count =
+    Object.keys(out.resources.Resources).length +
+    OSLS_RESOURCES_PER_FUNCTION * Object.keys(out.functions).length +
+    OSLS_RESOURCES_PER_STACK;
+  if (count > MAX_STACK_RESOURCES)
+    throw new DeploymentConfigError(
+      `Stage ${settings.stage} would have about ${count} resources; CloudFormation allows ${MAX_STACK_RESOURCES} per stack. List fewer memberAccountIds per stage (each member adds a Config permission per rule and an alias and a permission per remediation Lambda) and deploy one stage per group of accounts.`,
+    );
   return out;
 }

@@ -66,6 +66,12 @@ export const GLOBAL_PARAMETERS: Readonly<Record<string, GlobalParameter>> = {
     description: 'sts:ExternalId the member execution roles require; required in central mode.',
     check: matching(/^([\w+=,.@:/-]{2,1224})?$/, 'an sts external id (2-1224 characters of [\\w+=,.@:/-])'),
   },
+  rootCredentialsManagement: {
+    default: 'false',
+    description:
+      'Grant remove-root-access-keys sts:AssumeRoot (conditioned on the two root-task policies it uses and the organization); only in the management account or the IAM delegated administrator, with organizationId.',
+    check: BOOLEAN,
+  },
   exemptTagKey: {
     default: '',
     description: 'Tag key that exempts a resource from every rule, only with exemptTagValue.',
@@ -173,7 +179,12 @@ export interface StageSettings {
   rules: Record<string, RuleSettings>;
   /** Values of the stage parameters remediation.json `static` sources name (defaults applied). */
   statics: Record<string, string>;
+  /** Boolean stage parameters that IAM statements may be `enabledBy` (remediation.json), by name. */
+  switches: Record<string, boolean>;
 }
+
+/** The boolean stage parameters a remediation.json IAM statement may name in `enabledBy`. */
+export const STATEMENT_SWITCHES = ['rootCredentialsManagement'] as const;
 
 /** Every stage parameter name the registry knows, with its default (for docs and validation). */
 export function knownParameters(registry: DeployRegistry): Record<string, string> {
@@ -225,6 +236,10 @@ export function resolveStageSettings(
   }
 
   const central = raw('central') === 'true';
+  if (raw('rootCredentialsManagement') === 'true' && !raw('organizationId'))
+    throw new DeploymentConfigError(
+      'rootCredentialsManagement: true needs the stage parameter organizationId: sts:AssumeRoot is granted only on accounts of that organization.',
+    );
   const memberAccountIds = raw('memberAccountIds').split(',').filter(Boolean);
   if (central)
     for (const name of ['organizationId', 'externalId', 'memberAccountIds'])
@@ -297,5 +312,6 @@ export function resolveStageSettings(
     },
     rules,
     statics,
+    switches: Object.fromEntries(STATEMENT_SWITCHES.map((name) => [name, raw(name) === 'true'])),
   };
 }

@@ -1,31 +1,23 @@
 import { AwsClients } from '../aws/clients';
 import { type TargetAccount, targetAccountResolver } from '../aws/target-account';
+import { DeploymentConfigError } from '../errors';
 import { logger } from '../logger';
+import type { RemediationMetadata, RemediationMode } from '../remediation/metadata';
+import { type Payload, payloadParserOf } from '../remediation/payload';
 
-/** What every remediation Lambda that reads the account its automation runs in receives. */
-export interface RemediationPayload {
-  Mode: string;
-  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`). */
-  AccountId: string;
-  DryRun?: boolean;
+/** What the Lambda runtime passes besides the event (the part a remediation reads), or the local runner's. */
+export interface InvocationContext {
+  /** The ARN the caller invoked: a member alias proves the caller's account. */
+  invokedFunctionArn?: string;
 }
 
-/** The account the automation runs in, reached at the first call (then the same for the whole invocation). */
-export type AccountReach = () => Promise<TargetAccount>;
-
-export interface RemediationLambdaSpec<P extends RemediationPayload, R> {
-  /** The remediation id: the log's `remediation`, and the session name when an execution role is assumed. */
-  id: string;
-  parse: (raw: unknown) => P;
-  /** One function per `Mode`. */
-  modes: { [M in P['Mode']]: (payload: P, account: AccountReach) => Promise<R> };
-  /**
-   * `first` (the default): the account is reached before the mode runs, so a Lambda that cannot reach it fails
-   * with that, whatever else is wrong. `onDemand`: only when the mode asks (a mode that can decide without reading).
-   */
-  reachAccount?: 'first' | 'onDemand';
-  /** The region of the clients; empty or absent: the Lambda's own. */
-  region?: (payload: P) => string | undefined;
+export interface RemediationLambdaSpec<F extends string, R> {
+  /** remediation.json: the id, the payload schema, the modes, how other accounts are reached. */
+  meta: RemediationMetadata;
+  /** The payload fields the handler reads (each must be declared in remediation.json). */
+  fields: readonly F[];
+  /** One function per mode remediation.json declares; the account is reached, and checked, before it runs. */
+  modes: Partial<Record<RemediationMode, (payload: Payload<F>, account: TargetAccount) => Promise<R>>>;
   /** Fields the log line carries besides the remediation, mode, account and dry run. */
   logFields?: (result: R) => Record<string, unknown>;
 }
@@ -34,42 +26,52 @@ type Summarised = { Message: string } | { message: string };
 const summary = (result: Summarised) => ('Message' in result ? result.Message : result.message);
 
 /**
- * A remediation Lambda: parses the payload, reaches the account the automation runs in through
- * {@link targetAccountResolver} (its own clients there, the execution role elsewhere), runs the payload's mode,
- * logs one line with the result's message and returns the result. The resolver, and so the Lambda's own identity,
- * is made once per handler: the deployed handler builds one per container.
+ * A remediation Lambda, wired from its remediation.json: parses the payload with the schema declared there, checks
+ * that the invocation is entitled to every account the payload names and reaches that account through
+ * {@link targetAccountResolver} (its own clients there, the member's execution role for a member's alias), runs the
+ * payload's mode, logs one line with the result's message and returns the result. Nothing is read before the
+ * account check. The resolver, and so the Lambda's own identity, is made once per handler: the deployed handler
+ * builds one per container.
+ * @throws DeploymentConfigError (at construction) when a declared mode has no function.
  * @example
  * export const createHandler = (clients?: (region: string) => AwsClients) =>
- *   remediationLambda<BlockAccountPayload, BlockAccountResult>(
+ *   remediationLambda(
  *     {
- *       id: 'block-s3-account-public-access',
- *       parse: parsePayload,
- *       modes: {
- *         plan: async (payload, account) => plan((await account()).aws, payload),
- *         verify: async (payload, account) => verify((await account()).aws, payload),
- *       },
+ *       meta,
+ *       fields: ['BlockPublicAcls'] as const,
+ *       modes: { plan: (payload, target) => plan(target, payload), verify: (payload, target) => verify(target, payload) },
  *     },
  *     clients,
  *   );
  */
-export function remediationLambda<P extends RemediationPayload, R extends Summarised>(
-  spec: RemediationLambdaSpec<P, R>,
+export function remediationLambda<F extends string, R extends Summarised>(
+  spec: RemediationLambdaSpec<F, R>,
   clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
-): (raw: unknown) => Promise<R> {
-  const resolve = targetAccountResolver(spec.id);
-  return async (raw) => {
-    const payload = spec.parse(raw);
-    const region = spec.region?.(payload) || process.env.AWS_REGION || 'us-east-1';
-    let reached: Promise<TargetAccount> | undefined;
-    const account: AccountReach = () => {
-      reached ??= resolve(clients(region), payload.AccountId);
-      return reached;
-    };
-    if (spec.reachAccount !== 'onDemand') await account();
-    const result = await spec.modes[payload.Mode as P['Mode']](payload, account);
+): (raw: unknown, context?: InvocationContext) => Promise<R> {
+  const lambda = spec.meta.lambda;
+  const missing = (lambda?.modes ?? []).filter((m) => !spec.modes[m]);
+  if (!lambda || missing.length > 0)
+    throw new DeploymentConfigError(
+      `Remediation ${spec.meta.id}: ${lambda ? `no function for mode(s) ${missing.join(', ')}` : 'no lambda in remediation.json'}.`,
+    );
+  const extra = [lambda.regionField, ...(lambda.accountFields ?? [])].filter((f): f is string => !!f);
+  const parse = payloadParserOf(spec.meta, [...spec.fields, ...extra] as readonly (F | string)[]) as (
+    raw: unknown,
+  ) => Payload<F> & Readonly<Record<string, string>>;
+  const resolve = targetAccountResolver(spec.meta.id, process.env, lambda.crossAccount ?? 'executionRole');
+  return async (raw, context) => {
+    const payload = parse(raw);
+    const region =
+      (lambda.regionField && payload[lambda.regionField]) || process.env.AWS_REGION || 'us-east-1';
+    const target = await resolve(clients(region), {
+      accountIds: [payload.AccountId, ...(lambda.accountFields ?? []).map((f) => payload[f] ?? '')],
+      invokedFunctionArn: context?.invokedFunctionArn,
+    });
+    const run = spec.modes[payload.Mode] as (p: Payload<F>, t: TargetAccount) => Promise<R>;
+    const result = await run(payload, target);
     logger.info(
       {
-        remediation: spec.id,
+        remediation: spec.meta.id,
         mode: payload.Mode,
         accountId: payload.AccountId,
         dryRun: payload.DryRun,

@@ -1,25 +1,16 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { RemediationInputError } from '../errors';
+import { DeploymentConfigError, RemediationInputError } from '../errors';
+import { ruleParameters } from '../params';
+import type { AnyRule } from '../rule';
+import {
+  type PayloadField,
+  REMEDIATION_MODES,
+  type RemediationMetadata,
+  type RemediationMode,
+  ruleParameterFields,
+} from './metadata';
 
-type JsonType = 'string' | 'boolean' | 'number' | 'array' | 'null';
-
-/**
- * JSON Schema of one payload field. The types say which JSON values are accepted: every accepted value reaches the
- * handler in Config's string form (`true` → `"true"`, `8` → `"8"`, `["a", "b"]` → `"a,b"`), and `null`, where the
- * type admits it, counts as absent.
- */
-export interface PayloadField {
-  type?: JsonType | readonly JsonType[];
-  /** For `Mode`: the values it takes (`null` only where an absent mode takes the default). */
-  enum?: readonly (string | null)[];
-  /** Applies to a string value; a boolean or number the type admits is not matched against it. */
-  pattern?: string;
-  items?: { type: 'string' };
-  /** The value of an absent (or `null`) field. */
-  default?: string;
-  /** The expected form, as the error says it: `<field> must be <description>, got …`. Defaults to the enum. */
-  description?: string;
-}
+export type { PayloadField } from './metadata';
 
 /** A remediation Lambda's payload as JSON Schema: one property for each field of `P` but `DryRun`. */
 export interface PayloadSchema<P> {
@@ -105,4 +96,96 @@ export function payloadParser<P extends { DryRun?: boolean }>(
     payload.DryRun = input.DryRun === true || input.DryRun === 'true';
     return payload as P;
   };
+}
+
+/** A rule parameter in Config's string form; the runner may pass a boolean, number or list unquoted. */
+export const RULE_PARAMETER_FIELD = {
+  type: ['string', 'boolean', 'number', 'array', 'null'],
+  items: { type: 'string' },
+  default: '',
+  description: "a string in Config's form",
+} as const satisfies PayloadField;
+
+/** What every remediation Lambda receives: the mode, the account the automation runs in, the dry-run flag. */
+export interface BasePayload {
+  Mode: RemediationMode;
+  /** The account the automation runs in (`{{ global:ACCOUNT_ID }}`). */
+  AccountId: string;
+  DryRun: boolean;
+}
+
+/** A parsed payload: the base fields, and every other declared field in Config's string form. */
+export type Payload<F extends string> = BasePayload & Readonly<Record<F, string>>;
+
+/**
+ * The payload schema of a remediation's Lambda, from its remediation.json alone: `Mode` (the declared modes),
+ * `AccountId`, one Config-string field per rule parameter the document passes, and `lambda.payload`'s fields.
+ * @throws DeploymentConfigError when remediation.json declares no Lambda.
+ * @example
+ * Object.keys(payloadSchemaOf(meta).properties) // → ['Mode', 'AccountId', 'AuthorizedTcpPorts', …, 'GroupId']
+ */
+export function payloadSchemaOf(meta: RemediationMetadata): PayloadSchema<Record<string, unknown>> {
+  const lambda = meta.lambda;
+  if (!lambda)
+    throw new DeploymentConfigError(`Remediation ${meta.id} declares no lambda in remediation.json.`);
+  const properties: Record<string, PayloadField> = {
+    Mode: { enum: lambda.modes, description: lambda.modes.map((m) => JSON.stringify(m)).join(' or ') },
+    AccountId: ACCOUNT_ID_FIELD,
+  };
+  for (const name of Object.keys(ruleParameterFields(meta))) properties[name] = RULE_PARAMETER_FIELD;
+  Object.assign(properties, lambda.payload.properties);
+  return {
+    type: 'object',
+    properties,
+    required: ['Mode', 'AccountId', ...(lambda.payload.required ?? [])],
+  } as unknown as PayloadSchema<Record<string, unknown>>;
+}
+
+/**
+ * The parser of a remediation Lambda's payload, built from remediation.json ({@link payloadSchemaOf}). `fields`
+ * names what the handler reads: each must be declared, so a handler and its remediation.json cannot drift apart.
+ * Every declared field is present in the result ('' when absent and without a default).
+ * @throws DeploymentConfigError (at construction) when a field the handler reads is not declared, or a mode is
+ * outside the vocabulary.
+ * @example
+ * const parse = payloadParserOf(meta, ['GroupId', 'ExecutionId'] as const);
+ * parse({ Mode: 'plan', AccountId: '123456789012', GroupId: 'sg-0123456789abcdef0' }).ExecutionId // → ''
+ */
+export function payloadParserOf<F extends string>(
+  meta: RemediationMetadata,
+  fields: readonly F[],
+): (raw: unknown) => Payload<F> {
+  const schema = payloadSchemaOf(meta);
+  const declared = Object.keys(schema.properties);
+  const undeclared = fields.filter((f) => !declared.includes(f));
+  if (undeclared.length > 0)
+    throw new DeploymentConfigError(
+      `Remediation ${meta.id}: the handler reads payload field(s) ${undeclared.join(', ')} that remediation.json does not declare.`,
+    );
+  const modes = meta.lambda?.modes ?? [];
+  const unknown = modes.filter((m) => !(REMEDIATION_MODES as readonly string[]).includes(m));
+  if (unknown.length > 0)
+    throw new DeploymentConfigError(`Remediation ${meta.id}: unknown mode(s) ${unknown.join(', ')}.`);
+  const parse = payloadParser<Record<string, unknown> & { DryRun?: boolean }>(meta.id, schema);
+  return (raw) => {
+    const payload = parse(raw) as Record<string, unknown>;
+    for (const name of declared) payload[name] ??= '';
+    return payload as Payload<F>;
+  };
+}
+
+/**
+ * The paired rule's parameters from a payload, mapped by remediation.json's `ruleParameter` sources and parsed
+ * and checked exactly as the rule parses its own (its `checkParameters` included), so the remediation flags what
+ * the rule flags.
+ * @throws InvalidParametersError naming the rule parameter (e.g. authorizedTcpPorts "22-10").
+ * @example
+ * ruleParametersOf(meta, rule, parse({ Mode: 'plan', AccountId, GroupId, AuthorizedTcpPorts: '80,443' })).authorizedTcpPorts
+ * // → ['80', '443']
+ */
+export function ruleParametersOf<P>(meta: RemediationMetadata, rule: AnyRule, payload: object): P {
+  const input: Record<string, unknown> = {};
+  for (const [field, parameter] of Object.entries(ruleParameterFields(meta)))
+    input[parameter] = (payload as Record<string, unknown>)[field];
+  return ruleParameters(rule, input) as P;
 }

@@ -74,7 +74,7 @@ export function runRemediation(
     parameters: { LambdaFunctionName: `rebaseline-test-${id}`, ...parameters },
     lambdas: (functionName) => {
       const handler = remediationForFunction(functionName)?.createHandler?.(() => lambdaAws);
-      return handler && ((event) => handler(event));
+      return handler && ((event, context) => handler(event, context));
     },
     ...runOptions,
   });
