@@ -25,12 +25,26 @@ import {
 
 const ID = 'revoke-public-ingress';
 
-/** What the rule must leave: the 10.0.0.0/8 half of the mixed permission, the authorized 443, a group reference. */
+/**
+ * What the rule must leave: the 10.0.0.0/8 half of the mixed permission, the authorized 443, a group reference,
+ * and, of the revoked "all traffic from 0.0.0.0/0", the ICMP the rule allows (allowIcmp defaults to true).
+ */
 const KEPT = (sg: InsecureGroup) => [
+  'icmp -1--1 0.0.0.0/0',
   'tcp 22-22 10.0.0.0/8',
   'tcp 443-443 0.0.0.0/0',
   `tcp 5432-5432 ${sg.peerGroupId}`,
   'udp 53-53 192.168.0.0/16',
+];
+
+/** The steps of a run that changes something, in order. */
+const CHANGING_STEPS = [
+  'PlanRevocation:Success',
+  'CheckAnythingToRevoke:Success',
+  'AuthorizeKeptIngress:Success',
+  'RevokePublicIngress:Success',
+  'TagRevokedIngress:Success',
+  'VerifyNoPublicIngress:Success',
 ];
 
 async function allGroups(aws: AwsClients): Promise<SecurityGroup[]> {
@@ -70,13 +84,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
 
     // Assess
     expect(execution.status, execution.failureMessage).to.equal('Success');
-    expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal([
-      'PlanRevocation:Success',
-      'CheckAnythingToRevoke:Success',
-      'TagRevokedIngress:Success',
-      'RevokePublicIngress:Success',
-      'VerifyNoPublicIngress:Success',
-    ]);
+    expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal(CHANGING_STEPS);
     const after = await describeGroup(aws, sg.groupId);
     expect(sources(after)).to.deep.equal(KEPT(sg));
     expect(after.IpPermissionsEgress).to.deep.equal(before.IpPermissionsEgress);
@@ -96,15 +104,105 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
     );
     expect(execution.outputs['PlanRevocation.RevokeCount']).to.equal(4);
     expect(execution.outputs['VerifyNoPublicIngress.Compliant']).to.equal(true);
-    expect(mutations(calls)).to.deep.equal(['ec2:CreateTags', 'ec2:RevokeSecurityGroupIngress']);
+    expect(mutations(calls)).to.deep.equal([
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:CreateTags',
+    ]);
   });
 
-  it('writes the tag before revoking', async () => {
+  it('tcp 20-30 from the world with 22 authorized: 22 stays open throughout, only 20-21 and 23-30 close', async () => {
+    // Prepare
+    const vpc = await createVpc(aws);
+    const groupId = await createGroup(aws, vpc, 'ranges');
+    await authorize(aws, groupId, [
+      {
+        IpProtocol: 'tcp',
+        FromPort: 20,
+        ToPort: 30,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'legacy' }, { CidrIp: '10.0.0.0/8' }],
+      },
+    ]);
+    const during: string[][] = [];
+    calls.length = 0;
+
+    // Act
+    const execution = await runRemediation(
+      ID,
+      aws,
+      { GroupId: groupId, AuthorizedTcpPorts: '22' },
+      {
+        onStep: async (step) => {
+          if (step.name === 'AuthorizeKeptIngress' || step.name === 'RevokePublicIngress')
+            during.push(sources(await describeGroup(aws, groupId)));
+        },
+      },
+    );
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal(CHANGING_STEPS);
+    const after = await describeGroup(aws, groupId);
+    expect(sources(after)).to.deep.equal(['tcp 20-30 10.0.0.0/8', 'tcp 22-22 0.0.0.0/0']);
+    const kept = after.IpPermissions?.find((p) => p.FromPort === 22 && p.ToPort === 22);
+    expect(kept?.IpRanges, 'the kept source keeps its description').to.deep.equal([
+      { CidrIp: '0.0.0.0/0', Description: 'legacy' },
+    ]);
+    for (const state of during) expect(state).to.include('tcp 22-22 0.0.0.0/0');
+    expect(during[0]).to.include('tcp 20-30 0.0.0.0/0');
+    expect(tagsOf(after)[REVOKED_INGRESS_TAG]).to.match(/: tcp:20-30=0\.0\.0\.0\/0$/);
+    expect(JSON.parse(String(execution.outputs['PlanRevocation.KeptPermissions']))).to.deep.equal([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'legacy' }] },
+    ]);
+    expect(mutations(calls)).to.deep.equal([
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:CreateTags',
+    ]);
+  });
+
+  it('authorizes what stays allowed first, and tags only after the revocation succeeded', async () => {
     const execution = await run();
-    const createTags = execution.steps.findIndex((s) => s.name === 'TagRevokedIngress');
-    const revoke = execution.steps.findIndex((s) => s.name === 'RevokePublicIngress');
-    expect(createTags).to.be.greaterThan(-1).and.lessThan(revoke);
-    expect(calls.indexOf('ec2:CreateTags')).to.be.lessThan(calls.indexOf('ec2:RevokeSecurityGroupIngress'));
+    const index = (name: string) => execution.steps.findIndex((s) => s.name === name);
+    expect(index('AuthorizeKeptIngress')).to.be.greaterThan(-1).and.lessThan(index('RevokePublicIngress'));
+    expect(index('RevokePublicIngress')).to.be.lessThan(index('TagRevokedIngress'));
+    expect(calls.indexOf('ec2:RevokeSecurityGroupIngress')).to.be.lessThan(calls.indexOf('ec2:CreateTags'));
+  });
+
+  it('a revocation that fails writes no tag: the group still open carries no "revoked" record', async () => {
+    // Prepare: between the plan and the revoke, the planned rules go and another world-open one comes.
+    const execution = await runRemediation(
+      ID,
+      aws,
+      { GroupId: sg.groupId, AuthorizedTcpPorts: '443' },
+      {
+        onStep: async (step, current) => {
+          if (step.name !== 'AuthorizeKeptIngress') return;
+          const planned = current.steps.find((s) => s.name === 'PlanRevocation')?.outputs.IpPermissions;
+          await aws
+            .get(EC2)
+            .send(
+              new RevokeSecurityGroupIngressCommand({ GroupId: sg.groupId, IpPermissions: planned as never }),
+            );
+          await authorize(aws, sg.groupId, [
+            { IpProtocol: 'tcp', FromPort: 23, ToPort: 23, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ]);
+        },
+      },
+    );
+
+    // Assess
+    expect(execution.status).to.equal('Failed');
+    expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal([
+      'PlanRevocation:Success',
+      'CheckAnythingToRevoke:Success',
+      'AuthorizeKeptIngress:Success',
+      'RevokePublicIngress:Failed',
+      'VerifyNoPublicIngress:Failed',
+    ]);
+    const after = await describeGroup(aws, sg.groupId);
+    expect(sources(after)).to.include('tcp 23-23 0.0.0.0/0');
+    expect(tagsOf(after)).to.not.have.property(REVOKED_INGRESS_TAG);
   });
 
   it('a second run is a no-op: no API mutation, the tag not rewritten', async () => {
@@ -149,10 +247,13 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
       execution.plan.map(({ step, service, api, inputs }) => ({ step, service, api, inputs })),
     ).to.deep.equal([
       {
-        step: 'TagRevokedIngress',
+        step: 'AuthorizeKeptIngress',
         service: 'ec2',
-        api: 'CreateTags',
-        inputs: { Resources: [sg.groupId], Tags: [{ Key: REVOKED_INGRESS_TAG, Value: tagValue }] },
+        api: 'AuthorizeSecurityGroupIngress',
+        inputs: {
+          GroupId: sg.groupId,
+          IpPermissions: [{ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        },
       },
       {
         step: 'RevokePublicIngress',
@@ -172,6 +273,12 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
             { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
           ],
         },
+      },
+      {
+        step: 'TagRevokedIngress',
+        service: 'ec2',
+        api: 'CreateTags',
+        inputs: { Resources: [sg.groupId], Tags: [{ Key: REVOKED_INGRESS_TAG, Value: tagValue }] },
       },
     ]);
     const verify = execution.steps.find((s) => s.name === 'VerifyNoPublicIngress');
@@ -210,7 +317,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
   });
 
   it('a rule already gone when the revoke runs is success (verification decides)', async () => {
-    // Prepare: a concurrent run revokes the same sources between this run's tag and its revoke.
+    // Prepare: a concurrent run revokes the same sources between this run's plan and its revoke.
     let raced = false;
 
     // Act
@@ -220,7 +327,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
       { GroupId: sg.groupId, AuthorizedTcpPorts: '443' },
       {
         onStep: async (step, current) => {
-          if (step.name !== 'TagRevokedIngress') return;
+          if (step.name !== 'AuthorizeKeptIngress') return;
           const planned = current.steps.find((s) => s.name === 'PlanRevocation')?.outputs.IpPermissions;
           await aws
             .get(EC2)
@@ -238,6 +345,7 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
     const revoke = execution.steps.find((s) => s.name === 'RevokePublicIngress');
     expect(revoke?.status).to.equal('Failed');
     expect(revoke?.failureMessage).to.include('InvalidPermission.NotFound');
+    expect(execution.steps.map((s) => s.name)).to.not.include('TagRevokedIngress');
     expect(execution.steps.at(-1)).to.include({ name: 'VerifyNoPublicIngress', status: 'Success' });
     expect(sources(await describeGroup(aws, sg.groupId))).to.deep.equal(KEPT(sg));
   });
