@@ -45,8 +45,15 @@ describe('remediations served by the central account’s Lambda (runner + moto_s
     externalId: process.env[EXECUTION_ROLE_EXTERNAL_ID_ENV],
   };
 
-  const run = () =>
-    runRemediation(ID, member, { GroupId: sg.groupId, AuthorizedTcpPorts: '443' }, { lambdaAws: central });
+  /** The central Lambda as a member's document names it: through the member's own alias. */
+  const MEMBER_ALIAS_ARN = `arn:aws:lambda:us-east-1:${CENTRAL}:function:rebaseline-prod-${ID}:member-${MEMBER}`;
+  const run = (functionName = MEMBER_ALIAS_ARN) =>
+    runRemediation(
+      ID,
+      member,
+      { GroupId: sg.groupId, AuthorizedTcpPorts: '443', LambdaFunctionName: functionName },
+      { lambdaAws: central },
+    );
 
   beforeEach(async () => {
     centralCalls = [];
@@ -95,8 +102,9 @@ describe('remediations served by the central account’s Lambda (runner + moto_s
     expect(execution.steps.map((s) => `${s.name}:${s.status}`)).to.deep.equal([
       'PlanRevocation:Success',
       'CheckAnythingToRevoke:Success',
-      'TagRevokedIngress:Success',
+      'AuthorizeKeptIngress:Success',
       'RevokePublicIngress:Success',
+      'TagRevokedIngress:Success',
       'VerifyNoPublicIngress:Success',
     ]);
     expect(execution.outputs['PlanRevocation.RevokeCount']).to.equal(4);
@@ -107,6 +115,7 @@ describe('remediations served by the central account’s Lambda (runner + moto_s
     // The end state, re-read in the member account.
     const after = await describeGroup(member, sg.groupId);
     expect(sources(after)).to.deep.equal([
+      'icmp -1--1 0.0.0.0/0',
       'tcp 22-22 10.0.0.0/8',
       'tcp 443-443 0.0.0.0/0',
       `tcp 5432-5432 ${sg.peerGroupId}`,
@@ -116,7 +125,32 @@ describe('remediations served by the central account’s Lambda (runner + moto_s
     // The central Lambda only read (once through AssumeRole per Lambda step); the member's automation changed.
     expect(mutations(centralCalls)).to.deep.equal(['sts:AssumeRole', 'sts:AssumeRole']);
     expect(centralCalls).to.include('ec2:DescribeSecurityGroups');
-    expect(mutations(memberCalls)).to.deep.equal(['ec2:CreateTags', 'ec2:RevokeSecurityGroupIngress']);
+    expect(mutations(memberCalls)).to.deep.equal([
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:CreateTags',
+    ]);
+  });
+
+  it('through the unqualified function (no member alias) the central Lambda refuses the member, reading nothing', async () => {
+    // Prepare
+    const before = await describeGroup(member, sg.groupId);
+    memberCalls.length = 0;
+
+    // Act
+    const execution = await run(`arn:aws:lambda:us-east-1:${CENTRAL}:function:rebaseline-prod-${ID}`);
+
+    // Assess
+    expect(execution.status).to.equal('Failed');
+    expect(execution.failureMessage)
+      .to.include('RemediationDeniedError')
+      .and.include(`may act on account ${CENTRAL} only`)
+      .and.include(`the payload names account ${MEMBER}`);
+    // Only the Lambda's own identity was asked (once per attempt of the step): no AssumeRole, no read.
+    expect(centralCalls).to.not.be.empty;
+    expect(centralCalls.every((c) => c === 'sts:GetCallerIdentity')).to.equal(true);
+    expect(mutations(memberCalls)).to.deep.equal([]);
+    expect(sources(await describeGroup(member, sg.groupId))).to.deep.equal(sources(before));
   });
 
   it('without EXECUTION_ROLE_NAME the plan fails clearly, and nothing is read or changed', async () => {

@@ -152,7 +152,12 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
     expect(during[0]).to.include('tcp 20-30 0.0.0.0/0');
     expect(tagsOf(after)[REVOKED_INGRESS_TAG]).to.match(/: tcp:20-30=0\.0\.0\.0\/0$/);
     expect(JSON.parse(String(execution.outputs['PlanRevocation.KeptPermissions']))).to.deep.equal([
-      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'legacy' }] },
+      {
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        ToPort: 22,
+        IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'legacy' }],
+      },
     ]);
     expect(mutations(calls)).to.deep.equal([
       'ec2:AuthorizeSecurityGroupIngress',
@@ -252,7 +257,9 @@ describe('remediation revoke-public-ingress (runner + moto_server)', () => {
         api: 'AuthorizeSecurityGroupIngress',
         inputs: {
           GroupId: sg.groupId,
-          IpPermissions: [{ IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+          IpPermissions: [
+            { IpProtocol: 'icmp', FromPort: -1, ToPort: -1, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+          ],
         },
       },
       {
