@@ -103,7 +103,7 @@ export const RULE_PARAMETER_FIELD = {
   type: ['string', 'boolean', 'number', 'array', 'null'],
   items: { type: 'string' },
   default: '',
-  description: "a string in Config's form",
+  description: 'a string or a list of strings',
 } as const satisfies PayloadField;
 
 /** What every remediation Lambda receives: the mode, the account the automation runs in, the dry-run flag. */

@@ -4,8 +4,9 @@ import {
   type BucketVerification,
   createHandler,
   parsePayload,
-  ruleParametersOf,
 } from '../../../remediations/block-s3-bucket-public-access/handler';
+import meta from '../../../remediations/block-s3-bucket-public-access/remediation.json';
+import { type Parameters, rule } from '../../../rules/s3-bucket-no-public-access/evaluate';
 import type { AwsClients } from '../../../shared/aws/clients';
 import {
   CollectionError,
@@ -13,6 +14,8 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../../shared/errors';
+import type { RemediationMetadata } from '../../../shared/remediation/metadata';
+import { ruleParametersOf as mapRuleParameters } from '../../../shared/remediation/payload';
 import { useMoto } from '../../helpers/moto';
 import {
   ACCOUNT,
@@ -26,6 +29,9 @@ import {
 } from '../helpers';
 
 const BUCKET = 'public-site-assets';
+
+const ruleParametersOf = (payload: object) =>
+  mapRuleParameters<Parameters>(meta as RemediationMetadata, rule, payload);
 
 describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () => {
   const moto = useMoto();
@@ -59,15 +65,18 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
       const result = await plan();
 
       // Assess
-      expect(result).to.deep.equal({
+      expect(result).to.deep.include({
         Mode: 'plan',
         BucketName: BUCKET,
         DryRun: false,
         Action: 'BLOCK',
         PreviousPublicAccessBlock: 'null',
-        Message: `Turning on all four Block Public Access settings of bucket ${BUCKET} (now: no Block Public Access configuration); its policy and ACL are kept.`,
         plan: [],
       });
+      expect(result.Annotation).to.match(/PublicRead/);
+      expect(result.Message).to.equal(
+        `Turning on all four Block Public Access settings of bucket ${BUCKET} (now: no Block Public Access configuration); its policy and ACL are kept. ${result.Annotation}`,
+      );
       expect(mutations(calls)).to.deep.equal([]);
       expect(await bucketState(aws, BUCKET)).to.deep.equal(before);
     });
@@ -83,13 +92,29 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
       expect(result.Message).to.match(/^Would turn on all four .* \(now: BlockPublicAcls on\)/);
     });
 
-    it('all four settings on → ALREADY_BLOCKED and says so', async () => {
+    it('all four settings on → the rule says compliant → ALREADY_COMPLIANT, and says so', async () => {
       await putBucketBlock(aws, BUCKET, ALL_ON);
       const result = await plan();
-      expect(result.Action).to.equal('ALREADY_BLOCKED');
-      expect(result.Message).to.equal(
-        `Already compliant: bucket ${BUCKET} has all four Block Public Access settings on; nothing changed.`,
-      );
+      expect(result.Action).to.equal('ALREADY_COMPLIANT');
+      expect(result.Message).to.match(/^Already compliant: .*restricted.* Nothing changed\.$/);
+    });
+
+    it('a private bucket without any Block Public Access → the rule says compliant → ALREADY_COMPLIANT', async () => {
+      // Prepare: decided on the rule's verdict, not on the settings (no setting is on here).
+      await createBucket(aws, 'private-data');
+      calls.length = 0;
+
+      // Act
+      const result = (await invoke({
+        Mode: 'plan',
+        AccountId: ACCOUNT,
+        BucketName: 'private-data',
+      })) as BucketPlan;
+
+      // Assess
+      expect(result.Action).to.equal('ALREADY_COMPLIANT');
+      expect(result.PreviousPublicAccessBlock).to.equal('null');
+      expect(mutations(calls)).to.deep.equal([]);
     });
 
     for (const [form, excluded] of [
@@ -97,13 +122,13 @@ describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () 
       ['a StringList whose entries are comma strings', ['www.example.com,other', `a-bucket, ${BUCKET}`]],
       ['a comma string', `www.example.com, ${BUCKET}`],
     ] as const)
-      it(`listed in ExcludedPublicBuckets as ${form} → EXCLUDED, without reading the bucket`, async () => {
+      it(`listed in ExcludedPublicBuckets as ${form} → EXCLUDED, changing nothing`, async () => {
         const result = await plan({ ExcludedPublicBuckets: excluded });
         expect(result.Action).to.equal('EXCLUDED');
         expect(result.Message).to.equal(
           `Bucket ${BUCKET} is listed in ExcludedPublicBuckets (meant to be public); nothing changed.`,
         );
-        expect(calls).to.deep.equal([]);
+        expect(mutations(calls)).to.deep.equal([]);
       });
 
     it('a name that only starts like an excluded one is not excluded', async () => {

@@ -105,10 +105,10 @@ describe('remediation block-s3-bucket-public-access (runner + moto_server)', () 
     expect(second.steps.map((s) => s.name)).to.deep.equal([
       'PlanBucketPublicAccessBlock',
       'ChooseAction',
-      ...VERIFY_STEPS,
+      'VerifyBucketNotPublic',
     ]);
     expect(mutations(calls)).to.deep.equal([]);
-    expect(second.outputs['PlanBucketPublicAccessBlock.Action']).to.equal('ALREADY_BLOCKED');
+    expect(second.outputs['PlanBucketPublicAccessBlock.Action']).to.equal('ALREADY_COMPLIANT');
     expect(await states(aws, BUCKETS)).to.deep.equal(between);
   });
 
@@ -163,6 +163,32 @@ describe('remediation block-s3-bucket-public-access (runner + moto_server)', () 
     expect(await states(aws, BUCKETS)).to.deep.equal(before);
   });
 
+  it('a bucket the rule calls compliant is never changed, whatever its settings: VPC-endpoint-only, no Block Public Access', async () => {
+    // Prepare: no Block Public Access at all, a policy that allows everyone only through one VPC endpoint.
+    const before = await states(aws, BUCKETS);
+    expect(before[VPCE_BUCKET]?.publicAccessBlock).to.equal(null);
+    calls.length = 0;
+
+    // Act
+    const execution = await run(VPCE_BUCKET);
+
+    // Assess
+    expect(execution.status, execution.failureMessage).to.equal('Success');
+    expect(execution.steps.map((s) => s.name)).to.deep.equal([
+      'PlanBucketPublicAccessBlock',
+      'ChooseAction',
+      'VerifyBucketNotPublic',
+    ]);
+    expect(execution.outputs['PlanBucketPublicAccessBlock.Action']).to.equal('ALREADY_COMPLIANT');
+    expect(execution.outputs['PlanBucketPublicAccessBlock.Message']).to.match(
+      /^Already compliant: .* Nothing changed\.$/,
+    );
+    expect(mutations(calls)).to.deep.equal([]);
+    const after = await states(aws, BUCKETS);
+    expect(after[VPCE_BUCKET]?.publicAccessBlock, 'read back: still no Block Public Access').to.equal(null);
+    expect(after).to.deep.equal(before);
+  });
+
   it('already compliant (all four settings on) → does nothing and says so', async () => {
     // Prepare
     await putBucketBlock(aws, VPCE_BUCKET, ALL_ON);
@@ -174,14 +200,7 @@ describe('remediation block-s3-bucket-public-access (runner + moto_server)', () 
 
     // Assess
     expect(execution.status, execution.failureMessage).to.equal('Success');
-    expect(execution.steps.map((s) => s.name)).to.deep.equal([
-      'PlanBucketPublicAccessBlock',
-      'ChooseAction',
-      ...VERIFY_STEPS,
-    ]);
-    expect(execution.outputs['PlanBucketPublicAccessBlock.Message']).to.equal(
-      `Already compliant: bucket ${VPCE_BUCKET} has all four Block Public Access settings on; nothing changed.`,
-    );
+    expect(execution.outputs['PlanBucketPublicAccessBlock.Action']).to.equal('ALREADY_COMPLIANT');
     expect(mutations(calls)).to.deep.equal([]);
     expect(await states(aws, BUCKETS)).to.deep.equal(before);
   });
