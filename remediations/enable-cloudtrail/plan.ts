@@ -366,8 +366,8 @@ function planUpdate(inputs: TrailPlanInputs, own: OwnTrail): TrailPlan {
   }
   plan.message =
     changes.length > 0
-      ? `${inputs.annotation} Fix rebaseline's trail ${facts.name} (${inputs.region}) only: ${changes.join(', ')}. Its bucket and every other trail stay as they are.`
-      : `${inputs.annotation} rebaseline's trail ${facts.name} already has what the rule requires; nothing to change on it, and no other trail is touched.`;
+      ? `${inputs.annotation} Fix trail ${facts.name} (TrailName, ${inputs.region}) only: ${changes.join(', ')}. Its bucket and every other trail stay as they are.`
+      : `${inputs.annotation} Trail ${facts.name} (TrailName) already has what the rule requires; nothing to change on it, and no other trail is touched.`;
   return plan;
 }
 
@@ -428,7 +428,7 @@ function planCreate(inputs: TrailPlanInputs): TrailPlan {
   }
   plan.startLogging = 'yes';
   changes.push('StartLogging');
-  plan.message = `${inputs.annotation} rebaseline's trail ${trailName} does not exist in account ${accountId}: ${changes.join(', ')}. Every other trail stays as it is.`;
+  plan.message = `${inputs.annotation} Trail ${trailName} (TrailName) does not exist in account ${accountId}: ${changes.join(', ')}. Every other trail stays as it is.`;
   return plan;
 }
 
@@ -454,7 +454,7 @@ export function planTrail(inputs: TrailPlanInputs): TrailPlan {
     throw new ManualActionRequiredError(
       inputs.accountId,
       'other home region',
-      `rebaseline's trail ${own.facts.name} of account ${inputs.accountId} lives in home region ${own.facts.homeRegion}, where alone it can be changed (${inputs.annotation}): run enable-cloudtrail there. Nothing was changed (a second trail of that name cannot exist).`,
+      `Trail ${own.facts.name} (TrailName) of account ${inputs.accountId} can only be changed in its home region ${own.facts.homeRegion} (${inputs.annotation}): run enable-cloudtrail there. Nothing was changed (a second trail of that name cannot exist).`,
     );
   return planUpdate(inputs, own);
 }

@@ -5,16 +5,22 @@ import {
   createHandler,
   mergedFlags,
   parsePayload,
-  ruleParametersOf,
 } from '../../../remediations/block-s3-account-public-access/handler';
+import meta from '../../../remediations/block-s3-account-public-access/remediation.json';
+import { type Parameters, rule } from '../../../rules/s3-account-public-access-blocked/evaluate';
 import type { AwsClients } from '../../../shared/aws/clients';
 import {
   InvalidParametersError,
   RemediationInputError,
   RemediationVerificationError,
 } from '../../../shared/errors';
+import type { RemediationMetadata } from '../../../shared/remediation/metadata';
+import { ruleParametersOf as mapRuleParameters } from '../../../shared/remediation/payload';
 import { useMoto } from '../../helpers/moto';
 import { ACCOUNT, ALL_ON, accountBlock, motoClients, mutations, putAccountBlock } from '../helpers';
+
+const ruleParametersOf = (payload: object) =>
+  mapRuleParameters<Parameters>(meta as RemediationMetadata, rule, payload);
 
 const ONLY_BLOCK_PUBLIC_ACLS = {
   BlockPublicAcls: 'true',
@@ -154,10 +160,14 @@ describe('remediations/block-s3-account-public-access/handler (moto_server)', ()
         RemediationInputError,
         /AccountId/,
       );
-      expect(() => parsePayload({ Mode: 'plan', AccountId: ACCOUNT, BlockPublicAcls: 1 })).to.throw(
+      expect(() => parsePayload({ Mode: 'plan', AccountId: ACCOUNT, BlockPublicAcls: {} })).to.throw(
         RemediationInputError,
-        /BlockPublicAcls must be "true" or "false"/,
+        /BlockPublicAcls must be a string or a list of strings/,
       );
+      // A rule parameter's form is the rule's to judge: "1" reaches the rule's parser, which names it.
+      expect(() => ruleParametersOf(parsePayload({ Mode: 'plan', AccountId: ACCOUNT, BlockPublicAcls: 1 })))
+        .to.throw(InvalidParametersError)
+        .with.property('parameter', 'blockPublicAcls');
       expect(() =>
         parsePayload({ Mode: 'verify', AccountId: ACCOUNT, PreviousPublicAccessBlock: {} }),
       ).to.throw(RemediationInputError, /PreviousPublicAccessBlock/);

@@ -16,9 +16,8 @@ import {
   fixedEventSelectors,
   MANAGEMENT_SELECTOR_NAME,
   mergeBucketPolicy,
-  type Payload,
   parsePayload,
-  planTrail,
+  planChange,
   type TrailPlan,
   verifyCompliant,
   WRITE_SID,
@@ -38,8 +37,12 @@ import { ACCOUNT, motoClients, REGION } from '../helpers';
 
 const ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/rebaseline-trail`;
 
-const payload = (extra: Record<string, unknown> = {}): Payload =>
-  parsePayload({ Mode: 'Plan', AccountId: ACCOUNT, Region: REGION, TrailName: 'rebaseline-trail', ...extra });
+const payload = (extra: Record<string, unknown> = {}) =>
+  parsePayload({ Mode: 'plan', AccountId: ACCOUNT, Region: REGION, TrailName: 'rebaseline-trail', ...extra });
+
+/** The account the Lambda acts on (the handler's own, here). */
+const own = (aws: AwsClients) => ({ aws, accountId: ACCOUNT, partition: 'aws' });
+const planTrail = (aws: AwsClients, p: ReturnType<typeof payload>) => planChange(own(aws), p);
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -150,7 +153,7 @@ describe('enable-cloudtrail handler', () => {
   describe('payload', () => {
     it('takes the rule parameters in Config string form, and defaults', () => {
       expect(payload({ RequireKmsEncryption: 'TRUE' })).to.deep.include({
-        Mode: 'Plan',
+        Mode: 'plan',
         RequireLogFileValidation: '',
         RequireKmsEncryption: 'TRUE',
         S3BucketName: '',
@@ -212,29 +215,43 @@ describe('enable-cloudtrail handler', () => {
       );
     });
 
-    it('uses a KMS key given as parameter', async () => {
-      await trail(aws, 'plain', { multiRegion: true, logging: true });
+    it('uses a KMS key given as parameter on its own trail', async () => {
+      await trail(aws, 'rebaseline-trail', { multiRegion: true, logging: true });
       const key = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
       const plan = await planTrail(aws, payload({ RequireKmsEncryption: 'true', KmsKeyId: key }));
 
       expect(plan).to.deep.include({
         action: 'Update',
-        trailName: 'plain',
+        trailName: 'rebaseline-trail',
         setKmsKey: 'yes',
         updateTrail: 'no',
       });
       expect(plan.message).to.include(`UpdateTrail (KMS key ${key})`);
     });
 
-    it('sends the closest trail to its home region instead of creating a second multi-region trail', async () => {
+    it('never repurposes another trail, however close: a stopped single-region one leads to creating its own', async () => {
+      await trail(aws, 'plain', { multiRegion: false, logging: false });
+
+      const plan = await planTrail(aws, payload());
+
+      expect(plan).to.deep.include({
+        action: 'Create',
+        trailName: 'rebaseline-trail',
+        createTrail: 'yes',
+        updateTrail: 'no',
+      });
+      expect(plan.message).to.include('Every other trail stays as it is.');
+    });
+
+    it('sends its own trail to its home region instead of creating a second one', async () => {
       await trail(aws.inRegion('eu-west-1'), 'eu-home');
       await aws
         .inRegion('eu-west-1')
         .get(CloudTrail)
         .send(
           new CreateTrailCommand({
-            Name: 'eu-multi',
+            Name: 'rebaseline-trail',
             S3BucketName: 'eu-home-logs',
             IsMultiRegionTrail: true,
           }),
@@ -244,7 +261,7 @@ describe('enable-cloudtrail handler', () => {
 
       expect(error).to.be.instanceOf(ManualActionRequiredError);
       expect(error.message).to.include(
-        'it can only be changed in its home region eu-west-1: run enable-cloudtrail there. Nothing was changed',
+        'can only be changed in its home region eu-west-1',
       );
     });
 
@@ -257,8 +274,8 @@ describe('enable-cloudtrail handler', () => {
       );
     });
 
-    it('points a trail at the bucket the rule names, without touching that bucket', async () => {
-      await trail(aws, 'elsewhere', { multiRegion: true, logging: true });
+    it('points its trail at the bucket the rule names, without touching that bucket', async () => {
+      await trail(aws, 'rebaseline-trail', { multiRegion: true, logging: true });
       await aws.get(S3).send(new CreateBucketCommand({ Bucket: 'central-trail-logs' }));
 
       const plan: TrailPlan = await planTrail(aws, payload({ S3BucketName: 'central-trail-logs' }));
@@ -289,13 +306,17 @@ describe('enable-cloudtrail handler', () => {
       });
     });
 
-    it('refuses an AccountId that is not the account it runs in', async () => {
-      const error = await rejection(planTrail(aws, payload({ AccountId: '111122223333' })));
+    it('refuses an AccountId that is not the account the invocation may act on', async () => {
+      const run = createHandler(() => aws);
 
-      expect(error).to.be.instanceOf(RemediationInputError);
-      expect(error.message).to.include(
-        'AccountId 111122223333 is not the account the Lambda runs in (123456789012)',
+      const error = await rejection(
+        run({ Mode: 'plan', AccountId: '111122223333', Region: REGION, TrailName: 'rebaseline-trail' }),
       );
+
+      expect(error).to.be.instanceOf(RemediationDeniedError);
+      expect(error.message)
+        .to.include(`may act on account ${ACCOUNT} only`)
+        .and.include('names account 111122223333');
     });
 
     it('in a dry run adds an empty plan: the Lambda itself never changes anything', async () => {
@@ -307,7 +328,7 @@ describe('enable-cloudtrail handler', () => {
     it('verification fails while the account is not compliant', async () => {
       await trail(aws, 'stopped', { multiRegion: true });
 
-      const error = await rejection(verifyCompliant(aws, payload({ Mode: 'Verify' })));
+      const error = await rejection(verifyCompliant(own(aws), payload({ Mode: 'verify' })));
 
       expect(error).to.be.instanceOf(RemediationVerificationError);
       expect(error.message).to.equal(
@@ -316,7 +337,7 @@ describe('enable-cloudtrail handler', () => {
     });
 
     it('the handler plans with the clients of the region it is given', async () => {
-      await trail(aws.inRegion('eu-west-1'), 'eu-only', { multiRegion: false, logging: false });
+      await trail(aws.inRegion('eu-west-1'), 'rebaseline-trail', { multiRegion: false, logging: false });
       const regions: string[] = [];
       const run = createHandler((region) => {
         regions.push(region);
@@ -324,7 +345,7 @@ describe('enable-cloudtrail handler', () => {
       });
 
       const plan = (await run({
-        Mode: 'Plan',
+        Mode: 'plan',
         AccountId: ACCOUNT,
         Region: 'eu-west-1',
         TrailName: 'rebaseline-trail',
@@ -333,7 +354,7 @@ describe('enable-cloudtrail handler', () => {
       expect(regions).to.deep.equal(['eu-west-1']);
       expect(plan).to.deep.include({
         action: 'Update',
-        trailName: 'eu-only',
+        trailName: 'rebaseline-trail',
         updateTrail: 'yes',
         startLogging: 'yes',
       });
@@ -386,12 +407,12 @@ describe('enable-cloudtrail handler', () => {
       expect(plan).to.deep.include({ action: 'Create', createBucket: 'us-east-1', putBucketPolicy: 'yes' });
     });
 
-    it('cannot plan when one of its own trails is unreadable (it might be the one to fix)', async () => {
+    it('cannot plan when its own trail is unreadable', async () => {
       cloudtrail.on(DescribeTrailsCommand).resolves({
         trailList: [
           {
-            Name: 'hidden',
-            TrailARN: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/hidden`,
+            Name: 'rebaseline-trail',
+            TrailARN: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/rebaseline-trail`,
             HomeRegion: REGION,
             IsMultiRegionTrail: false,
           },
@@ -405,7 +426,7 @@ describe('enable-cloudtrail handler', () => {
 
       expect(error).to.be.instanceOf(InsufficientDataError);
       expect(error.message).to.include(
-        'Trail hidden could not be read (status: AccessDeniedException: denied)',
+        'Trail rebaseline-trail could not be read (status: AccessDeniedException: denied)',
       );
     });
   });

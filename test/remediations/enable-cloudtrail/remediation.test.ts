@@ -149,7 +149,40 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       calls.length = 0;
     });
 
-    it('is started, made multi-region and validated; its bucket and the other trails are untouched', async () => {
+    it('is never repurposed: rebaseline-trail is created beside it, and every existing trail is read back unchanged', async () => {
+      // Prepare
+      const before = await trails(aws);
+      const euBefore = await trails(aws.inRegion('eu-west-1'), true);
+
+      // Act
+      const execution = await run();
+
+      // Assess
+      expect(execution.status, execution.failureMessage).to.equal('Success');
+      expect(execution.outputs['PlanTrail.Action']).to.equal('Create');
+      expect(mutations(calls)).to.not.include('cloudtrail:UpdateTrail');
+      const after = await trails(aws);
+      for (const name of ['app-trail', 'data-trail'])
+        expect(
+          after.find((t) => t.name === name),
+          name,
+        ).to.deep.equal(before.find((t) => t.name === name));
+      expect(after.find((t) => t.name === 'app-trail')).to.deep.include({
+        multiRegion: false,
+        logging: false,
+      });
+      expect(after.find((t) => t.name === 'rebaseline-trail')).to.deep.include({
+        multiRegion: true,
+        validation: true,
+        logging: true,
+      });
+      expect(await trails(aws.inRegion('eu-west-1'), true)).to.deep.equal(euBefore);
+      expect(await policyOf(aws, 'app-trail-logs')).to.equal(
+        UNRELATED_POLICY.replaceAll(UNRELATED_BUCKET, 'app-trail-logs'),
+      );
+    });
+
+    it('the trail TrailName names is the one fixed: started, made multi-region and validated; its bucket and the other trails untouched', async () => {
       // Prepare
       const before = await trails(aws);
       const euBefore = await trails(aws.inRegion('eu-west-1'), true);
@@ -157,7 +190,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       const logPolicyBefore = await policyOf(aws, 'app-trail-logs');
 
       // Act
-      const execution = await run();
+      const execution = await run({ TrailName: 'app-trail' });
 
       // Assess
       expect(execution.status, execution.failureMessage).to.equal('Success');
@@ -185,15 +218,15 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       expect(await policyOf(aws, 'app-trail-logs')).to.equal(logPolicyBefore);
       expect(await policyOf(aws, UNRELATED_BUCKET)).to.equal(UNRELATED_POLICY);
       expect(execution.outputs['PlanTrail.Message']).to.equal(
-        'Trail app-trail is not multi-region, is not logging and has no log file validation. Fix trail app-trail (us-east-1) only: UpdateTrail (multi-region and log file validation), StartLogging. Its bucket and every other trail stay as they are.',
+        'Trail app-trail is not multi-region, is not logging and has no log file validation. Fix trail app-trail (TrailName, us-east-1) only: UpdateTrail (multi-region and log file validation), StartLogging. Its bucket and every other trail stay as they are.',
       );
     });
 
     it('run twice: the second run plans nothing, changes nothing and verifies', async () => {
-      await run();
+      await run({ TrailName: 'app-trail' });
       calls.length = 0;
 
-      const second = await run();
+      const second = await run({ TrailName: 'app-trail' });
 
       expect(second.status, second.failureMessage).to.equal('Success');
       expect(second.outputs['PlanTrail.Action']).to.equal('None');
@@ -204,7 +237,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
     it('dry-run: plans UpdateTrail and StartLogging with their exact inputs and changes nothing', async () => {
       const before = await trails(aws);
 
-      const execution = await run({}, true);
+      const execution = await run({ TrailName: 'app-trail' }, true);
 
       expect(execution.status, execution.failureMessage).to.equal('Success');
       expect(
@@ -393,7 +426,7 @@ describe('remediation enable-cloudtrail (runner + moto_server)', () => {
       );
       calls.length = 0;
 
-      const execution = await run();
+      const execution = await run({ TrailName: 'read-only-trail' });
 
       expect(execution.status, execution.failureMessage).to.equal('Success');
       expect(mutations(calls)).to.deep.equal(['cloudtrail:PutEventSelectors']);
