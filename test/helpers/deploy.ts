@@ -62,6 +62,8 @@ export const SYNTHETIC_REMEDIATION: DeployableRemediation = {
     lambda: {
       handler: 'handler.ts',
       timeoutSeconds: 42,
+      modes: ['plan', 'verify'],
+      payload: { properties: {} },
       iam: [{ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'], reason: 'Read the widget.' }],
     },
   },

@@ -6,6 +6,8 @@ import { EC2 } from '../../../shared/aws/services/ec2';
 import {
   EXECUTION_ROLE_EXTERNAL_ID_ENV,
   EXECUTION_ROLE_NAME_ENV,
+  entitledAccount,
+  memberAlias,
   targetAccountResolver,
 } from '../../../shared/aws/target-account';
 import { RemediationDeniedError, TargetAccountUnreachableError } from '../../../shared/errors';
@@ -18,6 +20,29 @@ const ASSUMED = {
   SessionToken: 'member-token',
   Expiration: new Date('2030-01-01T00:00:00Z'),
 };
+
+const FUNCTION = `arn:aws:lambda:eu-west-1:${CENTRAL}:function:rebaseline-prod-revoke-public-ingress`;
+const OTHER_MEMBER = '444455556666';
+
+/** An invocation through member `account`'s alias, naming `named` (the account the payload names). */
+const viaAlias = (account: string, named = account) => ({
+  accountIds: [named],
+  invokedFunctionArn: `${FUNCTION}:${memberAlias(account)}`,
+});
+/** An invocation of the unqualified function (the Lambda's own account's callers), naming `named`. */
+const direct = (named: string) => ({ accountIds: [named], invokedFunctionArn: FUNCTION });
+
+describe('shared/aws/target-account entitledAccount', () => {
+  it('the member of the alias invoked; the Lambda’s own account otherwise', () => {
+    expect(entitledAccount(`${FUNCTION}:member-${MEMBER}`, CENTRAL)).to.equal(MEMBER);
+    expect(entitledAccount(FUNCTION, CENTRAL)).to.equal(CENTRAL);
+    expect(entitledAccount(`${FUNCTION}:live`, CENTRAL)).to.equal(CENTRAL);
+    expect(entitledAccount(`${FUNCTION}:7`, CENTRAL)).to.equal(CENTRAL);
+    expect(entitledAccount(undefined, CENTRAL)).to.equal(CENTRAL);
+    expect(entitledAccount(`${FUNCTION}:member-1234`, CENTRAL), 'not an account id').to.equal(CENTRAL);
+    expect(entitledAccount(`${FUNCTION}:member-${MEMBER}x`, CENTRAL)).to.equal(CENTRAL);
+  });
+});
 
 describe('shared/aws/target-account', () => {
   let sts: AwsClientStub<STSClient>;
@@ -45,7 +70,7 @@ describe('shared/aws/target-account', () => {
     });
 
     // Act
-    const target = await reach(aws, CENTRAL);
+    const target = await reach(aws, direct(CENTRAL));
 
     // Assess
     expect(target.aws).to.equal(aws);
@@ -62,7 +87,7 @@ describe('shared/aws/target-account', () => {
     });
 
     // Act
-    const target = await reach(aws, MEMBER);
+    const target = await reach(aws, viaAlias(MEMBER));
 
     // Assess
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).to.deep.equal([
@@ -97,7 +122,7 @@ describe('shared/aws/target-account', () => {
       [EXECUTION_ROLE_EXTERNAL_ID_ENV]: '',
     });
 
-    await reach(aws, MEMBER);
+    await reach(aws, viaAlias(MEMBER));
 
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).to.deep.equal({
       RoleArn: `arn:aws-cn:iam::${MEMBER}:role/member-reader`,
@@ -112,7 +137,7 @@ describe('shared/aws/target-account', () => {
     const reach = targetAccountResolver('block-s3-bucket-public-access', {});
 
     // Act
-    const error = await reach(aws, MEMBER).catch((e: unknown) => e);
+    const error = await reach(aws, viaAlias(MEMBER)).catch((e: unknown) => e);
 
     // Assess
     expect(error).to.be.instanceOf(TargetAccountUnreachableError);
@@ -128,9 +153,9 @@ describe('shared/aws/target-account', () => {
       [EXECUTION_ROLE_NAME_ENV]: 'rebaseline-execution',
     });
 
-    await reach(aws, CENTRAL);
-    await reach(new AwsClients({ region: 'eu-west-1' }), MEMBER);
-    await reach(aws, CENTRAL);
+    await reach(aws, direct(CENTRAL));
+    await reach(new AwsClients({ region: 'eu-west-1' }), viaAlias(MEMBER));
+    await reach(aws, direct(CENTRAL));
 
     expect(sts.commandCalls(GetCallerIdentityCommand)).to.have.length(1);
     expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(1);
@@ -143,8 +168,8 @@ describe('shared/aws/target-account', () => {
       .resolves({ Account: CENTRAL, Arn: `arn:aws:sts::${CENTRAL}:assumed-role/r/fn` });
     const reach = targetAccountResolver('revoke-public-ingress', {});
 
-    const first = await reach(aws, CENTRAL).catch((e: unknown) => e);
-    const second = await reach(aws, CENTRAL);
+    const first = await reach(aws, direct(CENTRAL)).catch((e: unknown) => e);
+    const second = await reach(aws, direct(CENTRAL));
 
     expect(first).to.have.property('name', 'Throttling');
     expect(second.accountId).to.equal(CENTRAL);
@@ -160,7 +185,7 @@ describe('shared/aws/target-account', () => {
       [EXECUTION_ROLE_NAME_ENV]: 'rebaseline-execution',
     });
 
-    const error = await reach(aws, MEMBER).catch((e: unknown) => e);
+    const error = await reach(aws, viaAlias(MEMBER)).catch((e: unknown) => e);
 
     expect(error).to.be.instanceOf(RemediationDeniedError);
     expect((error as Error).message).to.include(
@@ -172,10 +197,62 @@ describe('shared/aws/target-account', () => {
   it('reads the role name when called, so the deployed environment decides', async () => {
     const env: NodeJS.ProcessEnv = {};
     const reach = targetAccountResolver('revoke-public-ingress', env);
-    expect(await reach(aws, MEMBER).catch((e: unknown) => e)).to.be.instanceOf(TargetAccountUnreachableError);
+    expect(await reach(aws, viaAlias(MEMBER)).catch((e: unknown) => e)).to.be.instanceOf(
+      TargetAccountUnreachableError,
+    );
 
     env[EXECUTION_ROLE_NAME_ENV] = 'rebaseline-execution';
 
-    expect((await reach(aws, MEMBER)).roleArn).to.equal(`arn:aws:iam::${MEMBER}:role/rebaseline-execution`);
+    expect((await reach(aws, viaAlias(MEMBER))).roleArn).to.equal(
+      `arn:aws:iam::${MEMBER}:role/rebaseline-execution`,
+    );
+  });
+
+  describe('a member can never steer the Lambda into another account', () => {
+    const reach = () =>
+      targetAccountResolver('revoke-public-ingress', {
+        [EXECUTION_ROLE_NAME_ENV]: 'rebaseline-execution',
+        [EXECUTION_ROLE_EXTERNAL_ID_ENV]: 'ext-123',
+      });
+
+    for (const [what, request] of [
+      ['member A’s alias naming member B', viaAlias(MEMBER, OTHER_MEMBER)],
+      ['member A’s alias naming the central account', viaAlias(MEMBER, CENTRAL)],
+      ['the unqualified function naming a member', direct(MEMBER)],
+      [
+        'member A’s alias, one field naming A and another B',
+        { ...viaAlias(MEMBER), accountIds: [MEMBER, OTHER_MEMBER] },
+      ],
+      ['no invocation ARN (a direct call) naming a member', { accountIds: [MEMBER] }],
+    ] as const)
+      it(`${what} → RemediationDeniedError before any AssumeRole`, async () => {
+        const error = await reach()(aws, request).catch((e: unknown) => e);
+
+        expect(error).to.be.instanceOf(RemediationDeniedError);
+        expect((error as Error).message).to.include('Nothing was read or changed');
+        expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(0);
+      });
+
+    it('member A’s alias naming A → A, through A’s execution role', async () => {
+      const target = await reach()(aws, viaAlias(MEMBER));
+      expect(target.roleArn).to.equal(`arn:aws:iam::${MEMBER}:role/rebaseline-execution`);
+    });
+
+    it('ownCredentials (sts:AssumeRoot) → the member of the alias with the Lambda’s own clients, no AssumeRole', async () => {
+      const target = await targetAccountResolver(
+        'remove-root-access-keys',
+        {},
+        'ownCredentials',
+      )(aws, viaAlias(MEMBER));
+      expect(target).to.deep.include({ accountId: MEMBER });
+      expect(target.aws).to.equal(aws);
+      expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(0);
+      const refused = await targetAccountResolver(
+        'remove-root-access-keys',
+        {},
+        'ownCredentials',
+      )(aws, viaAlias(MEMBER, OTHER_MEMBER)).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(RemediationDeniedError);
+    });
   });
 });
