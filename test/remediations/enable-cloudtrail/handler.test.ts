@@ -260,9 +260,7 @@ describe('enable-cloudtrail handler', () => {
       const error = await rejection(planTrail(aws, payload()));
 
       expect(error).to.be.instanceOf(ManualActionRequiredError);
-      expect(error.message).to.include(
-        'can only be changed in its home region eu-west-1',
-      );
+      expect(error.message).to.include('can only be changed in its home region eu-west-1');
     });
 
     it('fails, changing nothing, when the bucket the rule names does not exist', async () => {

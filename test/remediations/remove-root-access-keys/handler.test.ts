@@ -12,6 +12,7 @@ import {
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { AssumeRootCommand } from '@aws-sdk/client-sts';
 import { expect } from 'chai';
+import sinon from 'sinon';
 import {
   createHandler,
   manualInstructions,
@@ -26,6 +27,7 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../../shared/errors';
+import { logger } from '../../../shared/logger';
 import { TEST_CREDENTIALS } from '../../helpers/moto';
 import {
   AUDIT_TASK,
@@ -39,9 +41,16 @@ import {
   useFakeOrganization,
 } from './fake-organization';
 
-const run = createHandler(() => new AwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS }));
+const handler = createHandler(() => new AwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS }));
+const FUNCTION = `arn:aws:lambda:us-east-1:${MANAGEMENT}:function:rebaseline-prod-remove-root-access-keys`;
+/** As the target account's automation invokes it: through that account's alias, naming that account. */
+const run = (p: Record<string, unknown>) =>
+  handler(
+    { AccountId: p.TargetAccountId, ...p },
+    { invokedFunctionArn: `${FUNCTION}:member-${p.TargetAccountId}` },
+  );
 const payload = (extra: Record<string, unknown> = {}) => ({
-  Mode: 'Remediate',
+  Mode: 'apply',
   TargetAccountId: MEMBER,
   NotificationTopicArn: TOPIC,
   ...extra,
@@ -75,9 +84,10 @@ describe('remove-root-access-keys handler', () => {
           'ASIAIOSFODNN7EXAMPLE',
         );
       expect(result).to.deep.include({ outcome: 'Removed', role: 'management', remaining: 0 });
+      // Key ids leave the Lambda masked (outputs and messages are logged and stored).
       expect(result.outcome === 'Removed' && result.keys).to.deep.equal([
         {
-          accessKeyId: 'AKIA111111111EXAMPLE',
+          accessKeyId: 'AKIA…MPLE',
           status: 'Active',
           createDate: '2016-12-01T22:19:58.000Z',
           lastUsedDate: '2015-03-13T10:45:00.000Z',
@@ -85,7 +95,7 @@ describe('remove-root-access-keys handler', () => {
           lastUsedRegion: 'us-east-1',
         },
         {
-          accessKeyId: 'AKIA222222222EXAMPLE',
+          accessKeyId: 'AKIA…MPLE',
           status: 'Inactive',
           createDate: '2016-12-01T22:20:01.000Z',
           lastUsedDate: undefined,
@@ -179,8 +189,8 @@ describe('remove-root-access-keys handler', () => {
 
       expect(org.rootKeys).to.deep.equal([]);
       expect(result.outcome === 'Removed' && result.actions).to.deep.equal([
-        { accessKeyId: 'AKIA111111111EXAMPLE', deactivated: 'not-permitted', deleted: 'yes' },
-        { accessKeyId: 'AKIA222222222EXAMPLE', deactivated: 'already-inactive', deleted: 'yes' },
+        { accessKeyId: 'AKIA…MPLE', deactivated: 'not-permitted', deleted: 'yes' },
+        { accessKeyId: 'AKIA…MPLE', deactivated: 'already-inactive', deleted: 'yes' },
       ]);
     });
 
@@ -192,7 +202,7 @@ describe('remove-root-access-keys handler', () => {
 
       expect(error).to.be.instanceOf(RemediationVerificationError);
       expect((error as Error).message).to.equal(
-        `Root access key(s) AKIA111111111EXAMPLE, AKIA222222222EXAMPLE of account ${MEMBER} still exist after deletion.`,
+        `Root access key(s) AKIA…MPLE, AKIA…MPLE of account ${MEMBER} still exist after deletion.`,
       );
       expect(org.iam.commandCalls(ListAccessKeysCommand)).to.have.length(4);
     });
@@ -216,13 +226,13 @@ describe('remove-root-access-keys handler', () => {
         {
           service: 'iam',
           api: 'UpdateAccessKey',
-          inputs: { AccessKeyId: 'AKIA111111111EXAMPLE', Status: 'Inactive' },
+          inputs: { AccessKeyId: 'AKIA…MPLE', Status: 'Inactive' },
         },
-        { service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA111111111EXAMPLE' } },
-        { service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA222222222EXAMPLE' } },
+        { service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA…MPLE' } },
+        { service: 'iam', api: 'DeleteAccessKey', inputs: { AccessKeyId: 'AKIA…MPLE' } },
       ]);
       expect(result.message).to.equal(
-        `Would remove 2 root access key(s) of account ${MEMBER}: AKIA111111111EXAMPLE (Active, created 2016-12-01T22:19:58.000Z, last used 2015-03-13T10:45:00.000Z with iam in us-east-1); AKIA222222222EXAMPLE (Inactive, created 2016-12-01T22:20:01.000Z, never used).`,
+        `Would remove 2 root access key(s) of account ${MEMBER}: AKIA…MPLE (Active, created 2016-12-01T22:19:58.000Z, last used 2015-03-13T10:45:00.000Z with iam in us-east-1); AKIA…MPLE (Inactive, created 2016-12-01T22:20:01.000Z, never used).`,
       );
     });
 
@@ -308,7 +318,7 @@ describe('remove-root-access-keys handler', () => {
 
       let error: unknown;
       try {
-        await run(payload({ Mode: 'Verify', TargetAccountId: REPORT_ACCOUNT }));
+        await run(payload({ Mode: 'verify', TargetAccountId: REPORT_ACCOUNT }));
       } catch (e) {
         error = e;
       }
@@ -365,7 +375,7 @@ describe('remove-root-access-keys handler', () => {
       org.as('management');
       org.rootKeys = [];
 
-      const result: Result = await run(payload({ Mode: 'Verify' }));
+      const result: Result = await run(payload({ Mode: 'verify' }));
 
       expect(result).to.deep.include({ outcome: 'Verified', remaining: 0 });
       expect(org.sts.commandCalls(AssumeRootCommand)[0]?.args[0].input.TaskPolicyArn).to.deep.equal({
@@ -378,45 +388,119 @@ describe('remove-root-access-keys handler', () => {
 
       let error: unknown;
       try {
-        await run(payload({ Mode: 'Verify' }));
+        await run(payload({ Mode: 'verify' }));
       } catch (e) {
         error = e;
       }
 
       expect(error).to.be.instanceOf(RemediationVerificationError);
-      expect((error as Error).message).to.include('AKIA111111111EXAMPLE (Active');
+      expect((error as Error).message).to.include('AKIA…MPLE (Active');
     });
 
     it('in a dry run says what it would verify', async () => {
-      const result = await run(payload({ Mode: 'Verify', DryRun: true }));
+      const result = await run(payload({ Mode: 'verify', DryRun: true }));
 
       expect(result.outcome).to.equal('WouldVerify');
       expect(org.sts.calls()).to.have.length(0);
     });
   });
 
+  describe('a member can never steer it into another account', () => {
+    const OTHER_MEMBER = '444455556666';
+    const invoke = (p: Record<string, unknown>, alias?: string) =>
+      handler(p, { invokedFunctionArn: alias ? `${FUNCTION}:member-${alias}` : FUNCTION });
+
+    for (const [what, p, alias] of [
+      [
+        'member A’s alias naming B as the target',
+        { AccountId: OTHER_MEMBER, TargetAccountId: MEMBER },
+        OTHER_MEMBER,
+      ],
+      [
+        'member A’s alias naming B as both accounts',
+        { AccountId: MEMBER, TargetAccountId: MEMBER },
+        OTHER_MEMBER,
+      ],
+      ['the unqualified function naming a member', { AccountId: MEMBER, TargetAccountId: MEMBER }, undefined],
+    ] as const)
+      for (const dryRun of [false, true])
+        it(`${what}${dryRun ? ' (dry run)' : ''} → refused before any Organizations, STS or IAM call; no key id returned`, async () => {
+          org.as('management');
+
+          const error = await invoke(
+            { Mode: 'apply', NotificationTopicArn: TOPIC, DryRun: dryRun, ...p },
+            alias,
+          ).catch((e: unknown) => e);
+
+          expect(error).to.be.instanceOf(RemediationDeniedError);
+          expect((error as Error).message).to.not.match(/AKIA/);
+          expect(org.sts.commandCalls(AssumeRootCommand)).to.have.length(0);
+          expect(org.orgs.calls()).to.have.length(0);
+          expect(org.iam.calls()).to.have.length(0);
+          expect(org.sns.calls()).to.have.length(0);
+          expect(org.rootKeys).to.have.length(2);
+        });
+  });
+
+  describe('logs', () => {
+    const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+    let spies: sinon.SinonSpy[];
+    beforeEach(() => {
+      spies = levels.map((level) => sinon.spy(logger, level));
+    });
+    afterEach(() => {
+      for (const spy of spies) spy.restore();
+    });
+    const logged = () => JSON.stringify(spies.flatMap((spy) => spy.getCalls().map((c) => c.args)));
+
+    it('never carry a root access key id, at any level: removal, dry run, verification failure, manual instructions', async () => {
+      org.as('management');
+      await run(payload({ DryRun: true }));
+      org.iam.on(DeleteAccessKeyCommand).rejects(awsError('ServiceFailure'));
+      await run(payload()).catch(() => undefined);
+      org.as('management');
+      await run(payload()).catch(() => undefined);
+      await run(payload({ Mode: 'verify' })).catch(() => undefined);
+      await run(payload({ TargetAccountId: REPORT_ACCOUNT })).catch(() => undefined);
+
+      const text = logged();
+      expect(
+        spies.some((spy) => spy.called),
+        'something was logged',
+      ).to.equal(true);
+      expect(text).to.not.match(/AKIA[0-9A-Z]{16}/);
+    });
+  });
+
   describe('input', () => {
     it('rejects a payload without a 12-digit target account', () => {
-      expect(() => parsePayload({ Mode: 'Remediate', TargetAccountId: '1234' })).to.throw(
+      expect(() => parsePayload({ Mode: 'apply', AccountId: MEMBER, TargetAccountId: '1234' })).to.throw(
         RemediationInputError,
         /TargetAccountId must be a 12-digit account id/,
       );
     });
 
     it('rejects an unknown mode and a malformed topic', () => {
-      expect(() => parsePayload({ Mode: 'Delete', TargetAccountId: MEMBER })).to.throw(
+      expect(() => parsePayload({ Mode: 'Remediate', AccountId: MEMBER, TargetAccountId: MEMBER })).to.throw(
         RemediationInputError,
-        /Mode/,
+        /Mode must be "apply" or "verify"/,
       );
-      expect(() => parsePayload({ TargetAccountId: MEMBER, NotificationTopicArn: 'topic' })).to.throw(
-        RemediationInputError,
-        /NotificationTopicArn/,
-      );
+      expect(() =>
+        parsePayload({
+          Mode: 'apply',
+          AccountId: MEMBER,
+          TargetAccountId: MEMBER,
+          NotificationTopicArn: 'topic',
+        }),
+      ).to.throw(RemediationInputError, /NotificationTopicArn/);
     });
 
     it('reads DryRun as the runner sends it', () => {
-      expect(parsePayload({ TargetAccountId: MEMBER, DryRun: true })).to.deep.equal({
-        Mode: 'Remediate',
+      expect(
+        parsePayload({ Mode: 'apply', AccountId: MEMBER, TargetAccountId: MEMBER, DryRun: true }),
+      ).to.deep.equal({
+        Mode: 'apply',
+        AccountId: MEMBER,
         TargetAccountId: MEMBER,
         NotificationTopicArn: '',
         DryRun: true,

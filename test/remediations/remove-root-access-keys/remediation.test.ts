@@ -26,13 +26,16 @@ const FUNCTION = `arn:aws:lambda:us-east-1:${MANAGEMENT}:function:rebaseline-pro
 /** The document, executed by the local runner; its Lambda runs in-process with the stubbed clients. */
 function execute(parameters: Record<string, unknown>, dryRun = false): Promise<AutomationExecution> {
   const aws = new AwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS });
+  // The automation runs in the target account (its own Config rule), and calls the Lambda through its own alias.
+  const target = String(parameters.TargetAccountId ?? MEMBER);
   return runAutomation(document, {
     aws,
     dryRun,
+    accountId: target,
     parameters: {
       TargetAccountId: MEMBER,
       NotificationTopicArn: TOPIC,
-      LambdaFunctionName: FUNCTION,
+      LambdaFunctionName: `${FUNCTION}:member-${target}`,
       AutomationAssumeRole: `arn:aws:iam::${MANAGEMENT}:role/rebaseline-remove-root-access-keys`,
       ...parameters,
     },
@@ -67,8 +70,8 @@ describe('remove-root-access-keys document (local runner, recorded responses)', 
         execution.outputs['RemoveRootAccessKeys.Keys'] as { accessKeyId: string; lastUsedDate?: string }[]
       ).map((k) => [k.accessKeyId, k.lastUsedDate ?? 'never']),
     ).to.deep.equal([
-      ['AKIA111111111EXAMPLE', '2015-03-13T10:45:00.000Z'],
-      ['AKIA222222222EXAMPLE', 'never'],
+      ['AKIA…MPLE', '2015-03-13T10:45:00.000Z'],
+      ['AKIA…MPLE', 'never'],
     ]);
     expect(execution.outputs['VerifyRootKeysRemoved.Message']).to.equal(
       `Verified: the root user of account ${MEMBER} has no access keys.`,
@@ -148,21 +151,21 @@ describe('remove-root-access-keys document (local runner, recorded responses)', 
         step: 'RemoveRootAccessKeys',
         service: 'iam',
         api: 'UpdateAccessKey',
-        inputs: { AccessKeyId: 'AKIA111111111EXAMPLE', Status: 'Inactive' },
+        inputs: { AccessKeyId: 'AKIA…MPLE', Status: 'Inactive' },
         via: 'aws:invokeLambdaFunction',
       },
       {
         step: 'RemoveRootAccessKeys',
         service: 'iam',
         api: 'DeleteAccessKey',
-        inputs: { AccessKeyId: 'AKIA111111111EXAMPLE' },
+        inputs: { AccessKeyId: 'AKIA…MPLE' },
         via: 'aws:invokeLambdaFunction',
       },
       {
         step: 'RemoveRootAccessKeys',
         service: 'iam',
         api: 'DeleteAccessKey',
-        inputs: { AccessKeyId: 'AKIA222222222EXAMPLE' },
+        inputs: { AccessKeyId: 'AKIA…MPLE' },
         via: 'aws:invokeLambdaFunction',
       },
     ]);
