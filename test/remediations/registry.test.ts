@@ -5,8 +5,11 @@ import { expect } from 'chai';
 import { type AutomationDocument, loadAutomationDocument } from '../../app/ssm/document';
 import { REMEDIATIONS, remediationForFunction } from '../../remediations';
 import { findRule } from '../../rules';
+import { STATEMENT_SWITCHES } from '../../scripts/deploy/stage-params';
 import { parameterSchema, parseRuleParameters } from '../../shared/params';
 import type { RemediationMetadata } from '../../shared/remediation/metadata';
+import { ruleParameterFields } from '../../shared/remediation/metadata';
+import { payloadSchemaOf } from '../../shared/remediation/payload';
 import remediationSchema from '../../shared/remediation.schema.json';
 
 const REMEDIATIONS_DIR = join(__dirname, '..', '..', 'remediations');
@@ -151,14 +154,35 @@ describe('remediation registry', () => {
             `${step.name} InputPayload.AccountId`,
           ).to.equal('{{ global:ACCOUNT_ID }}');
         if (steps.length === 0) return;
-        // Through the execution role (targetAccountResolver, which remediationLambda builds), unless the Lambda
-        // acts with its own credentials.
-        const usesHelper = /\b(remediationLambda|targetAccountResolver)\b[<(]/.test(
-          readFileSync(join(dir, 'handler.ts'), 'utf8'),
+        // Every Lambda is wired by remediationLambda: the account check (only the invoking account) comes first.
+        expect(readFileSync(join(dir, 'handler.ts'), 'utf8'), 'handler.ts uses remediationLambda').to.match(
+          /\bremediationLambda\b[<(]/,
         );
-        expect(usesHelper, 'handler.ts uses remediationLambda or targetAccountResolver').to.equal(
-          (meta.lambda?.crossAccount ?? 'executionRole') === 'executionRole',
-        );
+      });
+
+      it('its document sends its Lambda exactly the payload remediation.json declares: modes, rule parameters, fields', () => {
+        const steps = document().mainSteps.filter((s) => s.action === 'aws:invokeLambdaFunction');
+        if (steps.length === 0) return;
+        const lambda = meta.lambda!;
+        const declared = Object.keys(payloadSchemaOf(meta).properties);
+        const ruleFields = ruleParameterFields(meta);
+        for (const step of steps) {
+          const payload = step.inputs.InputPayload as Record<string, unknown>;
+          expect(lambda.modes, `${step.name} Mode`).to.include(payload.Mode);
+          for (const field of Object.keys(payload))
+            expect(declared, `${step.name} sends ${field}`).to.include(field);
+          for (const [field, value] of Object.entries(payload))
+            if (field in ruleFields) expect(value, `${step.name} ${field}`).to.equal(`{{ ${field} }}`);
+          for (const required of lambda.payload.required ?? [])
+            expect(payload, `${step.name} sends the required ${required}`).to.have.property(required);
+        }
+        expect(
+          [...new Set(steps.map((s) => (s.inputs.InputPayload as Record<string, unknown>).Mode))].sort(),
+          'every declared mode is used',
+        ).to.deep.equal([...lambda.modes].sort());
+        expect(existsSync(join(dir, 'plan.ts')), 'plan.ts beside handler.ts').to.equal(true);
+        for (const statement of [...meta.iam, ...lambda.iam])
+          if (statement.enabledBy) expect(STATEMENT_SWITCHES).to.include(statement.enabledBy);
       });
     });
 });

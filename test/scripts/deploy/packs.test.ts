@@ -98,24 +98,27 @@ describe('conformance packs', () => {
         const lambdaParameter = Object.entries(remediation.meta.parameters).find(
           ([, source]) => source.source === 'lambda',
         )![0];
+        const arn = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`;
+        const account = {
+          'Fn::If': [
+            'HasRemediationLambdaAccountId',
+            { Ref: 'RemediationLambdaAccountId' },
+            { 'Fn::If': ['HasLambdaAccountId', { Ref: 'LambdaAccountId' }, { Ref: 'AWS::AccountId' }] },
+          ],
+        };
+        // Another account's Lambda only through this account's own alias: the only one it may invoke.
         expect(params[lambdaParameter]!.StaticValue.Values, rule.id).to.deep.equal([
           {
-            'Fn::Sub': [
-              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`,
-              {
-                Account: {
-                  'Fn::If': [
-                    'HasRemediationLambdaAccountId',
-                    { Ref: 'RemediationLambdaAccountId' },
-                    {
-                      'Fn::If': ['HasLambdaAccountId', { Ref: 'LambdaAccountId' }, { Ref: 'AWS::AccountId' }],
-                    },
-                  ],
-                },
-              },
+            'Fn::If': [
+              'UsesRemoteRemediationLambda',
+              { 'Fn::Sub': [`${arn}:member-\${AWS::AccountId}`, { Account: account }] },
+              { 'Fn::Sub': [arn, { Account: account }] },
             ],
           },
         ]);
+        expect((pack.Conditions as Record<string, unknown>).UsesRemoteRemediationLambda).to.deep.equal({
+          'Fn::Or': [{ Condition: 'HasRemediationLambdaAccountId' }, { Condition: 'HasLambdaAccountId' }],
+        });
       }
     });
 
@@ -254,22 +257,31 @@ describe('conformance packs', () => {
             PolicyDocument: { Statement: { Sid?: string; Resource: unknown[] }[] };
           }[]
         )[0]!.PolicyDocument.Statement.find((s) => s.Sid === 'InvokeRemediationLambda');
-        expect(invoke?.Resource, remediation.meta.id).to.deep.equal([
-          {
-            'Fn::Sub': [`arn:\${AWS::Partition}:lambda:*:\${Account}:function:${name}`, { Account: account }],
-          },
-        ]);
+        // A central Lambda only through this member's own alias, the only one this account may invoke.
+        const lambdaArn = (region: string) => ({
+          'Fn::If': [
+            'UsesRemoteRemediationLambda',
+            {
+              'Fn::Sub': [
+                `arn:\${AWS::Partition}:lambda:${region}:\${Account}:function:${name}:member-\${AWS::AccountId}`,
+                { Account: account },
+              ],
+            },
+            {
+              'Fn::Sub': [
+                `arn:\${AWS::Partition}:lambda:${region}:\${Account}:function:${name}`,
+                { Account: { Ref: 'AWS::AccountId' } },
+              ],
+            },
+          ],
+        });
+        expect(invoke?.Resource, remediation.meta.id).to.deep.equal([lambdaArn('*')]);
         const lambdaParameter = Object.entries(remediation.meta.parameters).find(
           ([, source]) => source.source === 'lambda',
         )![0];
         const content = R[`${P}Document`]!.Properties.Content as { parameters: Record<string, unknown> };
         expect(content.parameters[lambdaParameter], remediation.meta.id).to.deep.include({
-          default: {
-            'Fn::Sub': [
-              `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:${name}`,
-              { Account: account },
-            ],
-          },
+          default: lambdaArn(`\${AWS::Region}`),
         });
       }
     });

@@ -327,7 +327,7 @@ describe('serverless stack generator', () => {
     }
   });
 
-  it('central mode: remediation Lambdas read members through the execution role, and every member’s automation may invoke them', () => {
+  it('central mode: remediation Lambdas read members through the execution role, each member invoking its own alias', () => {
     const { functions, resources } = build(CENTRAL);
     const withLambda = registry.remediations.filter((r) => r.meta.lambda);
     expect(withLambda.map((r) => r.meta.id)).to.include.members([
@@ -361,13 +361,20 @@ describe('serverless stack generator', () => {
         expect(functions[key]!.environment, meta.id).to.deep.equal({ LOG_LEVEL: 'info' });
         expect(assume, meta.id).to.deep.equal([]);
       }
-      for (const account of ['111111111111', '222222222222'])
+      for (const account of ['111111111111', '222222222222']) {
+        expect(props(resources, `Remediation${P}Alias${account}`), meta.id).to.deep.equal({
+          FunctionName: { Ref: lambdaLogicalId(key) },
+          FunctionVersion: '$LATEST',
+          Name: `member-${account}`,
+          Description: `Invoked by member account ${account} only; the Lambda acts on that account only.`,
+        });
         expect(props(resources, `Remediation${P}InvokePermission${account}`), meta.id).to.deep.equal({
-          FunctionName: { 'Fn::GetAtt': [lambdaLogicalId(key), 'Arn'] },
+          FunctionName: { Ref: `Remediation${P}Alias${account}` },
           Action: 'lambda:InvokeFunction',
           Principal: account,
           PrincipalOrgID: 'o-exampleorg1',
         });
+      }
       expect(
         Object.keys(resources.Resources).filter((k) => k.startsWith(`Remediation${P}InvokePermission`)),
       ).to.have.length(2);
@@ -377,6 +384,107 @@ describe('serverless stack generator', () => {
         registry.remediations.find((r) => r.meta.id === 'remove-root-access-keys')!.meta,
       ),
     ).to.equal(false);
+  });
+
+  describe('no member can steer the central account', () => {
+    const MEMBERS = ['111111111111', '222222222222'];
+    type Permission = {
+      FunctionName: unknown;
+      Principal: string;
+      PrincipalOrgID?: string;
+      SourceAccount?: unknown;
+    };
+
+    /** Every Lambda permission of the stack, with what it grants: a function or one of its aliases. */
+    function grants(resources: Record<string, unknown>) {
+      const all = resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      return Object.values(all)
+        .filter((r) => r.Type === 'AWS::Lambda::Permission')
+        .map((r) => {
+          const p = r.Properties as unknown as Permission;
+          const ref = (p.FunctionName as { Ref?: string }).Ref;
+          const alias = ref ? all[ref] : undefined;
+          return {
+            fn: alias
+              ? String((alias.Properties.FunctionName as { Ref: string }).Ref)
+              : String((p.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]),
+            qualifier: alias ? String(alias.Properties.Name) : undefined,
+            principal: p.Principal,
+            sourceAccount: p.SourceAccount,
+            orgId: p.PrincipalOrgID,
+          };
+        });
+    }
+
+    it('a member account may invoke a remediation Lambda only through its own alias, and nothing unqualified', () => {
+      const { resources } = build(CENTRAL);
+      const permissions = grants(resources.Resources);
+      for (const { meta } of registry.remediations.filter((r) => r.meta.lambda)) {
+        const fn = lambdaLogicalId(remediationFunctionKey(meta.id));
+        const mine = permissions.filter((g) => g.fn === fn);
+        expect(
+          mine.filter((g) => g.qualifier === undefined).map((g) => g.principal),
+          `${meta.id}: unqualified grants`,
+        ).to.deep.equal([]);
+        for (const a of MEMBERS)
+          for (const b of MEMBERS)
+            expect(
+              mine.some((g) => g.qualifier === `member-${b}` && g.principal === a),
+              `${meta.id}: ${a} may invoke member-${b}`,
+            ).to.equal(a === b);
+        expect(mine.every((g) => g.orgId === 'o-exampleorg1')).to.equal(true);
+      }
+    });
+
+    it('a rule Lambda is invoked only by AWS Config, per member account (SourceAccount); no principal of a member', () => {
+      const { resources } = build(CENTRAL);
+      for (const rule of registry.rules) {
+        const fn = lambdaLogicalId(ruleFunctionKey(rule.id));
+        const mine = grants(resources.Resources).filter((g) => g.fn === fn);
+        expect(
+          mine.map((g) => g.principal),
+          rule.id,
+        ).to.deep.equal(mine.map(() => 'config.amazonaws.com'));
+        expect(mine.map((g) => g.qualifier)).to.deep.equal(mine.map(() => undefined));
+        expect(mine.map((g) => g.sourceAccount)).to.deep.equal([{ Ref: 'AWS::AccountId' }, ...MEMBERS]);
+      }
+    });
+
+    it('sts:AssumeRoot is not granted unless rootCredentialsManagement is on', () => {
+      const { resources } = build(CENTRAL);
+      const all = statements(resources.Resources, 'RemediationRemoveRootAccessKeysLambdaRole');
+      expect(all.flatMap((s) => s.Action)).to.not.include('sts:AssumeRoot');
+    });
+
+    it('with rootCredentialsManagement, sts:AssumeRoot is conditioned on the two root-task policies and the organization', () => {
+      const { resources } = build({ ...CENTRAL, rootCredentialsManagement: 'true' });
+      const assumeRoot = statements(resources.Resources, 'RemediationRemoveRootAccessKeysLambdaRole').filter(
+        (s) => s.Action.includes('sts:AssumeRoot'),
+      );
+      expect(assumeRoot).to.have.length(1);
+      expect(assumeRoot[0]?.Resource).to.deep.equal([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:root' }]);
+      expect(assumeRoot[0]?.Condition).to.deep.equal({
+        StringEquals: {
+          'sts:TaskPolicyArn': [
+            { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/root-task/IAMDeleteRootUserCredentials' },
+            { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/root-task/IAMAuditRootUserCredentials' },
+          ],
+          'aws:ResourceOrgID': 'o-exampleorg1',
+        },
+      });
+    });
+
+    it('rootCredentialsManagement without organizationId stops the packaging', () => {
+      expect(() => build({ rootCredentialsManagement: 'true' })).to.throw(
+        DeploymentConfigError,
+        /rootCredentialsManagement: true needs the stage parameter organizationId/,
+      );
+    });
+
+    it('a stage whose members would push the stack past 500 resources stops the packaging', () => {
+      const many = Array.from({ length: 40 }, (_, i) => String(100000000000 + i)).join(',');
+      expect(() => build({ ...CENTRAL, memberAccountIds: many })).to.throw(DeploymentConfigError, /500/);
+    });
   });
 
   it('can leave the Config rules to a conformance pack and keep the Lambdas', () => {
