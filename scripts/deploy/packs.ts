@@ -30,6 +30,7 @@ import {
   readsThroughExecutionRole,
   remediationOf,
 } from './registry';
+import { buildExemptionScp } from './scp';
 import { adapterStatements } from './serverless-stack';
 import { deployableParameters, toConfigString } from './stage-params';
 
@@ -686,6 +687,10 @@ export function renderPacks(registry: DeployRegistry): Record<string, string> {
     'member-roles.yaml': renderTemplate(
       'rebaseline member-account roles and SSM documents, deployable as a StackSet (see the README).',
       buildMemberRoles(registry),
+    ),
+    'rebaseline-exemption-scp.yaml': renderTemplate(
+      'Optional service control policy protecting the exemption tag and rebaseline’s member resources (see SECURITY.md).',
+      buildExemptionScp(registry),
     ),
   };
 }

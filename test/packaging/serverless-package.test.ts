@@ -28,9 +28,12 @@ import { readZip } from '../helpers/zip';
 const registry = loadRegistry();
 const CUSTOM_RULES = join(REPO_ROOT, 'cfn-lint-rules', 'config.txt');
 const BAD_FIXTURE = join(__dirname, '..', 'fixtures', 'deploy', 'cfn-lint', 'config-enums-bad.yaml');
-const PACKS = ['rebaseline-baseline.yaml', 'rebaseline-managed-rules.yaml', 'member-roles.yaml'].map((f) =>
-  join(PACKS_DIR, f),
-);
+const PACKS = [
+  'rebaseline-baseline.yaml',
+  'rebaseline-managed-rules.yaml',
+  'member-roles.yaml',
+  'rebaseline-exemption-scp.yaml',
+].map((f) => join(PACKS_DIR, f));
 const MEMBERS = CI_PACKAGE_PARAMS.memberAccountIds!.split(',');
 
 interface LintMatch {
@@ -158,7 +161,7 @@ describe('packaging with osls, offline', () => {
     for (const id of ids) expect(MEMBERS, id).to.include(id);
   });
 
-  it('cfn-lint passes on the packaged template, both conformance packs and member-roles.yaml', () => {
+  it('cfn-lint passes on the packaged template, both conformance packs, member-roles.yaml and the exemption SCP', () => {
     const real = lint.filter((m) => m.Filename !== BAD_FIXTURE);
     expect(
       real.map((m) => `${m.Rule.Id} ${m.Filename} ${m.Location.Path.join('/')}: ${m.Message}`),

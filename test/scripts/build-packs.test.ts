@@ -19,7 +19,12 @@ describe('npm run build:packs', () => {
   });
 
   it('writes the files the README rolls out', () => {
-    for (const name of ['rebaseline-baseline.yaml', 'rebaseline-managed-rules.yaml', 'member-roles.yaml'])
+    for (const name of [
+      'rebaseline-baseline.yaml',
+      'rebaseline-managed-rules.yaml',
+      'member-roles.yaml',
+      'rebaseline-exemption-scp.yaml',
+    ])
       expect(readFileSync(join(PACKS_DIR, name), 'utf8')).to.match(
         /^# .*\n# Generated from rules\/ and remediations\//,
       );
