@@ -219,19 +219,19 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
           ),
           lambda: () => {
             const arn = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`;
-            const account = {
+            const remote = {
               'Fn::If': [
                 'HasRemediationLambdaAccountId',
                 ref('RemediationLambdaAccountId'),
-                lambdaAccount('LambdaAccountId', 'HasLambdaAccountId'),
+                ref('LambdaAccountId'),
               ],
             };
             // Another account's Lambda is invoked through this account's own alias (see member-roles.yaml).
             return {
               'Fn::If': [
                 'UsesRemoteRemediationLambda',
-                sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, { Account: account }),
-                sub(arn, { Account: account }),
+                sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, { Account: remote }),
+                sub(arn, { Account: ref('AWS::AccountId') }),
               ],
             };
           },
@@ -420,15 +420,6 @@ export function remediationReadStatements(remediations: readonly DeployableRemed
 /** The `CentralStage` parameter inside `Fn::Sub`, where naming.ts's functions take a stage. */
 const CENTRAL_STAGE = `\${CentralStage}`;
 
-/** The account whose remediation Lambdas a member's automations invoke: the override, the central one, or this. */
-const REMEDIATION_LAMBDA_ACCOUNT: Cfn = {
-  'Fn::If': [
-    'HasRemediationLambdaAccountId',
-    ref('RemediationLambdaAccountId'),
-    lambdaAccount('CentralAccountId', 'HasCentralAccount'),
-  ],
-};
-
 /**
  * ARN of a remediation's Lambda as the central (or this account's) osls stack names it,
  * `rebaseline-<CentralStage>-<id>`, in `region` (`*` in IAM policies: the roles serve every region). A Lambda of
@@ -440,7 +431,15 @@ function remediationLambdaArn(remediationId: string, region: string): Cfn {
   return {
     'Fn::If': [
       'UsesRemoteRemediationLambda',
-      sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, { Account: REMEDIATION_LAMBDA_ACCOUNT }),
+      sub(`${arn}:${memberAlias(`\${AWS::AccountId}`)}`, {
+        Account: {
+          'Fn::If': [
+            'HasRemediationLambdaAccountId',
+            ref('RemediationLambdaAccountId'),
+            ref('CentralAccountId'),
+          ],
+        },
+      }),
       sub(arn, { Account: ref('AWS::AccountId') }),
     ],
   };

@@ -99,11 +99,11 @@ describe('conformance packs', () => {
           ([, source]) => source.source === 'lambda',
         )![0];
         const arn = `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${Account}:function:\${LambdaNamePrefix}${remediation.meta.id}`;
-        const account = {
+        const remote = {
           'Fn::If': [
             'HasRemediationLambdaAccountId',
             { Ref: 'RemediationLambdaAccountId' },
-            { 'Fn::If': ['HasLambdaAccountId', { Ref: 'LambdaAccountId' }, { Ref: 'AWS::AccountId' }] },
+            { Ref: 'LambdaAccountId' },
           ],
         };
         // Another account's Lambda only through this account's own alias: the only one it may invoke.
@@ -111,8 +111,8 @@ describe('conformance packs', () => {
           {
             'Fn::If': [
               'UsesRemoteRemediationLambda',
-              { 'Fn::Sub': [`${arn}:member-\${AWS::AccountId}`, { Account: account }] },
-              { 'Fn::Sub': [arn, { Account: account }] },
+              { 'Fn::Sub': [`${arn}:member-\${AWS::AccountId}`, { Account: remote }] },
+              { 'Fn::Sub': [arn, { Account: { Ref: 'AWS::AccountId' } }] },
             ],
           },
         ]);
@@ -245,7 +245,7 @@ describe('conformance packs', () => {
         'Fn::If': [
           'HasRemediationLambdaAccountId',
           { Ref: 'RemediationLambdaAccountId' },
-          { 'Fn::If': ['HasCentralAccount', { Ref: 'CentralAccountId' }, { Ref: 'AWS::AccountId' }] },
+          { Ref: 'CentralAccountId' },
         ],
       };
       for (const remediation of [...registry.remediations, SYNTHETIC_REMEDIATION]) {
