@@ -29,13 +29,13 @@ export function taggingOf(resourceType: string): Tagging {
   if (service === 'ec2')
     return {
       actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
-      resource: 'arn:${AWS::Partition}:ec2:*:*:*',
+      resource: `arn:\${AWS::Partition}:ec2:*:*:*`,
       byTagKey: true,
     };
   if (resourceType === 'AWS::S3::Bucket')
     return {
       actions: ['s3:PutBucketTagging', 's3:DeleteBucketTagging'],
-      resource: 'arn:${AWS::Partition}:s3:::*',
+      resource: `arn:\${AWS::Partition}:s3:::*`,
       byTagKey: false,
     };
   return { actions: [`${service}:TagResource`, `${service}:UntagResource`], resource: '*', byTagKey: true };
@@ -50,7 +50,7 @@ function resourceTypes(rule: RuleMetadata): string[] {
 }
 
 /** Who may still do what the policy denies: the exemption administrators' role ARNs (patterns). */
-const EXCEPT_ADMINS = { ArnNotLike: { 'aws:PrincipalArn': '${ExemptionAdminArnPatterns}' } };
+const EXCEPT_ADMINS = { ArnNotLike: { 'aws:PrincipalArn': `\${ExemptionAdminArnPatterns}` } };
 
 interface ScpStatement {
   Sid: string;
@@ -90,7 +90,7 @@ export function scpStatements(registry: DeployRegistry, protectBucketTagging: bo
       Action: [...byKey],
       // The condition names the tag key; tag:TagResources has no resource type, so the statement covers all.
       Resource: '*',
-      Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': '${ExemptTagKey}' }, ...EXCEPT_ADMINS },
+      Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': `\${ExemptTagKey}` }, ...EXCEPT_ADMINS },
     },
   ];
   if (protectBucketTagging && whole.size > 0)
@@ -127,7 +127,7 @@ export function scpStatements(registry: DeployRegistry, protectBucketTagging: bo
         'iam:UpdateAssumeRolePolicy',
       ],
       Resource: [
-        'arn:${AWS::Partition}:iam::*:role/${ExecutionRoleName}',
+        `arn:\${AWS::Partition}:iam::*:role/\${ExecutionRoleName}`,
         `arn:\${AWS::Partition}:iam::*:role/${memberAutomationRoleName('*').replace(/\*$/, '')}*`,
       ],
       Condition: EXCEPT_ADMINS,
@@ -150,7 +150,7 @@ export function scpContent(registry: DeployRegistry, protectBucketTagging: boole
     Statement: scpStatements(registry, protectBucketTagging),
   });
   // Fn::Sub leaves `${!…}` alone; the policy has no literal `${` of its own.
-  const estimate = text.replace('${ExemptionAdminArnPatterns}', 'x'.repeat(200));
+  const estimate = text.replace(`\${ExemptionAdminArnPatterns}`, 'x'.repeat(200));
   if (estimate.length > MAX_SCP_CHARACTERS)
     throw new DeploymentConfigError(
       `The exemption SCP would be about ${estimate.length} characters; AWS allows ${MAX_SCP_CHARACTERS}.`,

@@ -89,8 +89,8 @@ describe('remediateAccount', () => {
       expect(result.after).to.equal(undefined);
       const planned = result.records.filter((r) => r.outcome === 'planned');
       expect(planned.map((r) => r.resourceId).sort()).to.deep.equal([...open].sort());
+      // The tag records a revocation that happened, so it comes after it.
       for (const r of planned)
-        // The tag records a revocation that happened, so it comes after it.
         expect(r.execution?.plan.map((c) => c.api)).to.deep.equal([
           'RevokeSecurityGroupIngress',
           'CreateTags',

@@ -462,12 +462,12 @@ describe('serverless stack generator', () => {
         (s) => s.Action.includes('sts:AssumeRoot'),
       );
       expect(assumeRoot).to.have.length(1);
-      expect(assumeRoot[0]?.Resource).to.deep.equal([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:root' }]);
+      expect(assumeRoot[0]?.Resource).to.deep.equal([{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:root` }]);
       expect(assumeRoot[0]?.Condition).to.deep.equal({
         StringEquals: {
           'sts:TaskPolicyArn': [
-            { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/root-task/IAMDeleteRootUserCredentials' },
-            { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/root-task/IAMAuditRootUserCredentials' },
+            { 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/root-task/IAMDeleteRootUserCredentials` },
+            { 'Fn::Sub': `arn:\${AWS::Partition}:iam::aws:policy/root-task/IAMAuditRootUserCredentials` },
           ],
           'aws:ResourceOrgID': 'o-exampleorg1',
         },
