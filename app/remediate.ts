@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../shared/aws/clients';
 import { SSM } from '../shared/aws/services/ssm';
 import { LiveReader } from '../shared/collectors/live-reader';
+import type { Reader } from '../shared/collectors/reader';
 import { evaluateModels } from '../shared/engine';
 import { RebaselineError, UsageError } from '../shared/errors';
 import { ruleParameters } from '../shared/params';
 import type { RemediationMetadata } from '../shared/remediation/metadata';
 import type { AnyRule, ParameterSchema, Scope } from '../shared/rule';
-import { type ScanFinding, type ScanResult, scanAccount } from './scan';
+import { type ScanFinding, type ScanJournal, type ScanResult, scanAccount } from './scan';
 import { type AutomationDocument, isReadOnlyApi, loadAutomationDocument } from './ssm/document';
 import {
   type AutomationExecution,
@@ -60,12 +62,36 @@ export interface RemediationRecord {
 
 export interface RemediateResult {
   before: ScanResult;
-  /** A fresh scan of the same rules after remediation (apply only). */
+  /** A fresh scan of the same rules after remediation (apply only, and not when interrupted). */
   after?: ScanResult;
   records: RemediationRecord[];
   /** True when `maxChanges` stopped the run before every non-compliant resource was handled. */
   limitReached: boolean;
   dryRun: boolean;
+  /** True when `signal` stopped the run between two resources: the resources after it were not touched. */
+  interrupted?: boolean;
+}
+
+/** A remediation about to run: the journal records it before anything changes. */
+export interface PendingRemediation {
+  finding: ScanFinding;
+  remediationId: string;
+  documentName: string;
+  parameters: Record<string, string>;
+  dryRun: boolean;
+  /** The local runner's execution id (SSM's is known only once it has started). */
+  executionId?: string;
+  startedAt: Date;
+}
+
+/**
+ * Where a remediate run is written as it happens (the history store's recorder): the scans' evaluations as each
+ * rule is done, each remediation before it starts and as soon as its outcome is known. A crash loses nothing that
+ * was changed: at worst one remediation is recorded as started and never finished.
+ */
+export interface RemediationJournal extends ScanJournal {
+  remediationStarting?(pending: PendingRemediation): void;
+  remediationFinished?(record: RemediationRecord): void;
 }
 
 export interface ViaSsmOptions {
@@ -96,6 +122,9 @@ export interface RemediateOptions {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   onRecord?: (record: RemediationRecord) => void | Promise<void>;
+  journal?: RemediationJournal;
+  /** Stops the run between two resources (a first Ctrl-C): the one being changed finishes and is recorded. */
+  signal?: AbortSignal;
 }
 
 /** Config's string form of a rule parameter value (what Config's RemediationConfiguration would pass). */
@@ -226,15 +255,40 @@ async function runViaSsm(
   }
 }
 
-/** Re-evaluates one resource live with its rule (fresh reads): the verified end state. */
+/**
+ * `reader` narrowed to one resource: the list reads a rule's `collect` starts from (every security group, every
+ * bucket name) return only that resource, so verifying one change reads one resource, not the whole account.
+ * Other resource types (account-level ones) read what they read.
+ */
+export function readerFor(reader: Reader, resourceType: string, resourceId: string): Reader {
+  const narrowed: Partial<Reader> =
+    resourceType === 'AWS::EC2::SecurityGroup'
+      ? { describeSecurityGroups: () => reader.describeSecurityGroups([resourceId]) }
+      : resourceType === 'AWS::S3::Bucket'
+        ? { listBucketNames: async () => [resourceId] }
+        : {};
+  return new Proxy(reader, {
+    get(target, property, receiver) {
+      if (property in narrowed) return narrowed[property as keyof Reader];
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Re-evaluates one resource live with its rule (fresh reads of that resource only): the verified end state.
+ * @throws whatever the read throws, and a `RebaselineError` when the resource could not be evaluated.
+ */
 async function reevaluate(
   rule: AnyRule,
   finding: ScanFinding,
   clients: AwsClients,
   params: ReturnType<typeof ruleParameters>,
   now: Date,
-) {
-  const reader = new LiveReader(clients, finding.accountId, rule.reads);
+): Promise<ScanFinding | undefined> {
+  const live = new LiveReader(clients, finding.accountId, rule.reads);
+  const reader = readerFor(live, finding.complianceResourceType, finding.complianceResourceId);
   const scope: Scope = { accountId: finding.accountId, region: finding.region, partition: 'aws', now };
   const items = (await rule.collect?.(reader, scope, params)) ?? [];
   const mine = items.filter((i) => i.resourceId === finding.complianceResourceId);
@@ -242,9 +296,12 @@ async function reevaluate(
   const evaluation = outcome.evaluations.find(
     (e) => e.complianceResourceType === finding.complianceResourceType,
   );
+  if (!evaluation && outcome.failures[0]) throw outcome.failures[0];
   if (!evaluation) return undefined;
   return { ...evaluation, ruleId: finding.ruleId, accountId: finding.accountId, region: finding.region };
 }
+
+const messageOf = (error: unknown) => (error as Error)?.message ?? String(error);
 
 /**
  * For every NON_COMPLIANT resource of the selected rules: run its remediation document (locally through the
@@ -253,17 +310,23 @@ async function reevaluate(
  */
 export async function remediateAccount(options: RemediateOptions): Promise<RemediateResult> {
   const now = options.now ?? (() => new Date());
+  const journal = options.journal;
   const maxChanges = options.maxChanges ?? DEFAULT_MAX_CHANGES;
   if (!Number.isInteger(maxChanges) || maxChanges < 0)
     throw new UsageError(`--max-changes must be a whole number >= 0, not ${maxChanges}.`);
-  const before =
-    options.before ??
-    (await scanAccount({
+  const scan = () =>
+    scanAccount({
       rules: options.rules,
       clients: options.clients,
       ruleParameters: options.ruleParameters,
       now,
-    }));
+      ...(journal ? { journal } : {}),
+    });
+  let before: ScanResult;
+  if (options.before) {
+    before = options.before;
+    journal?.started?.({ accountId: before.accountId, region: before.region, startedAt: before.endedAt });
+  } else before = await scan();
   const handlers: Record<string, LambdaHandler> = {};
   for (const r of options.remediations)
     if (r.createHandler) handlers[r.meta.id] = r.createHandler(() => options.clients) as LambdaHandler;
@@ -282,9 +345,11 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
     }
     return doc;
   };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const records: RemediationRecord[] = [];
   let changes = 0;
   let limitReached = false;
+  let interrupted = false;
   const targets = before.findings.filter(
     (f) =>
       f.complianceType === 'NON_COMPLIANT' &&
@@ -296,7 +361,117 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
     !before.findings.some((f) => f.complianceResourceId === options.resourceId)
   )
     throw new UsageError(`Resource ${options.resourceId} was not found by the selected rules.`);
+
+  /** Runs the document for one resource and decides its outcome; every error is this resource's, not the run's. */
+  const remediateOne = async (
+    finding: ScanFinding,
+    rule: AnyRule,
+    remediation: RemediationEntry,
+    base: Omit<RemediationRecord, 'outcome' | 'message'>,
+  ): Promise<RemediationRecord> => {
+    const input = options.ruleParameters?.[rule.meta.id] ?? {};
+    let params: ReturnType<typeof ruleParameters>;
+    let parameters: Record<string, string>;
+    let document: AutomationDocument;
+    try {
+      params = ruleParameters(rule, input);
+      parameters = documentParameters(
+        remediation.meta,
+        finding,
+        input,
+        rule.meta.parameters.properties,
+        deployment,
+      );
+      document = documentOf(remediation);
+    } catch (error) {
+      return { ...base, outcome: 'failed', message: `Not started: ${messageOf(error)}` };
+    }
+    const viaSsm = options.viaSsm && options.apply ? options.viaSsm : undefined;
+    const executionId = viaSsm ? undefined : randomUUID();
+    // Recorded before anything changes: if the process dies now, the history says what was under way.
+    journal?.remediationStarting?.({
+      finding,
+      remediationId: remediation.meta.id,
+      documentName: viaSsm ? `${viaSsm.documentPrefix}${remediation.meta.id}` : document.name,
+      parameters,
+      dryRun: !options.apply,
+      ...(executionId ? { executionId } : {}),
+      startedAt: now(),
+    });
+    let execution: AutomationExecution | undefined;
+    let runError: unknown;
+    try {
+      execution = viaSsm
+        ? await runViaSsm(
+            options.clients,
+            `${viaSsm.documentPrefix}${remediation.meta.id}`,
+            parameters,
+            viaSsm,
+            sleep,
+          )
+        : await runAutomation(document, {
+            aws: options.clients,
+            parameters,
+            dryRun: !options.apply,
+            lambdas,
+            accountId: finding.accountId,
+            executionId,
+            ...(options.sleep ? { sleep: options.sleep } : {}),
+          });
+    } catch (error) {
+      runError = error;
+    }
+    const record: RemediationRecord = {
+      ...base,
+      ...(execution ? { execution } : {}),
+      outcome: 'failed',
+      message: '',
+    };
+    const failure = runError
+      ? `The remediation could not run: ${messageOf(runError)}`
+      : execution && execution.status !== 'Success'
+        ? (execution.failureMessage ?? `Execution ${execution.status}.`)
+        : undefined;
+    if (!options.apply) {
+      if (failure || !execution) record.message = failure ?? 'The dry-run did not run.';
+      else {
+        record.outcome = execution.plan.length > 0 ? 'planned' : 'already-compliant';
+        record.message =
+          execution.plan.length > 0
+            ? execution.plan.map((c) => `${c.service}:${c.api} ${JSON.stringify(c.inputs)}`).join('; ')
+            : 'Already compliant: nothing to change.';
+      }
+      return record;
+    }
+    // Whatever the execution said, the resource's live state decides: a change whose answer was lost is applied
+    // (and verified here), an execution that reported success but left the resource open is a failure.
+    let after: ScanFinding | undefined;
+    try {
+      after = await reevaluate(rule, finding, options.clients, params, now());
+    } catch (error) {
+      record.message = `${failure ? `${failure} ` : ''}The end state could not be verified: ${messageOf(error)}`;
+      return record;
+    }
+    if (after) record.after = after;
+    if (after?.complianceType === 'COMPLIANT') {
+      record.outcome = 'remediated';
+      record.verifiedAt = after.orderingTimestamp;
+      record.timeToRemediateMs = after.orderingTimestamp.getTime() - finding.orderingTimestamp.getTime();
+      record.message = `Verified COMPLIANT: ${after.annotation ?? ''}`.trim();
+      if (failure)
+        record.message += ` (The execution reported a failure, but the change is in place: ${failure})`;
+    } else {
+      const still = `Still ${after?.complianceType ?? 'unknown'} after remediation: ${after?.annotation ?? 'not found'}.`;
+      record.message = failure ? `${failure} ${still}` : still;
+    }
+    return record;
+  };
+
   for (const finding of targets) {
+    if (options.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
     const rule = options.rules.find((r) => r.meta.id === finding.ruleId);
     const remediation = options.remediations.find((r) => r.meta.id === rule?.meta.remediation);
     const base = {
@@ -324,67 +499,24 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
         message: `Not changed: the blast-radius limit of ${maxChanges} change(s) for this run was reached.`,
       };
     } else {
-      const input = options.ruleParameters?.[rule.meta.id] ?? {};
-      const params = ruleParameters(rule, input);
-      const parameters = documentParameters(
-        remediation.meta,
-        finding,
-        input,
-        rule.meta.parameters.properties,
-        deployment,
-      );
-      const document = documentOf(remediation);
-      const execution =
-        options.viaSsm && options.apply
-          ? await runViaSsm(
-              options.clients,
-              `${options.viaSsm.documentPrefix}${remediation.meta.id}`,
-              parameters,
-              options.viaSsm,
-              options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-            )
-          : await runAutomation(document, {
-              aws: options.clients,
-              parameters,
-              dryRun: !options.apply,
-              lambdas,
-              accountId: finding.accountId,
-              ...(options.sleep ? { sleep: options.sleep } : {}),
-            });
-      record = { ...base, remediationId: remediation.meta.id, execution, outcome: 'failed', message: '' };
-      if (execution.status !== 'Success') {
-        record.message = execution.failureMessage ?? `Execution ${execution.status}.`;
-      } else if (!options.apply) {
-        record.outcome = execution.plan.length > 0 ? 'planned' : 'already-compliant';
-        record.message =
-          execution.plan.length > 0
-            ? execution.plan.map((c) => `${c.service}:${c.api} ${JSON.stringify(c.inputs)}`).join('; ')
-            : 'Already compliant: nothing to change.';
-      } else {
-        const after = await reevaluate(rule, finding, options.clients, params, now());
-        record.after = after;
-        if (after?.complianceType === 'COMPLIANT') {
-          record.outcome = 'remediated';
-          record.verifiedAt = after.orderingTimestamp;
-          record.timeToRemediateMs = after.orderingTimestamp.getTime() - finding.orderingTimestamp.getTime();
-          record.message = `Verified COMPLIANT: ${after.annotation ?? ''}`.trim();
-        } else {
-          record.message = `Still ${after?.complianceType ?? 'unknown'} after remediation: ${after?.annotation ?? 'not found'}.`;
-        }
-      }
+      record = {
+        remediationId: remediation.meta.id,
+        ...(await remediateOne(finding, rule, remediation, base)),
+      };
     }
     if (record.execution && (changedSomething(record.execution) || record.outcome === 'remediated'))
       changes++;
     records.push(record);
+    journal?.remediationFinished?.(record);
     await options.onRecord?.(record);
   }
-  const after = options.apply
-    ? await scanAccount({
-        rules: options.rules,
-        clients: options.clients,
-        ruleParameters: options.ruleParameters,
-        now,
-      })
-    : undefined;
-  return { before, after, records, limitReached, dryRun: !options.apply };
+  const after = options.apply && !interrupted && !options.signal?.aborted ? await scan() : undefined;
+  return {
+    before,
+    ...(after ? { after } : {}),
+    records,
+    limitReached,
+    dryRun: !options.apply,
+    ...(interrupted ? { interrupted } : {}),
+  };
 }

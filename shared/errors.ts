@@ -77,6 +77,45 @@ export class PartialEvaluationError extends RebaselineError {
   }
 }
 
+/** What did not get done in a CLI run: a resource not evaluated or not remediated, and why. */
+export interface UnfinishedResource {
+  ruleId: string;
+  resourceType?: string;
+  resourceId?: string;
+  message: string;
+}
+
+/**
+ * A scan or remediate run finished, but some resources could not be evaluated or remediated (exit status 1; bad
+ * input is 2). Its message lists them, one per line.
+ */
+export class IncompleteRunError extends RebaselineError {
+  readonly exitCode = 1;
+  constructor(
+    readonly what: string,
+    readonly unfinished: readonly UnfinishedResource[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${unfinished.length} ${what}:\n${unfinished
+        .map((u) => `  ${u.ruleId} ${u.resourceId ?? '(every resource of the rule)'}: ${u.message}`)
+        .join('\n')}`,
+      options,
+    );
+  }
+}
+
+/** A signal stopped a run; the history marks it `interrupted`. Exit status 128 + the signal's number. */
+export class RunInterruptedError extends RebaselineError {
+  constructor(
+    readonly signal: string,
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** One defect in an SSM Automation document: the step (when it is in one), the field, and what is wrong. */
 export interface DocumentProblem {
   step?: string;

@@ -49,5 +49,8 @@ export function jsonOption(value: string | undefined, what: string): Record<stri
  * process.exitCode = exitCodeFor(new UsageError('Unknown rule x.')); // 2
  */
 export function exitCodeFor(error: unknown): number {
+  // An error that says its own status (a run with unfinished resources: 1; stopped by a signal: 128 + n) keeps it.
+  const own = (error as { exitCode?: unknown } | undefined)?.exitCode;
+  if (error instanceof RebaselineError && typeof own === 'number') return own;
   return error instanceof RebaselineError ? EXIT_USAGE : 1;
 }

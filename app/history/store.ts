@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { homedir, hostname, uptime } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import packageJson from '../../package.json';
 import type { Evaluation } from '../../shared/engine';
 import { HistoryStoreError, RebaselineError } from '../../shared/errors';
+import { logger } from '../../shared/logger';
 import type { ComplianceType } from '../../shared/rule';
 
 /** What produced a run: a local scan or remediation, an import of AWS Config's history, or the demo. */
@@ -24,6 +25,45 @@ export const VERDICTS: readonly ComplianceType[] = [
 
 /** Waiting for another writer's lock before giving up (concurrent scans against one file). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+/** What a secret is stored as: the history keeps that one was given, never its value. */
+export const REDACTED = '[redacted]';
+
+/** Command-line options whose value is a secret (`--external-id` is the shared secret of a role's trust policy). */
+const SECRET_OPTIONS = new Set(['--external-id']);
+
+/** Keys whose value is a secret, wherever they appear in what is stored (arguments, document parameters, steps). */
+const SECRET_KEY = /^(external[-_]?id|secret[-_]?access[-_]?key|secret|session[-_]?token|password)$/i;
+
+/**
+ * A copy of `value` fit to store: the value of a secret option (`--external-id x`, `--external-id=x`) or of a secret
+ * key (`ExternalId`, `SecretAccessKey`, `SessionToken`, …, at any depth) replaced by {@link REDACTED}.
+ * @example
+ * redactSecrets(['scan', '--role-arn', arn, '--external-id', 'x']); // → ['scan', '--role-arn', arn, '--external-id', '[redacted]']
+ */
+export function redactSecrets<T>(value: T): T {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    value.forEach((item, i) => {
+      const previous = value[i - 1];
+      if (typeof previous === 'string' && SECRET_OPTIONS.has(previous) && typeof item === 'string')
+        out.push(REDACTED);
+      else if (
+        typeof item === 'string' &&
+        SECRET_OPTIONS.has(item.split('=')[0] as string) &&
+        item.includes('=')
+      )
+        out.push(`${item.split('=')[0]}=${REDACTED}`);
+      else out.push(redactSecrets(item));
+    });
+    return out as T;
+  }
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redactSecrets(v)]),
+    ) as T;
+  return value;
+}
 
 /** `--db`, else `REBASELINE_DB`, else `~/.rebaseline/history.db`. */
 export function resolveDbPath(option?: string): string {
@@ -124,6 +164,19 @@ CREATE INDEX evaluations_by_time ON evaluations (evaluated_at);
 CREATE INDEX remediation_executions_by_resource
   ON remediation_executions (rule_id, account, region, resource_type, resource_id, started_at);
 CREATE INDEX runs_by_start ON runs (started_at);
+`,
+  },
+  {
+    version: 3,
+    name: 'run owner (to detect interrupted runs), remediation outcome per resource',
+    sql: `
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
+ALTER TABLE remediation_executions ADD COLUMN outcome TEXT;
+ALTER TABLE remediation_executions ADD COLUMN message TEXT;
+UPDATE runs SET status = 'interrupted',
+  summary = json_object('interrupted', 'Left running by a rebaseline that did not record its process.')
+  WHERE status = 'running';
 `,
   },
 ];
@@ -246,6 +299,27 @@ export interface RemediationInput extends AutomationExecutionInput {
   previousState?: unknown;
   /** See {@link EvaluationInput.externalId}; a re-import updates the record (status, steps, end time). */
   externalId?: string;
+  /** What became of the resource (`remediated`, `failed`, `planned`, …: `RemediationOutcome`), for local runs. */
+  outcome?: string;
+  /** Why, for people (`Verified COMPLIANT: …`, the error). */
+  message?: string;
+}
+
+/** A remediation about to start: recorded before anything changes, so a crash leaves evidence of what was under way. */
+export interface RemediationStartInput {
+  remediationId?: string;
+  documentName: string;
+  ruleId: string;
+  resourceType: string;
+  resourceId: string;
+  account?: string;
+  region?: string;
+  parameters: Record<string, unknown>;
+  dryRun: boolean;
+  trigger: RemediationTrigger;
+  /** The local runner's execution id (SSM's is known only once it has started). */
+  executionId?: string;
+  startedAt?: Date | string;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -264,6 +338,9 @@ export interface RunRow {
   toolVersion: string;
   args: unknown;
   summary: unknown;
+  /** The process that wrote the run, and its host (null for runs written before schema version 3). */
+  pid: number | null;
+  host: string | null;
 }
 
 export interface EvaluationRow {
@@ -316,6 +393,8 @@ export interface RemediationRow {
   startedAt: string;
   endedAt: string | null;
   error: string | null;
+  outcome: string | null;
+  message: string | null;
 }
 
 /** Narrows history queries; every field is optional. */
@@ -347,6 +426,8 @@ interface RawRun {
   tool_version: string;
   args: string;
   summary: string | null;
+  pid: number | null;
+  host: string | null;
 }
 
 interface RawEvaluation {
@@ -385,6 +466,8 @@ interface RawRemediation {
   started_at: string;
   ended_at: string | null;
   error: string | null;
+  outcome: string | null;
+  message: string | null;
 }
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
@@ -458,7 +541,7 @@ export class HistoryStore {
     const timeout = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     let db: Database.Database | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') ownerOnlyFile(path);
       db = new Database(path, { timeout });
       // The busy timeout comes first: switching to WAL takes a lock another process may hold.
       db.pragma(`busy_timeout = ${timeout}`);
@@ -467,7 +550,9 @@ export class HistoryStore {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db);
-      return new HistoryStore(db, path);
+      const store = new HistoryStore(db, path);
+      store.markInterruptedRuns();
+      return store;
     } catch (cause) {
       db?.close();
       if (cause instanceof RebaselineError) throw cause;
@@ -499,8 +584,8 @@ export class HistoryStore {
     return this.write('begin the run', () => {
       const result = this.db
         .prepare(
-          `INSERT INTO runs (kind, source, account, region, started_at, status, tool_version, args)
-           VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+          `INSERT INTO runs (kind, source, account, region, started_at, status, tool_version, args, pid, host)
+           VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
         )
         .run(
           input.kind,
@@ -509,7 +594,9 @@ export class HistoryStore {
           input.region ?? null,
           toIso(input.startedAt ?? new Date(), 'startedAt'),
           input.toolVersion ?? packageJson.version,
-          JSON.stringify(input.args ?? []),
+          JSON.stringify(redactSecrets(input.args ?? [])),
+          process.pid,
+          hostname(),
         );
       return Number(result.lastInsertRowid);
     });
@@ -525,6 +612,83 @@ export class HistoryStore {
       const result = this.db
         .prepare('UPDATE runs SET status = ?, ended_at = ?, summary = ? WHERE id = ?')
         .run(status, toIso(endedAt ?? new Date(), 'endedAt'), json(summary), runId);
+      if (result.changes === 0) throw new HistoryStoreError(`No run ${runId} in ${this.path}.`);
+    });
+  }
+
+  /**
+   * Marks `interrupted` every run left `running` by a process of this host that no longer exists (killed, crashed,
+   * or the machine restarted), with its end time the time of its last record. Runs of live processes (a scan still
+   * going) and of other hosts are left alone. {@link HistoryStore.open} calls it, so a killed run is never
+   * `running` for long; the remediations it left in progress are marked `Cancelled` (their change is unverified).
+   * @returns the ids of the runs marked.
+   */
+  markInterruptedRuns(): number[] {
+    const bootedAt = Date.now() - uptime() * 1000;
+    const here = hostname();
+    const running = this.db
+      .prepare(`SELECT id, pid, host, started_at FROM runs WHERE status = 'running'`)
+      .all() as { id: number; pid: number | null; host: string | null; started_at: string }[];
+    const dead = running.filter(
+      (r) =>
+        r.host === here && r.pid !== null && (Date.parse(r.started_at) < bootedAt || !processExists(r.pid)),
+    );
+    if (dead.length === 0) return [];
+    return this.write('mark interrupted runs', () => {
+      const lastRecord = this.db.prepare(
+        `SELECT max(t) AS last FROM (
+           SELECT started_at AS t FROM runs WHERE id = @id
+           UNION ALL SELECT max(evaluated_at) FROM evaluations WHERE run_id = @id
+           UNION ALL SELECT max(coalesce(ended_at, started_at)) FROM remediation_executions WHERE run_id = @id)`,
+      );
+      const end = this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', ended_at = ?, summary = json_patch(coalesce(summary, '{}'), ?)
+         WHERE id = ? AND status = 'running'`,
+      );
+      const cancel = this.db.prepare(
+        `UPDATE remediation_executions SET status = 'Cancelled', outcome = 'interrupted', error = ?
+         WHERE run_id = ? AND status = 'InProgress'`,
+      );
+      for (const r of dead) {
+        const { last } = lastRecord.get({ id: r.id }) as { last: string };
+        end.run(
+          last,
+          JSON.stringify({
+            interrupted: `Process ${r.pid} on ${r.host} ended without finishing the run (killed, crashed or restarted).`,
+          }),
+          r.id,
+        );
+        cancel.run(
+          'Interrupted while in progress: the change may or may not have been applied; the next scan shows the resource.',
+          r.id,
+        );
+      }
+      return dead.map((r) => r.id);
+    });
+  }
+
+  /**
+   * Ends a run `interrupted` (a signal stopped it), and its remediations still in progress `Cancelled`.
+   * @example
+   * process.once('SIGTERM', () => store.interruptRun(runId, 'SIGTERM'));
+   */
+  interruptRun(runId: number, reason: string): void {
+    this.write('mark the run interrupted', () => {
+      this.db
+        .prepare(
+          `UPDATE remediation_executions SET status = 'Cancelled', outcome = 'interrupted', error = ?
+           WHERE run_id = ? AND status = 'InProgress'`,
+        )
+        .run(
+          `Interrupted while in progress (${reason}): the change may or may not have been applied.`,
+          runId,
+        );
+      const result = this.db
+        .prepare(
+          `UPDATE runs SET status = 'interrupted', ended_at = ?, summary = json_patch(coalesce(summary, '{}'), ?)
+           WHERE id = ?`,
+        )
+        .run(new Date().toISOString(), JSON.stringify({ interrupted: reason }), runId);
       if (result.changes === 0) throw new HistoryStoreError(`No run ${runId} in ${this.path}.`);
     });
   }
@@ -616,8 +780,8 @@ export class HistoryStore {
         `INSERT INTO remediation_executions
            (run_id, execution_id, remediation_id, document_name, rule_id, account, region, resource_type, resource_id,
             parameters, dry_run, trigger, status, steps, outputs, plan, previous_state, started_at, ended_at, error,
-            external_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            external_id, outcome, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (external_id) DO UPDATE SET
            status = excluded.status, steps = excluded.steps, outputs = excluded.outputs,
            ended_at = excluded.ended_at, error = excluded.error
@@ -643,22 +807,118 @@ export class HistoryStore {
           region,
           e.resourceType,
           e.resourceId,
-          JSON.stringify(e.parameters ?? {}),
+          JSON.stringify(redactSecrets(e.parameters ?? {})),
           e.dryRun ? 1 : 0,
           e.trigger,
           e.status,
-          JSON.stringify(e.steps.map(stepRow)),
-          json(e.outputs),
-          json(e.plan),
-          json(e.previousState),
+          JSON.stringify(redactSecrets(e.steps.map(stepRow))),
+          json(redactSecrets(e.outputs)),
+          json(redactSecrets(e.plan)),
+          json(redactSecrets(e.previousState)),
           toIso(e.startedAt, `remediations[${i}].startedAt`),
           optionalIso(e.endedAt, `remediations[${i}].endedAt`),
           e.failureMessage ?? null,
           e.externalId ?? null,
+          e.outcome ?? null,
+          e.message ?? null,
         ) as { id: number };
         ids.push(row.id);
       });
       return { ids, inserted: executions.length - updated, updated };
+    });
+  }
+
+  /**
+   * Records a remediation before it starts (status `InProgress`): if the process dies during the change, the history
+   * still says which resource was being changed, and the next open marks it `Cancelled`.
+   * @returns the row id, for {@link HistoryStore.finishRemediation}.
+   * @example
+   * const row = store.startRemediation(runId, { documentName, ruleId, resourceType, resourceId, parameters,
+   *   dryRun: false, trigger: 'manual', executionId });
+   */
+  startRemediation(runId: number, start: RemediationStartInput): number {
+    return this.write('record a remediation start', () => {
+      const run = this.db.prepare('SELECT account, region FROM runs WHERE id = ?').get(runId) as
+        | { account: string | null; region: string | null }
+        | undefined;
+      if (!run) throw new HistoryStoreError(`No run ${runId} in ${this.path}.`);
+      const account = start.account ?? run.account;
+      const region = start.region ?? run.region;
+      if (!account || !region)
+        throw new HistoryStoreError(
+          `The remediation of ${start.resourceId} has no account/region and neither has run ${runId}.`,
+        );
+      const row = this.db
+        .prepare(
+          `INSERT INTO remediation_executions
+             (run_id, execution_id, remediation_id, document_name, rule_id, account, region, resource_type,
+              resource_id, parameters, dry_run, trigger, status, started_at, outcome)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'InProgress', ?, 'in-progress')
+           RETURNING id`,
+        )
+        .get(
+          runId,
+          start.executionId ?? '',
+          start.remediationId ?? null,
+          start.documentName,
+          start.ruleId,
+          account,
+          region,
+          start.resourceType,
+          start.resourceId,
+          JSON.stringify(redactSecrets(start.parameters)),
+          start.dryRun ? 1 : 0,
+          start.trigger,
+          toIso(start.startedAt ?? new Date(), 'startedAt'),
+        ) as { id: number };
+      return row.id;
+    });
+  }
+
+  /**
+   * Completes a remediation recorded by {@link HistoryStore.startRemediation}: the execution (when one ran), what
+   * became of the resource and why.
+   * @example
+   * store.finishRemediation(row, { execution, outcome: 'remediated', message: 'Verified COMPLIANT.' });
+   */
+  finishRemediation(
+    id: number,
+    finish: {
+      execution?: AutomationExecutionInput;
+      previousState?: unknown;
+      outcome: string;
+      message: string;
+      endedAt?: Date | string;
+    },
+  ): void {
+    this.write('record a remediation outcome', () => {
+      const e = finish.execution;
+      const ended = e?.endedAt ?? finish.endedAt ?? new Date();
+      const result = e
+        ? this.db
+            .prepare(
+              `UPDATE remediation_executions SET execution_id = ?, document_name = ?, parameters = ?, dry_run = ?,
+                 status = ?, steps = ?, outputs = ?, plan = ?, previous_state = ?, ended_at = ?, error = ?,
+                 outcome = ?, message = ?
+               WHERE id = ?`,
+            )
+            .run(
+              e.executionId,
+              e.documentName,
+              ...executionColumns({ ...e, previousState: finish.previousState }),
+              toIso(ended, 'endedAt'),
+              e.failureMessage ?? (finish.outcome === 'failed' ? finish.message : null),
+              finish.outcome,
+              finish.message,
+              id,
+            )
+        : this.db
+            .prepare(
+              `UPDATE remediation_executions SET status = 'Failed', ended_at = ?, error = ?, outcome = ?, message = ?
+               WHERE id = ?`,
+            )
+            .run(toIso(ended, 'endedAt'), finish.message, finish.outcome, finish.message, id);
+      if (result.changes === 0) throw new HistoryStoreError(`No remediation ${id} in ${this.path}.`);
     });
   }
 
@@ -691,6 +951,8 @@ export class HistoryStore {
       toolVersion: r.tool_version,
       args: parse(r.args),
       summary: parse(r.summary),
+      pid: r.pid,
+      host: r.host,
     }));
   }
 
@@ -743,6 +1005,8 @@ export class HistoryStore {
       startedAt: r.started_at,
       endedAt: r.ended_at,
       error: r.error,
+      outcome: r.outcome,
+      message: r.message,
     }));
   }
 
@@ -783,4 +1047,54 @@ function whereOf(filter: HistoryFilter, timeColumn: string): { where: string; pa
     params.push(toIso(filter.until, 'until'));
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * The columns of an execution that may hold what a document was given or returned, secrets redacted, in this order:
+ * parameters, dry_run, status, steps, outputs, plan, previous_state.
+ */
+function executionColumns(
+  e: Omit<AutomationExecutionInput, 'executionId' | 'documentName' | 'startedAt'> & {
+    previousState?: unknown;
+  },
+): [string, number, string, string, string | null, string | null, string | null] {
+  return [
+    JSON.stringify(redactSecrets(e.parameters ?? {})),
+    e.dryRun ? 1 : 0,
+    e.status,
+    JSON.stringify(redactSecrets(e.steps.map(stepRow))),
+    json(redactSecrets(e.outputs)),
+    json(redactSecrets(e.plan)),
+    json(redactSecrets(e.previousState)),
+  ];
+}
+
+/** True when a process with this id exists on this host (EPERM: it exists, owned by someone else). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates the history file readable and writable by its owner only (0600), before SQLite opens it: SQLite gives its
+ * -wal and -shm files the mode of the database file. A file (or -wal/-shm) created more openly by an earlier
+ * version is tightened, with a warning. Its folder, when created, is 0700.
+ */
+function ownerOnlyFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(file)) continue;
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) === 0) continue;
+    chmodSync(file, mode & 0o700);
+    logger.warn(
+      { file, was: mode.toString(8), now: (mode & 0o700).toString(8) },
+      'history file was readable by others; made owner-only',
+    );
+  }
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../../shared/errors';
+import { IncompleteRunError, type UnfinishedResource, UsageError } from '../../../shared/errors';
 import type { AnyRule } from '../../../shared/rule';
 import { formatDuration } from '../../history/format';
-import { recordRemediate } from '../../history/record';
 import {
   DEFAULT_MAX_CHANGES,
   type RemediateResult,
@@ -13,7 +12,7 @@ import {
 import { summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
 import { jsonOption } from '../io';
-import { withHistory } from '../open-history';
+import { recordedRun } from '../recorded-run';
 import { table } from '../table';
 import { selectRules } from './scan';
 
@@ -56,6 +55,13 @@ export function remediateReport(result: RemediateResult): string {
       `Blast-radius limit reached: ${left} non-compliant resource(s) were not changed. Re-run, or raise --max-changes.`,
     );
   }
+  const failed = result.records.filter((r) => r.outcome === 'failed').length;
+  if (failed > 0)
+    lines.push(
+      `${failed} remediation(s) failed; each is recorded with its steps. Re-run to complete the rest once the cause is fixed.`,
+    );
+  for (const f of [...result.before.failures, ...(result.after?.failures ?? [])])
+    lines.push(`Not evaluated (${f.ruleId}${f.resourceId ? ` ${f.resourceId}` : ''}): ${f.message}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -79,6 +85,7 @@ export function remediateJson(result: RemediateResult) {
       plan: r.execution?.plan,
       outputs: r.execution?.outputs,
     })),
+    failures: unfinishedOf(result),
   };
 }
 
@@ -121,23 +128,31 @@ export function registerRemediate(
       const maxChanges = Number(opts.maxChanges);
       if (!/^\d+$/.test(opts.maxChanges))
         throw new UsageError(`--max-changes must be a whole number, not ${opts.maxChanges}.`);
-      const result = await remediateAccount({
-        rules: selectRules(rules, opts.rules),
-        remediations,
-        clients: await connect(opts),
-        ruleParameters: jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>,
-        apply: Boolean(opts.apply),
-        maxChanges,
-        resourceId: opts.resource,
-        assumeRoleArn: opts.automationRoleArn,
-        lambdaPrefix: opts.lambdaPrefix,
-        ...(opts.viaSsm ? { viaSsm: { documentPrefix: opts.documentPrefix } } : {}),
-      });
-      withHistory(opts.db, (store) =>
-        recordRemediate(store, result, {
-          trigger: 'manual',
-          recordBefore: true,
-          args: process.argv.slice(2),
+      const ruleParameters = jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>;
+      const selected = selectRules(rules, opts.rules);
+      const clients = await connect(opts);
+      // Each remediation is in the history before it starts and as soon as its outcome is known.
+      const { result } = await recordedRun(
+        { db: opts.db, kind: 'remediate', trigger: 'manual', args: process.argv.slice(2) },
+        (journal, signal) =>
+          remediateAccount({
+            rules: selected,
+            remediations,
+            clients,
+            ruleParameters,
+            apply: Boolean(opts.apply),
+            maxChanges,
+            resourceId: opts.resource,
+            assumeRoleArn: opts.automationRoleArn,
+            lambdaPrefix: opts.lambdaPrefix,
+            ...(opts.viaSsm ? { viaSsm: { documentPrefix: opts.documentPrefix } } : {}),
+            journal,
+            signal,
+          }),
+        (r) => ({
+          dryRun: r.dryRun,
+          limitReached: r.limitReached,
+          ...(r.after ? { endedAt: r.after.endedAt } : {}),
         }),
       );
       process.stdout.write(
@@ -145,6 +160,24 @@ export function registerRemediate(
           ? `${JSON.stringify(remediateJson(result), null, 2)}\n`
           : remediateReport(result),
       );
-      if (result.records.some((r) => r.outcome === 'failed')) process.exitCode = 1;
+      const unfinished = unfinishedOf(result);
+      if (unfinished.length > 0)
+        throw new IncompleteRunError('resource(s) were not evaluated or not remediated', unfinished);
     });
+}
+
+/** Every resource the run did not finish: not evaluated before or after, or whose remediation failed. */
+export function unfinishedOf(result: RemediateResult): UnfinishedResource[] {
+  return [
+    ...result.before.failures.map((f) => ({ ...f, message: `Not evaluated: ${f.message}` })),
+    ...result.records
+      .filter((r) => r.outcome === 'failed')
+      .map((r) => ({
+        ruleId: r.ruleId,
+        resourceType: r.resourceType,
+        resourceId: r.resourceId,
+        message: `Not remediated: ${r.message}`,
+      })),
+    ...(result.after?.failures ?? []).map((f) => ({ ...f, message: `Not re-evaluated: ${f.message}` })),
+  ];
 }

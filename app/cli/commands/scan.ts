@@ -1,12 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { UsageError } from '../../../shared/errors';
+import { IncompleteRunError, UsageError } from '../../../shared/errors';
 import type { AnyRule } from '../../../shared/rule';
-import { recordScan } from '../../history/record';
 import { type ScanFinding, type ScanResult, scanAccount, summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
 import { jsonOption } from '../io';
-import { withHistory } from '../open-history';
+import { recordedRun } from '../recorded-run';
 import { table } from '../table';
 
 export interface ScanCliOptions extends ConnectionOptions {
@@ -49,7 +48,8 @@ export function scanReport(result: ScanResult): string {
     findingsTable(result.findings),
     `${result.findings.length} evaluations: ${s.NON_COMPLIANT} NON_COMPLIANT, ${s.COMPLIANT} COMPLIANT, ${s.NOT_APPLICABLE} NOT_APPLICABLE.`,
   ];
-  for (const f of result.failures) lines.push(`Not evaluated (${f.ruleId}): ${f.message}`);
+  for (const f of result.failures)
+    lines.push(`Not evaluated (${f.ruleId}${f.resourceId ? ` ${f.resourceId}` : ''}): ${f.message}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -109,17 +109,28 @@ export function registerScan(program: Command, rules: readonly AnyRule[]): void 
       if (!['table', 'json'].includes(opts.format))
         throw new UsageError(`--format must be table or json, not ${opts.format}.`);
       const selected = selectRules(rules, opts.rules);
+      const ruleParameters = jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>;
       const clients = await connect(opts);
-      const result = await scanAccount({
-        rules: selected,
-        clients,
-        ruleParameters: jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>,
-        onProgress: progressOnStderr(),
-      });
-      withHistory(opts.db, (store) => recordScan(store, result, { args: process.argv.slice(2) }));
+      // Each rule's evaluations are in the history as soon as the rule is done; a killed scan is `interrupted`.
+      const { result } = await recordedRun(
+        { db: opts.db, kind: 'scan', args: process.argv.slice(2) },
+        (journal) =>
+          scanAccount({
+            rules: selected,
+            clients,
+            ruleParameters,
+            onProgress: progressOnStderr(),
+            journal,
+          }),
+        (r) => ({ endedAt: r.endedAt }),
+      );
       process.stdout.write(
         opts.format === 'json' ? `${JSON.stringify(scanJson(result), null, 2)}\n` : scanReport(result),
       );
-      if (result.failures.length > 0) process.exitCode = 1;
+      if (result.failures.length > 0)
+        throw new IncompleteRunError(
+          'resource(s) could not be evaluated (never reported as a verdict)',
+          result.failures,
+        );
     });
 }
