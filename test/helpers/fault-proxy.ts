@@ -9,6 +9,17 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RetryOptions } from '../../shared/aws/clients';
+
+/**
+ * Client retry timing for tests through the proxy: the SDK's backoff delays divided by 100, and an adaptive rate
+ * limiter whose floor (500 requests/s) a loopback never reaches. The strategy is the product's own (adaptive, the
+ * quota refunded on answered errors); only its clock is faster, so thousands of retries stay fast.
+ */
+export const FAST_RETRY: RetryOptions = {
+  delayScale: 0.01,
+  rateLimiter: { minFillRate: 500, minCapacity: 500 },
+};
 
 /**
  * What the proxy can do to one request:
@@ -44,6 +55,8 @@ export interface ProxiedRequest {
   protocol: WireProtocol;
   /** `Action=` of a query request, `X-Amz-Target` of a JSON one, `METHOD path` for S3. */
   operation: string;
+  /** The SDK's attempt number of this call (`amz-sdk-request: attempt=N`), 1 for the first. */
+  attempt: number;
   body: Buffer;
 }
 
@@ -60,6 +73,11 @@ export interface FaultProxyOptions {
   slowMs?: number;
   /** Only requests this accepts may be faulted (default: every request). */
   shouldFault?: (request: ProxiedRequest) => boolean;
+  /**
+   * A scripted error for a request (an `AccessDenied` on one resource, say), answered in the request's protocol
+   * without forwarding; `undefined` lets the request through to the random faults. Counted in `scripted`.
+   */
+  script?: (request: ProxiedRequest) => { status: number; code: string; message?: string } | undefined;
 }
 
 export interface FaultProxy {
@@ -68,6 +86,8 @@ export interface FaultProxy {
   readonly injected: Readonly<Record<FaultKind, number>>;
   /** Faults injected so far, by service and kind. */
   readonly injectedByService: Readonly<Record<string, Partial<Record<FaultKind, number>>>>;
+  /** Scripted errors answered so far. */
+  readonly scripted: number;
   /** Requests received so far (faulted or not). */
   readonly requests: number;
   /** Requests received so far, by `service:operation`. */
@@ -107,7 +127,8 @@ function classify(method: string, url: string, headers: IncomingHttpHeaders, bod
     const query = url.split('?')[1]?.split('&')[0]?.split('=')[0];
     operation = `${method} ${query ? `?${query}` : url.split('/').length > 2 ? 'object' : 'bucket'}`;
   }
-  return { method, url, service, protocol, operation, body };
+  const attempt = Number(/attempt=(\d+)/.exec(String(headers['amz-sdk-request'] ?? ''))?.[1] ?? 1);
+  return { method, url, service, protocol, operation, attempt, body };
 }
 
 interface ErrorAnswer {
@@ -217,6 +238,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let injectedByService: Record<string, Partial<Record<FaultKind, number>>> = {};
   let requestsByOperation: Record<string, number> = {};
   let requests = 0;
+  let scripted = 0;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   const decide = (r: ProxiedRequest): { kind?: FaultKind; roll: number } => {
@@ -263,6 +285,20 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     requests++;
     const op = `${r.service}:${r.operation}`;
     requestsByOperation[op] = (requestsByOperation[op] ?? 0) + 1;
+    const scriptedError = r.url.startsWith('/moto-api') ? undefined : options.script?.(r);
+    if (scriptedError) {
+      scripted++;
+      return answer(
+        res,
+        errorAnswer(
+          r.protocol,
+          scriptedError.status,
+          scriptedError.code,
+          scriptedError.message ?? scriptedError.code,
+          randomUUID(),
+        ),
+      );
+    }
     const { kind, roll } = decide(r);
     if (kind) {
       injected[kind]++;
@@ -332,6 +368,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     get requests() {
       return requests;
     },
+    get scripted() {
+      return scripted;
+    },
     get requestsByOperation() {
       return requestsByOperation;
     },
@@ -343,6 +382,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       injectedByService = {};
       requestsByOperation = {};
       requests = 0;
+      scripted = 0;
       seen.clear();
     },
     close: () =>

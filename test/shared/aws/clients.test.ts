@@ -158,13 +158,12 @@ describe('shared/aws/clients', () => {
   });
 
   describe('retries', () => {
-    it('uses the standard retry mode with more attempts than the SDK default of 3', async () => {
+    it('uses the adaptive retry mode with more attempts than the SDK default of 3', async () => {
       const sts = new AwsClients({ region: 'us-east-1' }).get(STS);
       expect(DEFAULT_MAX_ATTEMPTS).to.be.greaterThan(3);
-      expect(sts.config.retryMode).to.equal('standard');
       expect(await sts.config.maxAttempts()).to.equal(DEFAULT_MAX_ATTEMPTS);
       const strategy = await sts.config.retryStrategy();
-      expect((strategy as { mode?: string }).mode).to.equal('standard');
+      expect((strategy as { mode?: string }).mode).to.equal('adaptive');
     });
 
     it('retries a failing call up to maxAttempts times, counting it once', async () => {
