@@ -44,7 +44,8 @@ function useFlakyS3() {
   });
   return {
     get endpoint() {
-      return `http://127.0.0.1:${(state.server?.address() as AddressInfo).port}`;
+      if (!state.server) throw new Error('the flaky S3 is not listening');
+      return `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
     },
     get attempts() {
       return state.attempts;
