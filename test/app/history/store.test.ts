@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
@@ -9,7 +9,10 @@ import {
   evaluationRows,
   HistoryStore,
   MIGRATIONS,
+  migrate,
+  REDACTED,
   type RemediationInput,
+  redactSecrets,
   resolveDbPath,
   SCHEMA_VERSION,
 } from '../../../app/history/store';
@@ -494,6 +497,195 @@ describe('history store', () => {
     });
   });
 
+  describe('runs that never ended', () => {
+    /** The id of a process that has exited (so no process has it, barring reuse in the next instants). */
+    const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid as number;
+
+    it('are marked interrupted on the next open when their process is gone, with in-progress remediations cancelled', () => {
+      // Prepare: a run of a process that died during a remediation, one of this (live) process, one of another host.
+      const path = join(dir, 'owners.db');
+      const store = HistoryStore.open(path);
+      const dead = store.beginRun({
+        kind: 'remediate',
+        account: '123456789012',
+        region: 'us-east-1',
+        startedAt: '2026-03-02T08:59:00Z',
+      });
+      store.recordEvaluations(dead, [row('sg-1', { evaluatedAt: '2026-03-02T09:00:00Z' })]);
+      const row1 = store.startRemediation(dead, {
+        documentName: 'revoke-public-ingress',
+        ruleId: SG,
+        resourceType: 'AWS::EC2::SecurityGroup',
+        resourceId: 'sg-1',
+        parameters: { GroupId: 'sg-1' },
+        dryRun: false,
+        trigger: 'manual',
+        executionId: 'exec-1',
+        startedAt: '2026-03-02T09:00:05Z',
+      });
+      store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), dead);
+      const live = store.beginRun({ kind: 'scan' });
+      const remote = store.beginRun({ kind: 'scan' });
+      store.db.prepare("UPDATE runs SET pid = 1, host = 'another-host' WHERE id = ?").run(remote);
+      store.close();
+
+      // Act
+      const reopened = HistoryStore.open(path);
+
+      // Assess
+      const status = new Map(reopened.runs().map((r) => [r.id, r]));
+      expect(status.get(dead)).to.include({ status: 'interrupted', endedAt: '2026-03-02T09:00:05.000Z' });
+      expect(status.get(live)).to.include({ status: 'running', pid: process.pid, host: hostname() });
+      expect(status.get(remote)).to.include({ status: 'running' });
+      const [rem] = reopened.remediations();
+      expect(rem).to.include({ id: row1, status: 'Cancelled', outcome: 'interrupted' });
+      expect(rem?.error).to.match(/may or may not have been applied/);
+      reopened.close();
+    });
+
+    it('marks a run interrupted by a signal itself, cancelling its remediation in progress', () => {
+      const store = HistoryStore.open(':memory:');
+      const runId = store.beginRun({ kind: 'remediate', account: '123456789012', region: 'us-east-1' });
+      store.startRemediation(runId, {
+        documentName: 'revoke-public-ingress',
+        ruleId: SG,
+        resourceType: 'AWS::EC2::SecurityGroup',
+        resourceId: 'sg-1',
+        parameters: {},
+        dryRun: false,
+        trigger: 'manual',
+      });
+      store.interruptRun(runId, 'Stopped by SIGTERM.');
+      expect(store.runs()[0]).to.include({ status: 'interrupted' });
+      expect(store.runs()[0]?.summary).to.deep.equal({ interrupted: 'Stopped by SIGTERM.' });
+      expect(store.remediations()[0]).to.include({ status: 'Cancelled', outcome: 'interrupted' });
+      store.close();
+    });
+
+    it('finishes a remediation started before the change with what happened', () => {
+      const store = HistoryStore.open(':memory:');
+      const runId = store.beginRun({ kind: 'remediate', account: '123456789012', region: 'us-east-1' });
+      const id = store.startRemediation(runId, {
+        documentName: 'revoke-public-ingress',
+        ruleId: SG,
+        resourceType: 'AWS::EC2::SecurityGroup',
+        resourceId: 'sg-1',
+        parameters: { GroupId: 'sg-1' },
+        dryRun: false,
+        trigger: 'manual',
+        executionId: 'local-1',
+      });
+      expect(store.remediations()[0]).to.include({ status: 'InProgress', outcome: 'in-progress' });
+      store.finishRemediation(id, {
+        execution: remediation('sg-1'),
+        outcome: 'remediated',
+        message: 'Verified COMPLIANT.',
+      });
+      expect(store.remediations()[0]).to.include({
+        id,
+        executionId: 'exec-sg-1',
+        status: 'Success',
+        outcome: 'remediated',
+        message: 'Verified COMPLIANT.',
+        endedAt: '2026-03-02T09:01:03.000Z',
+      });
+      store.close();
+    });
+
+    it('migration 3 marks runs left running by an older rebaseline as interrupted', () => {
+      const path = join(dir, 'v2.db');
+      const v2 = new Database(path);
+      migrate(v2, 2);
+      v2.prepare(
+        "INSERT INTO runs (kind, started_at, status, tool_version) VALUES ('scan', '2026-01-01T00:00:00.000Z', 'running', '0.0.9')",
+      ).run();
+      v2.close();
+      const store = HistoryStore.open(path);
+      expect(store.runs()[0]).to.include({ status: 'interrupted', pid: null });
+      store.close();
+    });
+  });
+
+  describe('secrets and permissions', () => {
+    it('never stores an external id: the option’s value is replaced by a marker, in every form', () => {
+      // Prepare
+      const path = join(dir, 'secrets.db');
+      const store = HistoryStore.open(path);
+      const secret = 'ext-7f3a9c2e-do-not-store';
+      // Act
+      const runId = store.beginRun({
+        kind: 'scan',
+        account: '123456789012',
+        region: 'us-east-1',
+        args: [
+          'scan',
+          '--role-arn',
+          'arn:aws:iam::1:role/r',
+          '--external-id',
+          secret,
+          `--external-id=${secret}`,
+        ],
+      });
+      store.recordRemediation(
+        runId,
+        remediation('sg-1', {
+          parameters: { GroupId: 'sg-1', ExternalId: secret },
+          steps: [
+            {
+              name: 'Assume',
+              action: 'aws:executeAwsApi',
+              status: 'Success',
+              inputs: { ExternalId: secret },
+            },
+          ],
+        }),
+      );
+      store.close();
+      // Assess: the marker where the value was, and the value nowhere in the file or its WAL.
+      const reopened = HistoryStore.open(path);
+      expect(reopened.runs()[0]?.args).to.deep.equal([
+        'scan',
+        '--role-arn',
+        'arn:aws:iam::1:role/r',
+        '--external-id',
+        REDACTED,
+        `--external-id=${REDACTED}`,
+      ]);
+      expect(reopened.remediations()[0]?.parameters).to.deep.equal({ GroupId: 'sg-1', ExternalId: REDACTED });
+      reopened.close();
+      for (const file of [path, `${path}-wal`])
+        expect(readFileSync(file, { flag: 'a+' }).includes(secret), file).to.equal(false);
+    });
+
+    it('redacts secret keys at any depth, and leaves everything else as it is', () => {
+      expect(
+        redactSecrets({ a: [{ SecretAccessKey: 'x', AccessKeyId: 'AKIA…' }], SessionToken: 't', n: 1 }),
+      ).to.deep.equal({
+        a: [{ SecretAccessKey: REDACTED, AccessKeyId: 'AKIA…' }],
+        SessionToken: REDACTED,
+        n: 1,
+      });
+    });
+
+    it('creates the file and its -wal and -shm readable by their owner only (0600)', () => {
+      const path = join(dir, 'private', 'history.db');
+      const store = HistoryStore.open(path);
+      store.recordEvaluations(store.beginRun({ kind: 'scan' }), [row('sg-1')]);
+      for (const file of [path, `${path}-wal`, `${path}-shm`])
+        expect((statSync(file).mode & 0o777).toString(8), file).to.equal('600');
+      expect((statSync(join(dir, 'private')).mode & 0o777).toString(8)).to.equal('700');
+      store.close();
+    });
+
+    it('makes a file an older version created world-readable owner-only', () => {
+      const path = join(dir, 'old.db');
+      HistoryStore.open(path).close();
+      chmodSync(path, 0o644);
+      HistoryStore.open(path).close();
+      expect((statSync(path).mode & 0o777).toString(8)).to.equal('600');
+    });
+  });
+
   describe('database path', () => {
     const saved = process.env.REBASELINE_DB;
     afterEach(() => {
@@ -550,8 +742,12 @@ describe('history store', () => {
       }
       for (const b of committed) expect(perBatch.get(b), `batch ${b}`).to.equal(25);
       for (const [b, n] of perBatch) expect(n, `batch ${b}`).to.equal(25);
+      // The next open sees the writer is gone: the run is interrupted, ended at its last record.
       const [run] = store.runs();
-      expect(run).to.include({ status: 'running' });
+      expect(run).to.include({ status: 'interrupted' });
+      const last = store.evaluations().at(-1)?.evaluatedAt;
+      expect(run?.endedAt).to.equal(last);
+      expect(JSON.stringify(run?.summary)).to.match(/ended without finishing/);
       store.close();
     });
 
