@@ -1,4 +1,4 @@
-// Loaded by mocha before every test file (.mocharc.json).
+// Loaded by mocha before every test file (.mocharc.json); its `mochaHooks` are root hooks for the whole run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'silent';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
@@ -11,3 +11,16 @@ process.env.REBASELINE_DB ??= require('node:path').join(
   require('node:os').tmpdir(),
   `rebaseline-test-${process.pid}.db`,
 );
+
+// Every log line of the suite, at trace level, is read for secrets (the logger is required here, after LOG_LEVEL).
+const { logSecretsWatch } = require('./helpers/log-secrets') as typeof import('./helpers/log-secrets');
+const watch = logSecretsWatch();
+
+export const mochaHooks = {
+  beforeAll(): void {
+    watch.start();
+  },
+  afterAll(): void {
+    watch.stopAndAssert();
+  },
+};

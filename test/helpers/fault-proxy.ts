@@ -78,6 +78,8 @@ export interface FaultProxyOptions {
    * without forwarding; `undefined` lets the request through to the random faults. Counted in `scripted`.
    */
   script?: (request: ProxiedRequest) => { status: number; code: string; message?: string } | undefined;
+  /** Holds a request until the promise it returns settles (a gate a test opens when it is ready). */
+  hold?: (request: ProxiedRequest) => Promise<void> | undefined;
 }
 
 export interface FaultProxy {
@@ -285,6 +287,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     requests++;
     const op = `${r.service}:${r.operation}`;
     requestsByOperation[op] = (requestsByOperation[op] ?? 0) + 1;
+    if (!r.url.startsWith('/moto-api')) await options.hold?.(r);
     const scriptedError = r.url.startsWith('/moto-api') ? undefined : options.script?.(r);
     if (scriptedError) {
       scripted++;
