@@ -220,11 +220,19 @@ function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
   };
 }
 
+/** The identity Config gives a rejected evaluation: its resource. */
+const evaluationKey = (e: Pick<ConfigEvaluation, 'ComplianceResourceType' | 'ComplianceResourceId'>) =>
+  `${e.ComplianceResourceType}|${e.ComplianceResourceId}`;
+
 /**
- * Reports evaluations in batches of 100. Rejected evaluations are retried; if Config still rejects some, this
- * throws, so the Lambda invocation fails and Config retries it: nothing is silently lost.
+ * Reports evaluations in batches of 100, each delivered exactly once or the invocation fails. Config names what it
+ * rejected in `FailedEvaluations`; only those are sent again. A rejection that names no evaluation of the batch
+ * cannot be placed, so the whole batch is sent again (PutEvaluations is idempotent: the same evaluation with the same
+ * `OrderingTimestamp` replaces itself, which also makes the SDK's own retries of a lost answer harmless). Whatever
+ * Config still rejects after the retries raises, so the Lambda invocation fails and Config retries it: nothing is
+ * silently lost.
  * @returns the number of PutEvaluations calls made.
- * @throws PutEvaluationsError naming the evaluations Config kept rejecting.
+ * @throws PutEvaluationsError naming the evaluations Config kept rejecting (or the rejections it could not place).
  * @example
  * await putEvaluations(aws.get(ConfigService), outcome.evaluations, event.resultToken); // 250 evaluations → 3 calls
  */
@@ -250,6 +258,8 @@ export async function putEvaluations(
       calls++;
       const failed = out.FailedEvaluations ?? [];
       if (failed.length === 0) break;
+      const sent = new Set(pending.map(evaluationKey));
+      const unplaced = failed.filter((f) => !sent.has(evaluationKey(f)));
       if (attempt >= PUT_RETRIES)
         throw new PutEvaluationsError(
           failed.map((f) => ({
@@ -257,9 +267,15 @@ export async function putEvaluations(
             complianceResourceType: f.ComplianceResourceType,
           })),
         );
-      const key = (e: ConfigEvaluation) => `${e.ComplianceResourceType}|${e.ComplianceResourceId}`;
-      const failedKeys = new Set(failed.map(key));
-      pending = pending.filter((e) => failedKeys.has(key(e)));
+      if (unplaced.length > 0) {
+        logger.warn(
+          { unplaced: unplaced.length, batch: pending.length },
+          'PutEvaluations rejected evaluations it did not receive; sending the whole batch again',
+        );
+        continue;
+      }
+      const failedKeys = new Set(failed.map(evaluationKey));
+      pending = pending.filter((e) => failedKeys.has(evaluationKey(e)));
     }
   }
   return calls;

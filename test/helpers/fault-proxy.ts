@@ -60,6 +60,11 @@ export interface ProxiedRequest {
   body: Buffer;
 }
 
+/** An answer a test scripts: an error (`code`) in the request's protocol, or a success with `body` as is. */
+export type ScriptedAnswer =
+  | { status: number; code: string; message?: string }
+  | { status: number; body: string; contentType?: string };
+
 export interface FaultProxyOptions {
   /** Where requests go when they are not faulted (moto_server's endpoint). */
   upstream: string;
@@ -77,7 +82,9 @@ export interface FaultProxyOptions {
    * A scripted error for a request (an `AccessDenied` on one resource, say), answered in the request's protocol
    * without forwarding; `undefined` lets the request through to the random faults. Counted in `scripted`.
    */
-  script?: (request: ProxiedRequest) => { status: number; code: string; message?: string } | undefined;
+  script?: (request: ProxiedRequest) => ScriptedAnswer | undefined;
+  /** Called with each request the upstream answered (a `lost-answer` included: the upstream did receive it). */
+  onForwarded?: (request: ProxiedRequest, status: number) => void;
   /** Holds a request until the promise it returns settles (a gate a test opens when it is ready). */
   hold?: (request: ProxiedRequest) => Promise<void> | undefined;
 }
@@ -293,13 +300,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       scripted++;
       return answer(
         res,
-        errorAnswer(
-          r.protocol,
-          scriptedError.status,
-          scriptedError.code,
-          scriptedError.message ?? scriptedError.code,
-          randomUUID(),
-        ),
+        'body' in scriptedError
+          ? {
+              status: scriptedError.status,
+              headers: { 'content-type': scriptedError.contentType ?? 'application/x-amz-json-1.1' },
+              body: scriptedError.body,
+            }
+          : errorAnswer(
+              r.protocol,
+              scriptedError.status,
+              scriptedError.code,
+              scriptedError.message ?? scriptedError.code,
+              randomUUID(),
+            ),
       );
     }
     const { kind, roll } = decide(r);
@@ -340,6 +353,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     const upstreamResponse = await forward(req, body);
     const answerBody = await readBody(upstreamResponse);
+    options.onForwarded?.(r, upstreamResponse.statusCode ?? 0);
     if (kind === 'lost-answer') {
       req.socket.destroy();
       return;

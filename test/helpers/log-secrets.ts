@@ -7,7 +7,7 @@ export const LOG_SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] =
   { name: 'an access key id', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/ },
   {
     name: 'an access key id (masked: a call site logged one)',
-    pattern: new RegExp(escape(REDACTED_ACCESS_KEY_ID)),
+    pattern: new RegExp(literal(REDACTED_ACCESS_KEY_ID)),
   },
   {
     name: 'a credential report',
@@ -15,7 +15,7 @@ export const LOG_SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] =
   },
   {
     name: 'a credential report (masked: a call site logged one)',
-    pattern: new RegExp(escape(REDACTED_CREDENTIAL_REPORT)),
+    pattern: new RegExp(literal(REDACTED_CREDENTIAL_REPORT)),
   },
   {
     name: 'a secret access key',
@@ -28,7 +28,7 @@ export const LOG_SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] =
 /** The binding of a child logger whose lines hold secrets on purpose (the logger's own tests): the watch skips them. */
 export const DELIBERATE_SECRETS = { deliberateSecretsForTest: true } as const;
 
-function escape(text: string): string {
+function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

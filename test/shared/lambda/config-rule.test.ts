@@ -505,6 +505,57 @@ describe('shared/lambda/config-rule', () => {
       for (const retry of sent.slice(1)) expect(retry).to.deep.equal(['sg-00000000000000002']);
     });
 
+    it('a rejection that names no evaluation it was sent makes it send the whole batch again', async () => {
+      // Prepare: Config answers once with a FailedEvaluations entry for a resource it was never sent.
+      ec2.on(DescribeSecurityGroupsCommand).resolves({
+        SecurityGroups: [group('sg-00000000000000001'), group('sg-00000000000000002')],
+      });
+      config
+        .on(PutEvaluationsCommand)
+        .resolvesOnce({
+          FailedEvaluations: [
+            {
+              ComplianceResourceType: SG,
+              ComplianceResourceId: 'sg-0000000000000009f',
+              ComplianceType: 'COMPLIANT',
+              OrderingTimestamp: NOTIFICATION_TIME,
+            },
+          ],
+        })
+        .resolvesOnce({ FailedEvaluations: [] });
+      // Act
+      const result = await handler(scheduledEvent());
+      // Assess: the batch went twice, whole; nothing was taken as delivered on the word of a rejection it cannot place.
+      const sent = puts().map((p) => p.Evaluations?.map((e) => e.ComplianceResourceId));
+      expect(sent).to.deep.equal([
+        ['sg-00000000000000001', 'sg-00000000000000002'],
+        ['sg-00000000000000001', 'sg-00000000000000002'],
+      ]);
+      expect(result.putEvaluationsCalls).to.equal(2);
+    });
+
+    it('fails the invocation when Config keeps rejecting evaluations it cannot place', async () => {
+      ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [group('sg-00000000000000001')] });
+      config.on(PutEvaluationsCommand).resolves({
+        FailedEvaluations: [
+          {
+            ComplianceResourceType: SG,
+            ComplianceResourceId: 'sg-unknown',
+            ComplianceType: 'COMPLIANT',
+            OrderingTimestamp: NOTIFICATION_TIME,
+          },
+        ],
+      });
+      const error = await rejection(handler(scheduledEvent()));
+      expect(error).to.be.instanceOf(PutEvaluationsError);
+      expect((error as PutEvaluationsError).failed).to.deep.equal([
+        { complianceResourceId: 'sg-unknown', complianceResourceType: SG },
+      ]);
+      expect(puts().length).to.be.greaterThan(1);
+      for (const put of puts())
+        expect(put.Evaluations?.map((e) => e.ComplianceResourceId)).to.deep.equal(['sg-00000000000000001']);
+    });
+
     it('sends TestMode: true for the TESTMODE result token', async () => {
       await handler(changeEvent(openSshCi(), {}, { resultToken: 'TESTMODE' }));
       expect(puts()).to.have.length(1);
