@@ -85,12 +85,27 @@ describe('remediate --apply stopped by a signal', function () {
   let openGroupIds: string[];
   let direct: AwsClients;
   const requests = gate();
+  /** Requests stopped at the closed gate: the child is waiting on one, in the middle of a remediation. */
+  let held = 0;
+  const stalled = async () => {
+    while (held === 0) await new Promise((r) => setTimeout(r, 20));
+  };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-interrupt-'));
     direct = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, credentials: TEST_CREDENTIALS });
     ({ openGroupIds } = await populateAccount(direct, { groups: 24, buckets: 0 }));
-    proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 0, rate: 0, hold: () => requests.wait() });
+    held = 0;
+    proxy = await startFaultProxy({
+      upstream: moto.endpoint,
+      seed: 0,
+      rate: 0,
+      hold: () => {
+        const closed = requests.wait();
+        if (closed) held++;
+        return closed;
+      },
+    });
   });
   afterEach(async () => {
     requests.open();
@@ -110,6 +125,7 @@ describe('remediate --apply stopped by a signal', function () {
     const exit = exited(child);
     await watch(db, (rows) => rows.some((r) => r.outcome === 'remediated'));
     requests.close();
+    await stalled();
     await watch(db, (rows) => rows.some((r) => r.status === 'InProgress'));
 
     // Act: Ctrl-C while a change is under way; the change goes on once the child has said it will stop after it.
@@ -140,6 +156,7 @@ describe('remediate --apply stopped by a signal', function () {
     const exit = exited(child);
     await watch(db, (rows) => rows.some((r) => r.outcome === 'remediated'));
     requests.close();
+    await stalled();
     await watch(db, (rows) => rows.some((r) => r.status === 'InProgress'));
 
     child.kill('SIGTERM');
