@@ -225,9 +225,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * A fault-injecting loopback HTTP proxy for tests: point the SDK at its `endpoint` (the endpoint override) and it
  * forwards to `upstream` (moto_server), injecting faults into a share `rate` of the requests.
  *
- * Each decision is a hash of the seed, the request (method, URL, body) and how many times that same request was seen
- * before, so it does not depend on the order in which concurrent requests arrive: a seed reproduces a run exactly,
- * and a retried request gets a fresh decision. Requests to `/moto-api/` (the emulator's reset) are never faulted.
+ * Each decision is a hash of the seed, the request's service, operation and path (an S3 bucket's name is in its
+ * path) and how many requests with those were seen before. So it depends neither on the ids the emulator makes up
+ * nor on the order in which concurrent reads of different buckets arrive: a seed reproduces a run exactly, and a
+ * retried request gets a fresh decision. Requests to `/moto-api/` (the emulator's reset) are never faulted.
  *
  * @example
  * const proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 7, rate: 0.2 });
@@ -251,7 +252,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   const decide = (r: ProxiedRequest): { kind?: FaultKind; roll: number } => {
-    const key = `${r.method} ${r.url} ${createHash('sha256').update(r.body).digest('hex')}`;
+    // Not the body: it holds ids the emulator makes up (sg-…) and times, which differ from run to run.
+    const key = `${r.service} ${r.operation} ${r.method} ${r.url.split('?')[0]}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
     const roll = uniform(seed, `${key} #${n}`);
