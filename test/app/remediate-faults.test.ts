@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { RunRecorder } from '../../app/history/record';
 import { HistoryStore } from '../../app/history/store';
@@ -10,7 +9,6 @@ import { scanAccount } from '../../app/scan';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
-import { EC2 } from '../../shared/aws/services/ec2';
 import { populateAccount } from '../helpers/accounts';
 import { FAST_RETRY, type FaultProxy, startFaultProxy, totalFaults } from '../helpers/fault-proxy';
 import { TEST_CREDENTIALS, useMoto } from '../helpers/moto';
@@ -44,14 +42,10 @@ describe('remediate --apply under faults', function () {
       retry: FAST_RETRY,
     });
 
-  /** True when the group, read straight from the emulator, still lets the world in. */
+  /** True when the rule, reading straight from the emulator, finds the group NON_COMPLIANT (still open to the world). */
   async function openToWorld(groupId: string): Promise<boolean> {
-    const out = await direct.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
-    return (out.SecurityGroups?.[0]?.IpPermissions ?? []).some(
-      (p) =>
-        (p.IpRanges ?? []).some((r) => r.CidrIp === '0.0.0.0/0') ||
-        (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === '::/0'),
-    );
+    const { findings } = await scanAccount({ rules: SG_RULE, clients: direct });
+    return findings.some((f) => f.complianceResourceId === groupId && f.complianceType === 'NON_COMPLIANT');
   }
 
   /** Remediates with the history written as it happens, as the CLI does. */

@@ -2,16 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { HistoryStore, type RemediationRow } from '../../../app/history/store';
+import { scanAccount } from '../../../app/scan';
+import { RULES } from '../../../rules';
 import { AwsClients } from '../../../shared/aws/clients';
-import { EC2 } from '../../../shared/aws/services/ec2';
 import { populateAccount } from '../../helpers/accounts';
 import { type FaultProxy, startFaultProxy } from '../../helpers/fault-proxy';
 import { TEST_CREDENTIALS, useMoto } from '../../helpers/moto';
 
 const ROOT = join(__dirname, '..', '..', '..');
+const SG_RULE = RULES.filter((r) => r.meta.id === 'ec2-security-group-no-public-ingress');
 
 /** A gate requests wait at while it is closed. */
 function gate() {
@@ -113,9 +114,10 @@ describe('remediate --apply stopped by a signal', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** True when the rule, reading straight from the emulator, finds the group NON_COMPLIANT (still open to the world). */
   async function openToWorld(groupId: string): Promise<boolean> {
-    const out = await direct.get(EC2).send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
-    return (out.SecurityGroups?.[0]?.IpPermissions ?? []).length > 0;
+    const { findings } = await scanAccount({ rules: SG_RULE, clients: direct });
+    return findings.some((f) => f.complianceResourceId === groupId && f.complianceType === 'NON_COMPLIANT');
   }
 
   it('finishes and records the change under way, touches nothing after it, and is recorded as interrupted (exit 130)', async () => {
