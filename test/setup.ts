@@ -13,8 +13,7 @@ process.env.REBASELINE_DB ??= require('node:path').join(
 );
 
 // Every log line of the suite, at trace level, is read for secrets (the logger is required here, after LOG_LEVEL).
-const { logSecretsWatch } = require('./helpers/log-secrets') as typeof import('./helpers/log-secrets');
-const watch = logSecretsWatch();
+const { suiteLogWatch: watch } = require('./helpers/log-secrets') as typeof import('./helpers/log-secrets');
 
 export const mochaHooks = {
   beforeAll(): void {

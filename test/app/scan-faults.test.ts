@@ -18,6 +18,7 @@ import {
   startFaultProxy,
   totalFaults,
 } from '../helpers/fault-proxy';
+import { suiteLogWatch } from '../helpers/log-secrets';
 import { TEST_CREDENTIALS } from '../helpers/moto';
 
 const ROOT = join(__dirname, '..', '..');
@@ -225,7 +226,7 @@ describe('scan under faults (a fault-injecting proxy in front of moto_server)', 
           '--format',
           'json',
         ],
-        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'trace' } },
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => {
@@ -234,6 +235,7 @@ describe('scan under faults (a fault-injecting proxy in front of moto_server)', 
       // Act
       const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       // Assess
+      suiteLogWatch.readChildOutput(stderr, 'rebaseline scan');
       expect(status, stderr).to.equal(1);
       expect(stderr).to.include('fault-bucket-042');
     });

@@ -42,19 +42,23 @@ export function logSecretsWatch() {
   let lines = 0;
   const offending: { secret: string; line: string }[] = [];
   let stop: (() => void) | undefined;
+  const read = (line: string, source?: string) => {
+    lines++;
+    if (line.includes('"deliberateSecretsForTest":true')) return;
+    for (const { name, pattern } of LOG_SECRET_PATTERNS)
+      if (pattern.test(line))
+        offending.push({ secret: name, line: `${source ? `[${source}] ` : ''}${line.trim()}` });
+  };
   return {
     start() {
-      stop = addLogDestination(
-        {
-          write(line: string) {
-            lines++;
-            if (line.includes('"deliberateSecretsForTest":true')) return;
-            for (const { name, pattern } of LOG_SECRET_PATTERNS)
-              if (pattern.test(line)) offending.push({ secret: name, line: line.trim() });
-          },
-        },
-        'trace',
-      );
+      stop = addLogDestination({ write: (line: string) => read(line) }, 'trace');
+    },
+    /**
+     * Reads the log lines a child process wrote (its stderr: a packaged Lambda bundle, the CLI run as a command),
+     * which this process's logger never sees. Lines that are not JSON log lines are skipped.
+     */
+    readChildOutput(text: string, source: string) {
+      for (const line of text.split('\n')) if (/^\{.*"level":/.test(line)) read(line, source);
     },
     /** @throws when a line held a secret; the message names each. */
     stopAndAssert() {
@@ -74,3 +78,6 @@ export function logSecretsWatch() {
     },
   };
 }
+
+/** The watch of this test run (test/setup.ts starts it before the first test and checks it after the last). */
+export const suiteLogWatch = logSecretsWatch();

@@ -21,6 +21,7 @@ import {
 } from '../../scripts/deploy/registry';
 import { rolePolicies } from '../helpers/deploy';
 import { fixture } from '../helpers/fixtures';
+import { suiteLogWatch } from '../helpers/log-secrets';
 import { useMoto } from '../helpers/moto';
 import { changeEvent, scheduledEvent } from '../helpers/rules';
 import { readZip } from '../helpers/zip';
@@ -241,10 +242,12 @@ describe('packaging with osls, offline', () => {
               AWS_ACCESS_KEY_ID: 'testing',
               AWS_SECRET_ACCESS_KEY: 'testing',
               AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-              LOG_LEVEL: 'silent',
+              // Every line the bundle logs is read for secrets, as CloudWatch Logs would get it.
+              LOG_LEVEL: 'trace',
             },
           },
         );
+        suiteLogWatch.readChildOutput(run.stderr, `${fn} bundle`);
         // Assess: one evaluation reported in one PutEvaluations call.
         expect(run.status, run.stderr).to.equal(0);
         expect(JSON.parse(run.stdout)).to.deep.include({

@@ -9,6 +9,7 @@ import { RULES } from '../../../rules';
 import { AwsClients } from '../../../shared/aws/clients';
 import { populateAccount } from '../../helpers/accounts';
 import { type FaultProxy, startFaultProxy } from '../../helpers/fault-proxy';
+import { suiteLogWatch } from '../../helpers/log-secrets';
 import { TEST_CREDENTIALS, useMoto } from '../../helpers/moto';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -64,12 +65,13 @@ function remediateChild(endpoint: string, db: string): { child: ChildProcess; st
       '--db',
       db,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'trace' } },
   );
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
+  child.once('exit', () => suiteLogWatch.readChildOutput(err, 'rebaseline remediate'));
   return { child, stderr: () => err };
 }
 
