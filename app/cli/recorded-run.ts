@@ -18,8 +18,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * `interrupted` and the command fails with 128 + the signal's number. A crash leaves the run `running` with this
  * process's id, and the next open of the store marks it `interrupted`.
  *
- * @returns what `run` returned and the run id; `finish` is called with it to end the run.
- * @throws RunInterruptedError when a signal stopped the run between two resources.
+ * @returns what `run` returned, the run id, and the signal that stopped it between two resources (the command then
+ * prints what was done and throws {@link stoppedError}); `finish` is called with the result to end a run that was
+ * not stopped.
  * @example
  * const { result } = await recordedRun({ db, kind: 'scan', args }, (journal) => scanAccount({ …, journal }), () => ({}));
  */
@@ -27,7 +28,7 @@ export async function recordedRun<T>(
   options: RecordedRunOptions,
   run: (journal: RunRecorder, signal: AbortSignal) => Promise<T>,
   finish: (result: T) => Parameters<RunRecorder['finish']>[0],
-): Promise<{ result: T; runId: number | undefined }> {
+): Promise<{ result: T; runId: number | undefined; stoppedBy?: NodeJS.Signals }> {
   const store = HistoryStore.open(resolveDbPath(options.db));
   const recorder = new RunRecorder(store, options);
   const controller = new AbortController();
@@ -63,18 +64,24 @@ export async function recordedRun<T>(
       }
       throw error;
     }
-    if (stoppedBy) {
-      recorder.interrupt(`Stopped by ${stoppedBy} after the change under way was recorded.`);
-      throw new RunInterruptedError(
-        stoppedBy,
-        128 + (constants.signals[stoppedBy] ?? 0),
-        `Stopped by ${stoppedBy}: the resources after the last one recorded were not touched; the run is recorded as interrupted.`,
-      );
-    }
-    recorder.finish(finish(result));
-    return { result, runId: recorder.runId };
+    if (stoppedBy) recorder.interrupt(`Stopped by ${stoppedBy} after the change under way was recorded.`);
+    else recorder.finish(finish(result));
+    return { result, runId: recorder.runId, ...(stoppedBy ? { stoppedBy } : {}) };
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
     store.close();
   }
+}
+
+/**
+ * The error a command ends with when a signal stopped its run between two resources (exit status 128 + its number).
+ * @example
+ * if (stoppedBy) throw stoppedError(stoppedBy); // SIGINT → exit 130
+ */
+export function stoppedError(signal: NodeJS.Signals): RunInterruptedError {
+  return new RunInterruptedError(
+    signal,
+    128 + (constants.signals[signal] ?? 0),
+    `Stopped by ${signal}: the resources after the last one recorded were not touched; the run is recorded as interrupted.`,
+  );
 }

@@ -12,7 +12,7 @@ import {
 import { summarise } from '../../scan';
 import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
 import { jsonOption } from '../io';
-import { recordedRun } from '../recorded-run';
+import { recordedRun, stoppedError } from '../recorded-run';
 import { table } from '../table';
 import { selectRules } from './scan';
 
@@ -55,6 +55,10 @@ export function remediateReport(result: RemediateResult): string {
       `Blast-radius limit reached: ${left} non-compliant resource(s) were not changed. Re-run, or raise --max-changes.`,
     );
   }
+  if (result.interrupted)
+    lines.push(
+      'Interrupted: the resources after the last one listed were not touched. Re-run to complete them.',
+    );
   const failed = result.records.filter((r) => r.outcome === 'failed').length;
   if (failed > 0)
     lines.push(
@@ -71,6 +75,7 @@ export function remediateJson(result: RemediateResult) {
     region: result.before.region,
     dryRun: result.dryRun,
     limitReached: result.limitReached,
+    interrupted: Boolean(result.interrupted),
     before: summarise(result.before.findings),
     after: result.after ? summarise(result.after.findings) : undefined,
     remediations: result.records.map((r) => ({
@@ -132,7 +137,7 @@ export function registerRemediate(
       const selected = selectRules(rules, opts.rules);
       const clients = await connect(opts);
       // Each remediation is in the history before it starts and as soon as its outcome is known.
-      const { result } = await recordedRun(
+      const { result, stoppedBy } = await recordedRun(
         { db: opts.db, kind: 'remediate', trigger: 'manual', args: process.argv.slice(2) },
         (journal, signal) =>
           remediateAccount({
@@ -160,6 +165,7 @@ export function registerRemediate(
           ? `${JSON.stringify(remediateJson(result), null, 2)}\n`
           : remediateReport(result),
       );
+      if (stoppedBy) throw stoppedError(stoppedBy);
       const unfinished = unfinishedOf(result);
       if (unfinished.length > 0)
         throw new IncompleteRunError('resource(s) were not evaluated or not remediated', unfinished);
