@@ -259,6 +259,9 @@ async function runViaSsm(
  * `reader` narrowed to one resource: the list reads a rule's `collect` starts from (every security group, every
  * bucket name) return only that resource, so verifying one change reads one resource, not the whole account.
  * Other resource types (account-level ones) read what they read.
+ * @example
+ * const reader = readerFor(new LiveReader(aws, accountId, rule.reads), 'AWS::EC2::SecurityGroup', 'sg-0123');
+ * await reader.describeSecurityGroups(); // DescribeSecurityGroups with GroupIds: ['sg-0123']
  */
 export function readerFor(reader: Reader, resourceType: string, resourceId: string): Reader {
   const narrowed: Partial<Reader> =
