@@ -86,7 +86,8 @@ const A_POLICY: Where = { resourceType: 'AWS::S3::Bucket', resourceId: '(bucket 
 
 /** A principal as IAM writes it: `"*"`, or an object of `AWS` / `Service` / … to one id or a list of them. */
 function checkPrincipal(value: unknown, where: Where, path: string): void {
-  if (value === '*') return;
+  // `"*"`, or (in policies S3 stored long ago) one account ARN as plain text.
+  if (typeof value === 'string' && value !== '') return;
   const principal = record(value, where, path);
   const keys = Object.keys(principal);
   if (keys.length === 0) refuse(where, path, 'names no principal');

@@ -49,8 +49,10 @@ export function decodePublicAccessBlock(
 ): PublicAccessBlockFlags | null {
   if (value === undefined || value === null) return null;
   const config = record(value, where, path);
+  // Config writes camelCase, the API PascalCase: a missing flag is named the way the others are written.
+  const camel = PUBLIC_ACCESS_BLOCK_FLAGS.some((f) => f in config);
   const read = (flag: PublicAccessBlockFlag) => {
-    const key = flag in config ? flag : flagName(flag);
+    const key = camel ? flag : flagName(flag);
     return boolean(config[key], where, `${path}.${key}`);
   };
   return {

@@ -100,7 +100,7 @@ describe('shared/config/configuration-item', () => {
         },
         creationDate: '2017-02-04T11:06:27.000Z',
       });
-      expect(ci.supplementaryConfiguration.IsRequesterPaysEnabled).to.equal('false');
+      expect(ci.supplementaryConfiguration?.IsRequesterPaysEnabled).to.equal('false');
     });
 
     it('normalises the recorded history of a security group, legacy ipRanges included', () => {
@@ -230,7 +230,7 @@ describe('shared/config/configuration-item', () => {
     it('decodes the twice-encoded AccessControlList of a real API-form item', () => {
       // Prepare
       const ci = normaliseConfigurationItem(fixture('corpus/config_items/c7n__config__s3.json'));
-      const raw = ci.supplementaryConfiguration.AccessControlList;
+      const raw = ci.supplementaryConfiguration?.AccessControlList;
       expect(raw).to.be.a('string');
       expect(JSON.parse(raw as string)).to.be.a('string');
       // Act
