@@ -122,7 +122,8 @@ export function parseRuleParameters<P>(
     // of objects) is none of these: read as "[object Object]" it would be a value nobody gave.
     if (!(scalar(value) || (Array.isArray(value) && value.every(scalar))))
       throw new InvalidParametersError(name, expectedForm(prop), value);
-    const text = typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(',') : String(value);
+    const text =
+      typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(',') : String(value);
     if (text === '') continue;
     out[name] = convert(name, text, prop);
   }

@@ -50,9 +50,12 @@ export function publicAccessBlockFromAnyCase(
   const read = (name: string) => {
     const key = name in flags ? name : name.charAt(0).toUpperCase() + name.slice(1);
     const v = flags[key];
-    if (v === undefined || v === false || (typeof v === 'string' && v.toLowerCase() === 'false')) return false;
+    if (v === undefined || v === false || (typeof v === 'string' && v.toLowerCase() === 'false'))
+      return false;
     if (v === true || (typeof v === 'string' && v.toLowerCase() === 'true')) return true;
-    throw new UsageError(`--context accountPublicAccessBlock.${key} is ${JSON.stringify(v)}, not true or false.`);
+    throw new UsageError(
+      `--context accountPublicAccessBlock.${key} is ${JSON.stringify(v)}, not true or false.`,
+    );
   };
   return {
     BlockPublicAcls: read('blockPublicAcls'),

@@ -85,22 +85,54 @@ const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefine
 const A_POLICY: Where = { resourceType: 'AWS::S3::Bucket', resourceId: '(bucket policy)' };
 
 /** A principal as IAM writes it: `"*"`, or an object of `AWS` / `Service` / … to one id or a list of them. */
-function checkPrincipal(value: unknown, where: Where, path: string): void {
-  // `"*"`, or (in policies S3 stored long ago) one account ARN as plain text.
-  if (typeof value === 'string' && value !== '') return;
+function checkPrincipal(value: unknown, where: Where, path: string): unknown {
+  // `"*"`, or (in policies S3 stored long ago) one account, as its ARN or id, as plain text.
+  if (typeof value === 'string' && !value.trim().startsWith('{')) {
+    if (value === '*' || /^arn:[^:]+:iam::/.test(value) || /^\d{12}$/.test(value)) return value;
+    refuse(
+      where,
+      path,
+      `is ${JSON.stringify(value.slice(0, 40))}, not "*", an account or an object of principals`,
+    );
+  }
   const principal = record(value, where, path);
   const keys = Object.keys(principal);
   if (keys.length === 0) refuse(where, path, 'names no principal');
-  for (const key of keys) stringList(principal[key], where, `${path}.${key}`);
+  return Object.fromEntries(
+    keys.map((key) => {
+      const ids = stringList(principal[key], where, `${path}.${key}`);
+      // An AWS principal is everyone, an account (id or ARN) or an IAM ARN; text that is none of these was not
+      // read whole.
+      if (key.toLowerCase() === 'aws')
+        ids.forEach((id, i) => {
+          if (
+            !(
+              id === '*' ||
+              /^arn:[^:]+:(iam|sts)::/.test(id) ||
+              /^\d{12}$/.test(id) ||
+              /^[A-Z0-9]{21}$/.test(id)
+            )
+          )
+            refuse(
+              where,
+              `${path}.${key}${ids.length > 1 || Array.isArray(principal[key]) ? `[${i}]` : ''}`,
+              `is ${JSON.stringify(id.slice(0, 40))}, not an AWS principal`,
+            );
+        });
+      return [key, ids];
+    }),
+  );
 }
 
 const CONDITION_VALUE = new Set(['string', 'number', 'boolean']);
 
 /** `Condition`: operators to keys to a value or a list of values (strings, numbers or booleans). */
-function checkCondition(value: unknown, where: Where, path: string): void {
+function checkCondition(value: unknown, where: Where, path: string): Record<string, Record<string, unknown>> {
   const condition = record(value, where, path);
+  const out: Record<string, Record<string, unknown>> = {};
   for (const [operator, entries] of Object.entries(condition)) {
     const keys = record(entries, where, `${path}.${operator}`);
+    out[operator] = keys;
     for (const [key, v] of Object.entries(keys)) {
       const values = Array.isArray(v) ? v : [v];
       values.forEach((x, i) => {
@@ -113,6 +145,7 @@ function checkCondition(value: unknown, where: Where, path: string): void {
       });
     }
   }
+  return out;
 }
 
 /**
@@ -135,8 +168,9 @@ function checkStatement(statement: Record<string, unknown>, where: Where, path: 
       `${path}.Principal`,
       has('Principal') ? 'is given with NotPrincipal' : 'is missing (and so is NotPrincipal)',
     );
-  if (has('Principal')) checkPrincipal(statement.Principal, where, `${path}.Principal`);
-  else checkPrincipal(statement.NotPrincipal, where, `${path}.NotPrincipal`);
+  const principal = has('Principal')
+    ? { Principal: checkPrincipal(statement.Principal, where, `${path}.Principal`) }
+    : { NotPrincipal: checkPrincipal(statement.NotPrincipal, where, `${path}.NotPrincipal`) };
   if (has('Action') === has('NotAction'))
     refuse(
       where,
@@ -148,8 +182,10 @@ function checkStatement(statement: Record<string, unknown>, where: Where, path: 
     where,
     `${path}.${has('Action') ? 'Action' : 'NotAction'}`,
   );
-  if (has('Condition')) checkCondition(statement.Condition, where, `${path}.Condition`);
-  return statement as PolicyStatement;
+  const condition = has('Condition')
+    ? { Condition: checkCondition(statement.Condition, where, `${path}.Condition`) }
+    : {};
+  return { ...statement, ...principal, ...condition } as PolicyStatement;
 }
 
 /**

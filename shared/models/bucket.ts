@@ -46,6 +46,13 @@ function groupGrantee(nameOrUri: string): AclGrant['grantee'] {
   return kind ? { kind } : { kind: 'Group', id: nameOrUri };
 }
 
+/** A group grantee's URI as S3 writes it (`http://acs.amazonaws.com/groups/…`); anything else is refused. */
+function groupUri(value: string, where: Where, path: string): AclGrant['grantee'] {
+  if (!/^https?:\/\/[^\s/]+\/groups\/\S+$/i.test(value.trim()))
+    refuse(where, path, `is ${JSON.stringify(value.slice(0, 60))}, not a group URI`);
+  return groupGrantee(value);
+}
+
 /** The permissions an ACL grant can have, as the API writes them. */
 const PERMISSIONS = new Set(['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL']);
 
@@ -91,8 +98,9 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
  * cannot be told apart from a public group, so it is refused.
  */
 function granteeFromCi(raw: unknown, where: Where, path: string): AclGrant['grantee'] {
-  if (typeof raw === 'string') {
-    if (/^https?:\/\//i.test(raw) || GROUPS[raw.trim().toLowerCase()]) return groupGrantee(raw);
+  if (typeof raw === 'string' && !raw.trim().startsWith('{')) {
+    if (/^https?:\/\//i.test(raw)) return groupUri(raw, where, path);
+    if (GROUPS[raw.trim().toLowerCase()]) return groupGrantee(raw);
     if (/^[^@\s]+@[^@\s]+$/.test(raw.trim())) return { kind: 'Email', id: raw.trim() };
     return refuse(
       where,
@@ -102,7 +110,7 @@ function granteeFromCi(raw: unknown, where: Where, path: string): AclGrant['gran
   }
   const g = record(raw, where, path);
   const uri = text(pick(g, 'uri'));
-  if (uri) return groupGrantee(uri);
+  if (uri) return groupUri(uri, where, `${path}.uri`);
   const email = text(pick(g, 'emailAddress', 'email'));
   if (email) return { kind: 'Email', id: email };
   const id = text(pick(g, 'id'));
@@ -110,7 +118,7 @@ function granteeFromCi(raw: unknown, where: Where, path: string): AclGrant['gran
   const identifier = text(pick(g, 'identifier'));
   const type = String(pick(g, 'typeIdentifier', 'type') ?? '').toLowerCase();
   if (identifier) {
-    if (type === 'uri' || type === 'group') return groupGrantee(identifier);
+    if (type === 'uri' || type === 'group') return groupUri(identifier, where, `${path}.identifier`);
     if (type.startsWith('email') || type === 'amazoncustomerbyemail')
       return { kind: 'Email', id: identifier };
     if (type === 'id' || type === 'canonicaluser') return { kind: 'CanonicalUser', id: identifier };
@@ -124,7 +132,7 @@ function granteeFromApi(raw: unknown, where: Where, path: string): AclGrant['gra
   const value = (key: string) => string(g[key], where, `${path}.${key}`);
   switch (type) {
     case 'Group':
-      return groupGrantee(value('URI'));
+      return groupUri(value('URI'), where, `${path}.URI`);
     case 'CanonicalUser':
       return { kind: 'CanonicalUser', id: value('ID') };
     case 'AmazonCustomerByEmail':
@@ -210,7 +218,7 @@ function policyFromCi(raw: unknown, where: Where): PolicyDocument | null {
     return refuse(where, `${path}.policyText`, 'is missing');
   }
   const policyText = holder.policyText;
-  if (policyText === null || policyText === '') return null;
+  if (policyText === null) return null;
   return parsePolicyDocument(policyText, where, `${path}.policyText`);
 }
 
@@ -275,6 +283,8 @@ export function bucketFromReadout(readout: BucketReadout, accountId: string): Bu
   const name = string(raw.name, { resourceType: BUCKET, resourceId: '(unknown)' }, 'name');
   const where = { resourceType: BUCKET, resourceId: name };
   const objectOwnership = optionalString(raw.objectOwnership, where, 'objectOwnership');
+  // `null` is "no policy" (NoSuchBucketPolicy); a readout without the field was not read whole.
+  if (!('policy' in raw)) refuse(where, 'Policy', 'is missing');
   const policy = raw.policy;
   return {
     resourceType: BUCKET,
@@ -296,9 +306,6 @@ export function bucketFromReadout(readout: BucketReadout, accountId: string): Bu
       };
     }),
     ...(objectOwnership ? { objectOwnership: ownership(objectOwnership, where, 'objectOwnership') } : {}),
-    policy:
-      policy === null || policy === undefined
-        ? null
-        : parsePolicyDocument(string(policy, where, 'Policy'), where, 'Policy'),
+    policy: policy === null ? null : parsePolicyDocument(string(policy, where, 'Policy'), where, 'Policy'),
   };
 }

@@ -207,6 +207,8 @@ export function optionalBoolean(value: unknown, where: Where, path: string): boo
  * stringList('s3:GetObject', where, 'Statement[0].Action') // → ['s3:GetObject']
  */
 export function stringList(value: unknown, where: Where, path: string): string[] {
-  if (typeof value === 'string') return [string(value, where, path)];
-  return array(value, where, path).map((v, i) => string(v, where, `${path}[${i}]`));
+  if (typeof value === 'string' && !/^\s*\[/.test(value)) return [string(value, where, path)];
+  const list = array(value, where, path);
+  if (list.length === 0) refuse(where, path, 'is an empty list');
+  return list.map((v, i) => string(v, where, `${path}[${i}]`));
 }

@@ -279,11 +279,15 @@ export function trailFacts(
  * still count once, however often the listing names it.
  * @example
  * uniqueTrails([{ TrailARN: 'a' }, { TrailARN: 'a' }]).length // → 1
+ * @throws MalformedResourceError when the listing is not a list of trails.
  */
 export function uniqueTrails(trails: readonly Trail[]): Trail[] {
   const seen = new Set<string>();
-  return trails.filter((t) => {
-    const key = t.TrailARN ?? `name:${t.Name}`;
+  const where = trailWhere('(DescribeTrails)');
+  return (array(trails, where, 'trailList') as Trail[]).filter((t, i) => {
+    record(t, where, `trailList[${i}]`);
+    const trail = t as Trail;
+    const key = trail.TrailARN ?? `name:${trail.Name}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
