@@ -1,6 +1,11 @@
 import { cloudtrailReads } from '../../shared/collectors/live/cloudtrail';
 import type { ReaderOf } from '../../shared/collectors/reader';
-import { awsErrorName, CollectionError, RebaselineError, UnreadableDependencyError } from '../../shared/errors';
+import {
+  awsErrorName,
+  CollectionError,
+  RebaselineError,
+  UnreadableDependencyError,
+} from '../../shared/errors';
 import {
   type CloudTrailAccountModel,
   cloudTrailAccountModel,

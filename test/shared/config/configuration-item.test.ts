@@ -297,6 +297,35 @@ describe('shared/config/configuration-item', () => {
       expect(() => normaliseConfigurationItem(42)).to.throw(MalformedEventError, /is not an object/);
     });
 
+    for (const [name, change, message] of [
+      [
+        'a resource type PutEvaluations would refuse (> 256)',
+        { resourceType: `AWS::${'X'.repeat(300)}` },
+        /resourceType is 305 characters long/,
+      ],
+      [
+        'a resource id over 768 characters',
+        { resourceId: 'i'.repeat(800) },
+        /resourceId is 800 characters long/,
+      ],
+      [
+        'a resource id that is not valid UTF-16',
+        { resourceId: 'sg-\uD800' },
+        /resourceId is not valid UTF-16/,
+      ],
+    ] as const)
+      it(`${name} cannot be reported: MalformedEventError`, () => {
+        expect(() => normaliseConfigurationItem({ ...ok, ...change })).to.throw(MalformedEventError, message);
+      });
+
+    it('keeps the item version, and tells an absent supplementary configuration from an empty one', () => {
+      expect(normaliseConfigurationItem({ ...ok, configurationItemVersion: '1.3' }).version).to.equal('1.3');
+      expect(normaliseConfigurationItem(ok).supplementaryConfiguration).to.equal(undefined);
+      expect(
+        normaliseConfigurationItem({ ...ok, supplementaryConfiguration: '{}' }).supplementaryConfiguration,
+      ).to.deep.equal({});
+    });
+
     for (const status of ['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded'])
       it(`a ${status} item needs no configuration`, () => {
         const ci = normaliseConfigurationItem({
