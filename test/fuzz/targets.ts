@@ -505,8 +505,9 @@ export function ruleTargets(): Target[] {
       seeds: credentialReports(),
       run: (table) => {
         const t = table as { header?: unknown; rows?: unknown };
-        const line = (r: unknown) =>
-          Array.isArray(r) ? r.map((c) => String(c ?? '')).join(',') : String(r ?? '');
+        // A cell that is no longer text is written as what it is (`~false`), never as text that reads as valid.
+        const cell = (c: unknown) => (typeof c === 'string' ? c : `~${JSON.stringify(c)}`);
+        const line = (r: unknown) => (Array.isArray(r) ? r.map(cell).join(',') : cell(r));
         const csv = [line(t.header), ...(Array.isArray(t.rows) ? t.rows : []).map(line)].join('\n');
         return periodicPath(rootKeysRule)({ credentialReport: csv });
       },

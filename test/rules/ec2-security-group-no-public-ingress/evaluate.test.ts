@@ -1,5 +1,6 @@
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
+import { revocations } from '../../../remediations/revoke-public-ingress/handler';
 import {
   evaluate,
   findPublicIngress,
@@ -334,6 +335,27 @@ describe('rule ec2-security-group-no-public-ingress', () => {
         [1, 'ipv4', '128.0.0.0/1'],
       ]);
     });
+  });
+
+  it('the remediation revokes exactly the sources of a union, in each permission, keeping the others', () => {
+    const perm = (cidrs: string[]) => ({
+      IpProtocol: 'tcp',
+      FromPort: 22,
+      ToPort: 22,
+      IpRanges: cidrs.map((CidrIp) => ({ CidrIp })),
+      Ipv6Ranges: [],
+      PrefixListIds: [],
+      UserIdGroupPairs: [],
+    });
+    const sg: SecurityGroup = {
+      GroupId: 'sg-1',
+      IpPermissions: [perm(['0.0.0.0/1']), perm(['128.0.0.0/1', '10.0.0.0/8'])],
+    };
+    const m = securityGroupFromApi(sg, '123456789012', 'us-east-1');
+    expect(revocations(sg, m, findPublicIngress(m, p(), none))).to.deep.equal([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/1' }] },
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '128.0.0.0/1' }] },
+    ]);
   });
 
   describe('prefix lists that cannot be read (never COMPLIANT when they could decide)', () => {
