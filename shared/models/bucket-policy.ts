@@ -98,30 +98,31 @@ function checkPrincipal(value: unknown, where: Where, path: string): unknown {
   const principal = record(value, where, path);
   const keys = Object.keys(principal);
   if (keys.length === 0) refuse(where, path, 'names no principal');
-  return Object.fromEntries(
-    keys.map((key) => {
-      const ids = stringList(principal[key], where, `${path}.${key}`);
-      // An AWS principal is everyone, an account (id or ARN) or an IAM ARN; text that is none of these was not
-      // read whole.
-      if (key.toLowerCase() === 'aws')
-        ids.forEach((id, i) => {
-          if (
-            !(
-              id === '*' ||
-              /^arn:[^:]+:(iam|sts)::/.test(id) ||
-              /^\d{12}$/.test(id) ||
-              /^[A-Z0-9]{21}$/.test(id)
-            )
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const ids = stringList(principal[key], where, `${path}.${key}`);
+    // As written (one id or a list), or the list a JSON text held.
+    out[key] = typeof principal[key] === 'string' && ids.length > 1 ? ids : principal[key];
+    // An AWS principal is everyone, an account (id or ARN) or an IAM ARN; text that is none of these was not
+    // read whole.
+    if (key.toLowerCase() === 'aws')
+      ids.forEach((id, i) => {
+        if (
+          !(
+            id === '*' ||
+            /^arn:[^:]+:(iam|sts)::/.test(id) ||
+            /^\d{12}$/.test(id) ||
+            /^[A-Z0-9]{21}$/.test(id)
           )
-            refuse(
-              where,
-              `${path}.${key}${ids.length > 1 || Array.isArray(principal[key]) ? `[${i}]` : ''}`,
-              `is ${JSON.stringify(id.slice(0, 40))}, not an AWS principal`,
-            );
-        });
-      return [key, ids];
-    }),
-  );
+        )
+          refuse(
+            where,
+            `${path}.${key}${ids.length > 1 || Array.isArray(principal[key]) ? `[${i}]` : ''}`,
+            `is ${JSON.stringify(id.slice(0, 40))}, not an AWS principal`,
+          );
+      });
+  }
+  return out;
 }
 
 const CONDITION_VALUE = new Set(['string', 'number', 'boolean']);

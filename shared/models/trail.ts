@@ -239,8 +239,8 @@ export function managementEventCoverage(
 
 /**
  * Facts of one trail. `status` / `selectors` are `undefined` when they could not be read; `unreadable` says why.
- * What was read must be whole: `IsMultiRegionTrail`, `LogFileValidationEnabled` and `IsLogging` are booleans
- * CloudTrail always returns.
+ * What was read must be whole: `IsLogging` must be a boolean (CloudTrail always returns it); `IsMultiRegionTrail` and
+ * `LogFileValidationEnabled`, when there, too (absent, they are off).
  * @throws MalformedResourceError naming the field that is missing or malformed.
  * @example
  * trailFacts(trail, { IsLogging: true }, { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] }).isLogging // → true
@@ -259,13 +259,15 @@ export function trailFacts(
     name,
     arn: text('TrailARN'),
     homeRegion: text('HomeRegion'),
-    isMultiRegion: boolean(t.IsMultiRegionTrail, where, 'IsMultiRegionTrail'),
+    // Absent, these two read as off: the reading that can only make the account less compliant.
+    isMultiRegion: optionalBoolean(t.IsMultiRegionTrail, where, 'IsMultiRegionTrail') ?? false,
     // Organization trails came later; answers from before leave the flag out.
     isOrganizationTrail: optionalBoolean(t.IsOrganizationTrail, where, 'IsOrganizationTrail') ?? false,
     isLogging: status
       ? boolean((status as Record<string, unknown>).IsLogging, where, 'GetTrailStatus.IsLogging')
       : undefined,
-    logFileValidation: boolean(t.LogFileValidationEnabled, where, 'LogFileValidationEnabled'),
+    logFileValidation:
+      optionalBoolean(t.LogFileValidationEnabled, where, 'LogFileValidationEnabled') ?? false,
     kmsKeyId: text('KmsKeyId'),
     cloudWatchLogsLogGroupArn: text('CloudWatchLogsLogGroupArn'),
     s3BucketName: text('S3BucketName'),

@@ -497,7 +497,7 @@ export function ruleTargets(): Target[] {
       run: periodicPath(trailRule),
       reads: readsWith(
         /^(trails\[\d+\]\.(Name|IsMultiRegionTrail|LogFileValidationEnabled|IsOrganizationTrail|KmsKeyId|CloudWatchLogsLogGroupArn|S3BucketName|TrailARN|HomeRegion)|trailStatus\.[^.]+\.IsLogging|eventSelectors\.[^.]+\.(EventSelectors|AdvancedEventSelectors)(\[\d+\](\.(IncludeManagementEvents|ReadWriteType|ExcludeManagementEventSources(\[\d+\])?|FieldSelectors(\[\d+\](\.\w+(\[\d+\])?)?)?))?)?)$/,
-        /^(trails\[\d+\]\.(Name|IsMultiRegionTrail|LogFileValidationEnabled)|trailStatus\.[^.]+\.IsLogging|eventSelectors\.[^.]+\.(EventSelectors|AdvancedEventSelectors)\[\d+\]\.(IncludeManagementEvents|ReadWriteType|FieldSelectors|FieldSelectors\[\d+\]\.Field))$/,
+        /^(trails\[\d+\]\.Name|trailStatus\.[^.]+\.IsLogging|eventSelectors\.[^.]+\.(EventSelectors|AdvancedEventSelectors)\[\d+\]\.(IncludeManagementEvents|ReadWriteType|FieldSelectors|FieldSelectors\[\d+\]\.Field))$/,
       ),
     },
     {
