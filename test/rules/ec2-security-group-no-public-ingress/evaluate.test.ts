@@ -1,6 +1,6 @@
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
-import { revocations } from '../../../remediations/revoke-public-ingress/handler';
+import { planRevocation } from '../../../remediations/revoke-public-ingress/plan';
 import {
   evaluate,
   findPublicIngress,
@@ -352,7 +352,7 @@ describe('rule ec2-security-group-no-public-ingress', () => {
       IpPermissions: [perm(['0.0.0.0/1']), perm(['128.0.0.0/1', '10.0.0.0/8'])],
     };
     const m = securityGroupFromApi(sg, '123456789012', 'us-east-1');
-    expect(revocations(sg, m, findPublicIngress(m, p(), none))).to.deep.equal([
+    expect(planRevocation(sg, m, findPublicIngress(m, p(), none), p()).revoke).to.deep.equal([
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/1' }] },
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '128.0.0.0/1' }] },
     ]);
