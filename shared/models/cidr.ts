@@ -56,7 +56,7 @@ function ipv6Value(text: string): bigint | undefined {
     groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
   } else {
     const all = ipv6Groups(text, true);
-    if (!all || all.length !== 8) return undefined;
+    if (all?.length !== 8) return undefined;
     groups = all;
   }
   let value = 0n;
