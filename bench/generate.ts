@@ -207,8 +207,8 @@ function generatePermission(rng: Rng, accountId: string, legacy: boolean): Json 
     const shape = rng.weighted([
       ['single', 70],
       ['range', 22],
-      ['absent', 4],
-      ['minusOne', 4],
+      // EC2 always writes the ports of a tcp/udp permission (an item without them is refused, docs/fail-closed.md).
+      ['minusOne', 8],
     ] as const);
     if (shape === 'single') {
       const port = rng.pick(COMMON_PORTS);
@@ -326,7 +326,7 @@ export function securityGroupItem(rng: Rng, index: number): Json {
           ipProtocol: '-1',
           ipv4Ranges: legacy ? undefined : [{ cidrIp: '0.0.0.0/0' }],
           ipRanges: ['0.0.0.0/0'],
-          ipv6Ranges: [],
+          ipv6Ranges: legacy ? undefined : [],
           prefixListIds: [],
           userIdGroupPairs: [],
         },
@@ -335,7 +335,7 @@ export function securityGroupItem(rng: Rng, index: number): Json {
   const tags: Record<string, string> = rng.chance(0.4)
     ? { Name: groupName, team: rng.pick(['payments', 'search', 'platform']) }
     : {};
-  return envelope(
+  const item = envelope(
     rng,
     'AWS::EC2::SecurityGroup',
     groupId,
@@ -360,6 +360,9 @@ export function securityGroupItem(rng: Rng, index: number): Json {
       ],
     },
   );
+  // Items from before IPv6 (only `ipRanges`) are of version 1.2: a 1.3 item always has the current lists.
+  if (legacy) item.configurationItemVersion = '1.2';
+  return item;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -515,8 +518,9 @@ function grant(rng: Rng, owner: string): Json[] {
 /** Block Public Access flags in one of the shapes a configuration item may carry them. */
 function bpaFlags(rng: Rng, pTrue: number): unknown {
   const flags: Json = {};
+  // Config always writes the four flags (a configuration without one is refused, docs/fail-closed.md).
   for (const flag of ['blockPublicAcls', 'ignorePublicAcls', 'blockPublicPolicy', 'restrictPublicBuckets'])
-    if (!rng.chance(0.03)) flags[flag] = rng.chance(pTrue);
+    flags[flag] = rng.chance(pTrue);
   return rng.chance(0.2) ? JSON.stringify(flags) : flags;
 }
 

@@ -1,5 +1,11 @@
 import type { Reader } from './collectors/reader';
-import { CollectionError, InsufficientDataError, RebaselineError } from './errors';
+import {
+  isWellFormedText,
+  MAX_RESOURCE_ID_LENGTH,
+  MAX_RESOURCE_TYPE_LENGTH,
+  unreportable,
+} from './config/configuration-item';
+import { CollectionError, InsufficientDataError, MalformedResourceError, RebaselineError } from './errors';
 import type { CommonParameters } from './params';
 import type { AnyRule, ComplianceType, ResourceModel, Scope, Verdict } from './rule';
 
@@ -15,21 +21,51 @@ export interface Evaluation {
   orderingTimestamp: Date;
 }
 
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /**
- * Cuts an annotation to Config's 256 characters, marking the cut with an ellipsis.
+ * Cuts an annotation to Config's 256 characters, marking the cut with an ellipsis, and makes it valid UTF-16: a
+ * lone surrogate anywhere (from a tag, a name, a parameter) becomes U+FFFD, and the cut never splits a pair.
  * @example
  * truncateAnnotation('x'.repeat(300)); // 255 × 'x' + '…'
  */
 export function truncateAnnotation(annotation: string | undefined): string | undefined {
-  if (annotation === undefined || annotation.length <= MAX_ANNOTATION_LENGTH) return annotation;
-  let kept = annotation.slice(0, MAX_ANNOTATION_LENGTH - 1);
+  if (annotation === undefined) return undefined;
+  const text = isWellFormedText(annotation) ? annotation : annotation.replace(LONE_SURROGATES, '\uFFFD');
+  if (text.length <= MAX_ANNOTATION_LENGTH) return text;
+  let kept = text.slice(0, MAX_ANNOTATION_LENGTH - 1);
   // Never keep half of a surrogate pair (an emoji, say): a lone surrogate is not valid Unicode text.
   if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
   return `${kept}…`;
 }
 
 /**
- * One evaluation of a resource: the verdict, its annotation cut to Config's limit (an empty one dropped).
+ * The resource's identity, if PutEvaluations accepts it.
+ * @throws MalformedResourceError when the type or id is empty, too long or not valid UTF-16: Config would reject
+ *   the whole batch, so the resource is not reported.
+ */
+function reportableIdentity(resource: Pick<ResourceModel, 'resourceType' | 'resourceId'>): void {
+  const type = String(resource.resourceType ?? '');
+  const id = String(resource.resourceId ?? '');
+  const badType = unreportable(type, MAX_RESOURCE_TYPE_LENGTH);
+  const badId = unreportable(id, MAX_RESOURCE_ID_LENGTH);
+  if (!badType && !badId) return;
+  const shorten = (s: string) =>
+    (s.length > 80 ? `${s.slice(0, 77)}…` : s).replace(LONE_SURROGATES, '\uFFFD');
+  throw new MalformedResourceError(
+    shorten(type),
+    shorten(id),
+    badType ? 'resourceType' : 'resourceId',
+    (badType ?? badId) as string,
+  );
+}
+
+/**
+ * One evaluation of a resource: the verdict, its annotation made valid and cut to Config's limit (an empty one
+ * dropped).
+ * @throws MalformedResourceError when the resource's identity cannot be reported to Config.
+ * @throws InsufficientDataError for an INSUFFICIENT_DATA verdict: Config does not accept it from a custom rule
+ *   (PutEvaluations), so such a resource is not reported.
  * @example
  * toEvaluation(model, { complianceType: 'COMPLIANT' }, ci.captureTime);
  */
@@ -38,6 +74,11 @@ export function toEvaluation(
   verdict: Verdict,
   orderingTimestamp: Date,
 ): Evaluation {
+  reportableIdentity(resource);
+  if (verdict.complianceType === 'INSUFFICIENT_DATA')
+    throw new InsufficientDataError(
+      `${resource.resourceType} ${resource.resourceId} cannot be evaluated: ${verdict.annotation ?? 'insufficient data'}`,
+    );
   const annotation = truncateAnnotation(verdict.annotation);
   return {
     complianceResourceType: resource.resourceType,
@@ -70,11 +111,10 @@ export interface RuleOutcome {
 
 function asRebaselineError(error: unknown, model?: ResourceModel): RebaselineError {
   if (error instanceof RebaselineError) return error;
+  const message = error instanceof Error ? error.message : String(error);
   return model
-    ? new CollectionError(model.resourceType, model.resourceId, (error as Error)?.message ?? String(error), {
-        cause: error,
-      })
-    : new InsufficientDataError((error as Error)?.message ?? String(error), { cause: error });
+    ? new CollectionError(String(model.resourceType), String(model.resourceId), message, { cause: error })
+    : new InsufficientDataError(message, { cause: error });
 }
 
 /**
@@ -101,11 +141,15 @@ export async function evaluateModels(
       continue;
     }
     const exempted = exemptionOf(item, params);
-    if (exempted)
-      evaluations.push(
-        toEvaluation(item, { complianceType: 'COMPLIANT', annotation: exempted }, orderingTimestamp),
-      );
-    else toEvaluate.push(item);
+    if (!exempted) toEvaluate.push(item);
+    else
+      try {
+        evaluations.push(
+          toEvaluation(item, { complianceType: 'COMPLIANT', annotation: exempted }, orderingTimestamp),
+        );
+      } catch (error) {
+        failures.push(asRebaselineError(error, item));
+      }
   }
   if (toEvaluate.length === 0) return { evaluations, failures };
   let context: unknown;

@@ -42,6 +42,46 @@ export class CollectionError extends RebaselineError {
   }
 }
 
+/**
+ * A configuration item or API response cannot be modelled completely: a field the rule reads is missing, of the
+ * wrong type, or not a value AWS writes. Nothing is reported for the resource (Config retries the invocation;
+ * offline, `rebaseline evaluate` exits 2): a verdict on what could not be read would be a guess.
+ */
+export class MalformedResourceError extends CollectionError {
+  constructor(
+    resourceType: string,
+    resourceId: string,
+    /** The field, as a path into the item or response (`configuration.ipPermissions[0].fromPort`). */
+    readonly field: string,
+    /** What is wrong with it, e.g. `is missing` or `is "abc", not an integer`. */
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(resourceType, resourceId, `${field} ${problem}.`, options);
+  }
+}
+
+/**
+ * A fact outside the resource that its verdict depends on (a prefix list's entries, the account's S3 Block Public
+ * Access, a trail's status or event selectors) could not be read. The resource is not reported: AWS Config does
+ * not accept INSUFFICIENT_DATA from a custom rule, and any verdict would be a guess.
+ */
+export class UnreadableDependencyError extends InsufficientDataError {
+  constructor(
+    readonly resourceType: string,
+    readonly resourceId: string,
+    /** What could not be read, e.g. `prefix list pl-0123 (entries)`. */
+    readonly dependency: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${resourceType} ${resourceId} cannot be evaluated: ${dependency} could not be read (${reason.replace(/\.$/, '')}), and the verdict depends on it.`,
+      options,
+    );
+  }
+}
+
 /** PutEvaluations kept rejecting evaluations after retries. */
 export class PutEvaluationsError extends RebaselineError {
   constructor(

@@ -117,6 +117,11 @@ export function parseRuleParameters<P>(
         cause: new Error(`Unknown parameter for rule ${meta.id}.`),
       });
     if (value === null || value === undefined) continue;
+    const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    // Config passes strings; the CLI's --params may hold numbers, booleans or a list of them. An object (or a list
+    // of objects) is none of these: read as "[object Object]" it would be a value nobody gave.
+    if (!(scalar(value) || (Array.isArray(value) && value.every(scalar))))
+      throw new InvalidParametersError(name, expectedForm(prop), value);
     const text =
       typeof value === 'string' ? value.trim() : Array.isArray(value) ? value.join(',') : String(value);
     if (text === '') continue;

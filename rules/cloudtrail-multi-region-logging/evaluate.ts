@@ -1,6 +1,11 @@
 import { cloudtrailReads } from '../../shared/collectors/live/cloudtrail';
 import type { ReaderOf } from '../../shared/collectors/reader';
-import { awsErrorName, InsufficientDataError, RebaselineError } from '../../shared/errors';
+import {
+  awsErrorName,
+  CollectionError,
+  RebaselineError,
+  UnreadableDependencyError,
+} from '../../shared/errors';
 import {
   type CloudTrailAccountModel,
   cloudTrailAccountModel,
@@ -21,6 +26,8 @@ import meta from './rule.json';
  * - Given only trails that miss something (single-region, not logging, read-only or write-only management events,
  *   excluded event sources, no validation, or KMS / CloudWatch Logs / bucket when required), then NON_COMPLIANT
  *   naming the closest trail and everything it lacks.
+ * - Given a trail answer that cannot be read whole (IncludeManagementEvents "maybe", selectors that are not a list,
+ *   IsLogging missing), then the account is not evaluated (never COMPLIANT); values as text ("false") are decoded.
  */
 export interface Parameters extends CommonParameters {
   requireLogFileValidation: boolean;
@@ -87,7 +94,7 @@ export function assessTrail(t: TrailFacts, p: Parameters): { lacks: string[]; un
 /**
  * COMPLIANT when one trail meets every requirement; otherwise NON_COMPLIANT naming the closest trail (fewest
  * failed checks, first listed on a tie) and all it lacks.
- * @throws InsufficientDataError when no trail is known to comply but one might, its status or selectors being
+ * @throws UnreadableDependencyError when no trail is known to comply but one might, its status or selectors being
  *   unreadable: reporting either verdict would be a guess.
  * @example
  * evaluate(model, params).annotation // → 'Trail Default is not multi-region and has no log file validation.'
@@ -104,8 +111,11 @@ export function evaluate(model: CloudTrailAccountModel, params: Parameters): Ver
     };
   const undecided = assessed.find((a) => a.lacks.length === 0);
   if (undecided)
-    throw new InsufficientDataError(
-      `Trail ${undecided.trail.name} could not be fully read (${undecided.trail.unreadable.join('; ') || 'status or event selectors unknown'}); no other trail complies, so the account cannot be evaluated.`,
+    throw new UnreadableDependencyError(
+      model.resourceType,
+      model.resourceId,
+      `the status or event selectors of trail ${undecided.trail.name} (no other trail complies)`,
+      undecided.trail.unreadable.join('; ') || 'unknown',
     );
   const closest = assessed.reduce((best, a) => (a.lacks.length < best.lacks.length ? a : best));
   return {
@@ -164,7 +174,15 @@ export async function collectTrails(
 export const rule = defineRule<CloudTrailAccountModel, Parameters, undefined, 'cloudtrail'>({
   meta: meta as RuleMetadata,
   reads: { cloudtrail: cloudtrailReads },
-  collect: async (reader, scope) => [await collectTrails(reader, scope)],
+  collect: async (reader, scope) => {
+    try {
+      return [await collectTrails(reader, scope)];
+    } catch (error) {
+      // A trail answer that cannot be read whole (MalformedResourceError) is reported as such, never as a verdict.
+      if (error instanceof CollectionError) return [error];
+      throw error;
+    }
+  },
   loadContext: async () => undefined,
   evaluate: (model, params) => evaluate(model, params),
 });

@@ -1,8 +1,10 @@
 import { ec2Reads } from '../../shared/collectors/live/ec2';
-import { InvalidParametersError } from '../../shared/errors';
-import { isWorldCidr } from '../../shared/models/cidr';
+import { CollectionError, InvalidParametersError, UnreadableDependencyError } from '../../shared/errors';
+import { type Cidr, describeCover, parseCidr, worldCover } from '../../shared/models/cidr';
+import { isUnreadable, type Unreadable, unreadableBecause } from '../../shared/models/decode';
 import {
   type IngressPermission,
+  type Protocol,
   type SecurityGroupModel,
   securityGroupFromApi,
   securityGroupFromConfigurationItem,
@@ -18,6 +20,10 @@ import meta from './rule.json';
  * - Given ingress of protocol -1 from the world, then NON_COMPLIANT whatever is authorized.
  * - Given icmp from the world, then NON_COMPLIANT only when allowIcmp is false.
  * - Given only security group references, private CIDRs or egress rules, then COMPLIANT.
+ * - Given sources whose union is a whole address family on the same protocol and ports (tcp 22 from 0.0.0.0/1 and
+ *   from 128.0.0.0/1, in one permission or two), then NON_COMPLIANT: that is the world.
+ * - Given a prefix list whose entries cannot be read, then the group is not evaluated when the list could decide
+ *   the verdict (never COMPLIANT), and is evaluated as usual when it could not.
  */
 export interface Parameters extends CommonParameters {
   authorizedTcpPorts: string[];
@@ -26,8 +32,11 @@ export interface Parameters extends CommonParameters {
 }
 
 export interface Context {
-  /** Prefix list id → its CIDRs, for the lists the groups reference (unknown lists are not the world). */
-  prefixLists: Record<string, string[] | undefined>;
+  /**
+   * Prefix list id → its CIDRs, for the lists the groups reference; {@link Unreadable} when they could not be read
+   * (then a group whose verdict depends on the list is not evaluated).
+   */
+  prefixLists: Record<string, readonly string[] | Unreadable>;
 }
 
 type Range = readonly [number, number];
@@ -35,18 +44,26 @@ type Range = readonly [number, number];
 /** One world-open source of one permission that the rule does not accept. */
 export interface PublicIngressFinding {
   permission: IngressPermission;
-  /** The world source: a CIDR, or a prefix list id that contains one. */
+  /**
+   * The source: a CIDR, or a prefix list id. `worldCidr` names the world it opens to: the /0 CIDR itself, or the
+   * sources whose union is a whole family (`0.0.0.0/1 + 128.0.0.0/1 (all of IPv4)`), this one among them.
+   */
   source: { kind: 'ipv4' | 'ipv6' | 'prefixList'; value: string; worldCidr: string };
   reason: string;
 }
 
 const ALL_PORTS: Range = [0, 65535];
 
-/** Parses `["80", "1020-1025"]` into ranges. @throws InvalidParametersError for a reversed or out-of-range entry. */
+/**
+ * Parses `["80", "1020-1025"]` into ranges.
+ * @throws InvalidParametersError for an entry that is not a port or a range low-high of ports 0-65535.
+ */
 export function parsePortRanges(name: string, entries: readonly string[]): Range[] {
   return entries.map((entry) => {
-    const [a, b = a] = entry.split('-').map(Number);
-    if (a === undefined || b === undefined || !(a >= 0 && a <= b && b <= 65535))
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(entry);
+    const a = Number(m?.[1]);
+    const b = m?.[2] === undefined ? a : Number(m[2]);
+    if (!m || !(a <= b && b <= 65535))
       throw new InvalidParametersError(
         name,
         'ports 0-65535 and ranges low-high, e.g. 80,443,1020-1025',
@@ -98,46 +115,200 @@ function portRange(p: IngressPermission): Range {
   return [p.fromPort, p.toPort];
 }
 
-function worldSources(p: IngressPermission, ctx: Context): PublicIngressFinding['source'][] {
-  const sources: PublicIngressFinding['source'][] = [];
-  for (const c of p.ipv4) if (isWorldCidr(c)) sources.push({ kind: 'ipv4', value: c, worldCidr: c });
-  for (const c of p.ipv6) if (isWorldCidr(c)) sources.push({ kind: 'ipv6', value: c, worldCidr: c });
-  for (const id of p.prefixListIds) {
-    const world = ctx.prefixLists[id]?.find(isWorldCidr);
-    if (world) sources.push({ kind: 'prefixList', value: id, worldCidr: world });
-  }
-  return sources;
-}
-
-/** Why a world-open permission is not acceptable, or `undefined` when it is. */
-function violation(p: IngressPermission, params: Parameters): { what: string; why: string } | undefined {
-  switch (p.protocol) {
+/** Why world access to `protocol` on `range` is not acceptable, or `undefined` when it is. */
+function violation(
+  protocol: Protocol,
+  range: Range,
+  params: Parameters,
+): { what: string; why: string } | undefined {
+  switch (protocol) {
     case 'all':
       return { what: 'all traffic', why: 'all protocols and ports' };
     case 'tcp':
     case 'udp': {
-      const range = portRange(p);
       const allowed = authorizedRanges(
-        p.protocol === 'tcp' ? 'authorizedTcpPorts' : 'authorizedUdpPorts',
-        p.protocol === 'tcp' ? params.authorizedTcpPorts : params.authorizedUdpPorts,
+        protocol === 'tcp' ? 'authorizedTcpPorts' : 'authorizedUdpPorts',
+        protocol === 'tcp' ? params.authorizedTcpPorts : params.authorizedUdpPorts,
       );
       const open = uncovered(range, allowed);
       if (open.length === 0) return undefined;
-      const what = `${p.protocol} ${fmt(range)}`;
+      const what = `${protocol} ${fmt(range)}`;
       if (range[0] === range[1]) return { what, why: 'not an authorized port' };
       const listed = open.slice(0, 3).map(fmt).join(', ') + (open.length > 3 ? ', …' : '');
       return { what, why: `ports ${listed} not authorized` };
     }
     case 'icmp':
     case 'icmpv6':
-      return params.allowIcmp ? undefined : { what: p.protocol, why: 'ICMP is not allowed' };
+      return params.allowIcmp ? undefined : { what: protocol, why: 'ICMP is not allowed' };
     default:
-      return { what: `protocol ${p.protocol}`, why: 'only TCP, UDP and ICMP can be authorized' };
+      return { what: `protocol ${protocol}`, why: 'only TCP, UDP and ICMP can be authorized' };
   }
 }
 
+/** One source of one permission, parsed: a CIDR of the permission, or an entry of a prefix list it references. */
+interface Source {
+  permission: IngressPermission;
+  kind: 'ipv4' | 'ipv6' | 'prefixList';
+  /** The CIDR, or the prefix list id. */
+  value: string;
+  cidr: Cidr;
+}
+
+/** Every source of a permission; the entries of lists in `assumeWorld` as the whole of both families. */
+function sourcesOf(p: IngressPermission, ctx: Context, assumeWorld: ReadonlySet<string>): Source[] {
+  const out: Source[] = [];
+  const add = (kind: Source['kind'], value: string, text: string) => {
+    const cidr = parseCidr(text);
+    if (cidr) out.push({ permission: p, kind, value, cidr });
+  };
+  for (const c of p.ipv4) add('ipv4', c, c);
+  for (const c of p.ipv6) add('ipv6', c, c);
+  for (const id of p.prefixListIds) {
+    const entries = ctx.prefixLists[id];
+    if (assumeWorld.has(id)) {
+      add('prefixList', id, '0.0.0.0/0');
+      add('prefixList', id, '::/0');
+    } else if (entries && !isUnreadable(entries)) for (const e of entries) add('prefixList', id, e);
+  }
+  return out;
+}
+
+const label = (s: Source) =>
+  s.kind === 'prefixList' ? `${s.cidr.text} via prefix list ${s.value}` : s.value;
+
+/** A protocol class and the permissions that open it: its own, and those of protocol -1 (all traffic). */
+interface Exposure {
+  protocol: Protocol;
+  range: Range;
+  permissions: IngressPermission[];
+}
+
 /**
- * Every world-open ingress source the rule flags, with its reason. The remediation revokes exactly these.
+ * The (protocol, port range) pieces a group opens, each with the permissions that open all of it. Ports split where
+ * a permission's range starts or ends, so every piece is opened by the same permissions throughout; ICMP types and
+ * other protocols are one piece each (the rule judges ICMP as a whole). All-traffic permissions open every piece,
+ * and also a piece of their own (protocol `all`).
+ */
+function exposures(ingress: readonly IngressPermission[]): Exposure[] {
+  const all = ingress.filter((p) => p.protocol === 'all');
+  const out: Exposure[] = all.length > 0 ? [{ protocol: 'all', range: ALL_PORTS, permissions: all }] : [];
+  const protocols = new Set(ingress.map((p) => p.protocol).filter((p) => p !== 'all'));
+  for (const protocol of protocols) {
+    const own = ingress.filter((p) => p.protocol === protocol);
+    if (protocol !== 'tcp' && protocol !== 'udp') {
+      out.push({ protocol, range: ALL_PORTS, permissions: [...own, ...all] });
+      continue;
+    }
+    const ranged = [...own.map((p) => ({ p, r: portRange(p) })), ...all.map((p) => ({ p, r: ALL_PORTS }))];
+    const cuts = [...new Set(ranged.flatMap(({ r }) => [r[0], r[1] + 1]))].sort((a, b) => a - b);
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const piece: Range = [cuts[i] as number, (cuts[i + 1] as number) - 1];
+      const permissions = ranged.filter(({ r }) => r[0] <= piece[0] && piece[1] <= r[1]).map(({ p }) => p);
+      if (permissions.length > 0) out.push({ protocol, range: piece, permissions });
+    }
+  }
+  return out;
+}
+
+/**
+ * Findings for sources that are the world on their own (a /0 CIDR, a prefix list holding one), per permission: the
+ * common case, judged on the permission's own protocol and ports.
+ */
+function directFindings(ingress: readonly IngressPermission[], params: Parameters, sources: Source[][]) {
+  const findings: PublicIngressFinding[] = [];
+  ingress.forEach((permission, i) => {
+    const world = (sources[i] ?? []).filter((s) => s.cidr.prefix === 0);
+    if (world.length === 0) return;
+    const v = violation(permission.protocol, portRange(permission), params);
+    if (!v) return;
+    for (const s of world)
+      findings.push({
+        permission,
+        source: { kind: s.kind, value: s.value, worldCidr: s.cidr.text },
+        reason: `Ingress ${v.what} is open to ${label(s)} (${v.why}).`,
+      });
+  });
+  return findings;
+}
+
+/**
+ * Findings for sources that are the world together: per piece a group opens, the union of the sources of the
+ * permissions that open it, when it covers a whole family that no single /0 source of the piece already opens
+ * (`tcp 22 from 0.0.0.0/1` in one permission and from `128.0.0.0/1` in another). Adjacent pieces opened by the
+ * same sources are reported as one range.
+ */
+function unionFindings(ingress: readonly IngressPermission[], params: Parameters, sources: Source[][]) {
+  const byPermission = new Map(ingress.map((p, i) => [p, sources[i] ?? []]));
+  const found: { protocol: Protocol; range: Range; family: 4 | 6; blocks: Source[] }[] = [];
+  for (const exposure of exposures(ingress)) {
+    const all = exposure.permissions.flatMap((p) => byPermission.get(p) ?? []);
+    for (const cover of worldCover(all.filter((s) => s.cidr.prefix !== 0))) {
+      if (all.some((s) => s.cidr.family === cover.family && s.cidr.prefix === 0)) continue;
+      const last = found.at(-1);
+      const same =
+        last &&
+        last.protocol === exposure.protocol &&
+        last.family === cover.family &&
+        last.range[1] + 1 === exposure.range[0] &&
+        last.blocks.length === cover.blocks.length &&
+        last.blocks.every((b, i) => b === cover.blocks[i]);
+      if (same) last.range = [last.range[0], exposure.range[1]];
+      else
+        found.push({
+          protocol: exposure.protocol,
+          range: exposure.range,
+          family: cover.family,
+          blocks: cover.blocks,
+        });
+    }
+  }
+  const findings: PublicIngressFinding[] = [];
+  for (const { protocol, range, family, blocks } of found) {
+    const v = violation(protocol, range, params);
+    if (!v) continue;
+    const world = describeCover(family, blocks.map(label));
+    for (const s of blocks)
+      findings.push({
+        permission: s.permission,
+        source: { kind: s.kind, value: s.value, worldCidr: world },
+        reason: `Ingress ${v.what} is open to ${world} (${v.why}).`,
+      });
+  }
+  return findings;
+}
+
+function findings(
+  model: SecurityGroupModel,
+  params: Parameters,
+  ctx: Context,
+  assumeWorld: ReadonlySet<string>,
+): PublicIngressFinding[] {
+  const sources = model.ingress.map((p) => sourcesOf(p, ctx, assumeWorld));
+  return [
+    ...directFindings(model.ingress, params, sources),
+    ...unionFindings(model.ingress, params, sources),
+  ];
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/** The referenced prefix lists whose entries could not be read, with why. */
+function unreadableLists(model: SecurityGroupModel, ctx: Context): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of model.ingress)
+    for (const id of p.prefixListIds) {
+      const entries = ctx.prefixLists[id];
+      if (entries === undefined) out.set(id, 'not read');
+      else if (isUnreadable(entries)) out.set(id, entries.unreadable);
+    }
+  return out;
+}
+
+/**
+ * Every world-open ingress source the rule flags, with its reason: sources that are the world on their own, and
+ * sources whose union covers a whole family on the same protocol and ports. Prefix lists that could not be read
+ * contribute nothing here (the remediation revokes exactly these findings; {@link evaluate} refuses to decide when
+ * such a list could change the verdict).
  * @example
  * findPublicIngress(model, params, { prefixLists: {} }).map((f) => f.reason)
  * // → ['Ingress tcp 22 is open to ::/0 (not an authorized port).']
@@ -147,40 +318,66 @@ export function findPublicIngress(
   params: Parameters,
   ctx: Context,
 ): PublicIngressFinding[] {
-  const findings: PublicIngressFinding[] = [];
-  for (const permission of model.ingress) {
-    const sources = worldSources(permission, ctx);
-    if (sources.length === 0) continue;
-    const v = violation(permission, params);
-    if (!v) continue;
-    for (const source of sources) {
-      const via =
-        source.kind === 'prefixList' ? `${source.worldCidr} via prefix list ${source.value}` : source.value;
-      findings.push({ permission, source, reason: `Ingress ${v.what} is open to ${via} (${v.why}).` });
-    }
-  }
-  return findings;
+  return findings(model, params, ctx, NOTHING);
 }
 
+/**
+ * The verdict on one group. A prefix list whose entries could not be read decides nothing when the group is
+ * NON_COMPLIANT anyway, or COMPLIANT even were the list the whole internet; otherwise the group is not evaluated.
+ * @throws UnreadableDependencyError naming the prefix list(s) when the verdict depends on entries that could not be
+ *   read.
+ * @example
+ * evaluate(model, params, { prefixLists: {} }).annotation // → 'Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port).'
+ */
 export function evaluate(model: SecurityGroupModel, params: Parameters, ctx: Context): Verdict {
-  const findings = findPublicIngress(model, params, ctx);
-  if (findings.length === 0)
+  const known = findPublicIngress(model, params, ctx);
+  if (known.length > 0)
     return {
-      complianceType: 'COMPLIANT',
-      annotation:
-        model.ingress.length === 0 ? 'No ingress permissions.' : 'No unauthorized ingress from the internet.',
+      complianceType: 'NON_COMPLIANT',
+      annotation: [...new Set(known.map((f) => f.reason))].join(' '),
     };
-  return { complianceType: 'NON_COMPLIANT', annotation: findings.map((f) => f.reason).join(' ') };
+  const unknown = unreadableLists(model, ctx);
+  if (unknown.size > 0 && findings(model, params, ctx, new Set(unknown.keys())).length > 0)
+    throw new UnreadableDependencyError(
+      model.resourceType,
+      model.resourceId,
+      `the entries of prefix list ${[...unknown.keys()].join(', ')}`,
+      [...new Set(unknown.values())].join('; '),
+    );
+  return {
+    complianceType: 'COMPLIANT',
+    annotation:
+      model.ingress.length === 0 ? 'No ingress permissions.' : 'No unauthorized ingress from the internet.',
+  };
 }
 
-/** Resolves the prefix lists referenced by the groups, once each. */
+/**
+ * Resolves the prefix lists referenced by the groups, once each. A list that cannot be read (denied, not shared,
+ * deleted, not in the offline context, a failed call, an entry that is not a CIDR) is kept as {@link Unreadable}
+ * with why: it must neither look like the world nor like nothing.
+ * @example
+ * await loadPrefixLists(reader, [model]) // → { prefixLists: { 'pl-0123': ['10.0.0.0/8'] } }
+ */
 export async function loadPrefixLists(
   reader: { prefixListCidrs(id: string): Promise<string[] | undefined> },
   models: readonly SecurityGroupModel[],
 ): Promise<Context> {
   const ids = new Set(models.flatMap((m) => m.ingress.flatMap((p) => p.prefixListIds)));
   const prefixLists: Context['prefixLists'] = {};
-  for (const id of ids) prefixLists[id] = await reader.prefixListCidrs(id);
+  for (const id of ids) {
+    try {
+      const cidrs = await reader.prefixListCidrs(id);
+      const bad = cidrs?.find((c) => typeof c !== 'string' || !parseCidr(c));
+      prefixLists[id] =
+        cidrs === undefined
+          ? { unreadable: 'not visible to this role (denied, not shared or deleted)' }
+          : bad !== undefined
+            ? { unreadable: `entry ${JSON.stringify(bad)} is not a CIDR` }
+            : cidrs;
+    } catch (error) {
+      prefixLists[id] = unreadableBecause(error);
+    }
+  }
   return { prefixLists };
 }
 
@@ -189,9 +386,15 @@ export const rule = defineRule<SecurityGroupModel, Parameters, Context, 'ec2'>({
   reads: { ec2: ec2Reads },
   fromConfigurationItem: securityGroupFromConfigurationItem,
   collect: async (reader, scope) =>
-    (await reader.describeSecurityGroups()).map((sg) =>
-      securityGroupFromApi(sg, scope.accountId, scope.region),
-    ),
+    (await reader.describeSecurityGroups()).map((sg) => {
+      try {
+        return securityGroupFromApi(sg, scope.accountId, scope.region);
+      } catch (error) {
+        // One malformed group is not evaluated; the others still are.
+        if (error instanceof CollectionError) return error;
+        throw error;
+      }
+    }),
   checkParameters: (params) => {
     parsePortRanges('authorizedTcpPorts', params.authorizedTcpPorts);
     parsePortRanges('authorizedUdpPorts', params.authorizedUdpPorts);

@@ -1,7 +1,7 @@
 import { s3Reads } from '../../shared/collectors/live/s3';
 import { s3controlReads } from '../../shared/collectors/live/s3control';
 import type { ReaderOf } from '../../shared/collectors/reader';
-import { awsErrorName, CollectionError } from '../../shared/errors';
+import { awsErrorName, CollectionError, UnreadableDependencyError } from '../../shared/errors';
 import {
   type AclGrant,
   BUCKET,
@@ -10,9 +10,13 @@ import {
   bucketFromReadout,
 } from '../../shared/models/bucket';
 import { type PublicStatement, publicStatements } from '../../shared/models/bucket-policy';
-import { type PublicAccessBlockFlags, publicAccessBlockFlags } from '../../shared/models/public-access-block';
+import { isUnreadable, type Unreadable, unreadableBecause } from '../../shared/models/decode';
+import {
+  decodePublicAccessBlock,
+  type PublicAccessBlockFlags,
+} from '../../shared/models/public-access-block';
 import type { CommonParameters } from '../../shared/params';
-import { defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import { ACCOUNT_RESOURCE_TYPE, defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -25,14 +29,21 @@ import meta from './rule.json';
  * - Given object ownership BucketOwnerEnforced, then the ACL cannot make the bucket public.
  * - Given LogDelivery grants, Deny-only policies, or Allow-to-* pinned by aws:SourceVpce, then COMPLIANT.
  * - Given a bucket listed in excludedPublicBuckets, then COMPLIANT with an annotation saying it is meant to be public.
+ * - Given an account level that cannot be read, then a public bucket is not evaluated (its verdict depends on it);
+ *   a bucket with nothing public is COMPLIANT as before.
+ * - Given an ACL, a policy, Block Public Access or object ownership that cannot be read, then the bucket is not
+ *   evaluated (never COMPLIANT); a policy aws:SourceIp list covering all of IPv4 or IPv6 pins nothing.
  */
 export interface Parameters extends CommonParameters {
   excludedPublicBuckets: string[];
 }
 
 export interface Context {
-  /** Account-level Block Public Access of the bucket's account; `null` when none is configured. */
-  accountPublicAccessBlock: PublicAccessBlockFlags | null;
+  /**
+   * Account-level Block Public Access of the bucket's account; `null` when none is configured, {@link Unreadable}
+   * when it could not be read (then a bucket whose verdict depends on it is not evaluated).
+   */
+  accountPublicAccessBlock: PublicAccessBlockFlags | null | Unreadable;
 }
 
 /** Grantee groups whose grants make a bucket public, whatever the permission. */
@@ -53,7 +64,8 @@ export function effectiveFlag(
   flag: 'ignorePublicAcls' | 'restrictPublicBuckets',
 ): 'bucket' | 'account' | undefined {
   if (model.publicAccessBlock?.[flag]) return 'bucket';
-  if (ctx.accountPublicAccessBlock?.[flag]) return 'account';
+  const account = ctx.accountPublicAccessBlock;
+  if (account && !isUnreadable(account) && account[flag]) return 'account';
   return undefined;
 }
 
@@ -129,12 +141,27 @@ function compliantAnnotation(model: BucketModel, exposure: BucketExposure): stri
 
 /**
  * The verdict on one bucket (pure).
+ * @throws UnreadableDependencyError when the account level could not be read and something is public.
  * @example
  * evaluate(model, params, { accountPublicAccessBlock: null })
  * // → { complianceType: 'NON_COMPLIANT', annotation: 'ACL grants READ to AllUsers.' }
  */
 export function evaluate(model: BucketModel, params: Parameters, ctx: Context): Verdict {
   const exposure = bucketExposure(model, ctx);
+  const account = ctx.accountPublicAccessBlock;
+  // Read as off, an unreadable account level decides nothing when nothing is public; otherwise it could neutralise
+  // what is, and the verdict would be a guess.
+  if (
+    isUnreadable(account) &&
+    exposure.effective.length > 0 &&
+    !params.excludedPublicBuckets.includes(model.name)
+  )
+    throw new UnreadableDependencyError(
+      model.resourceType,
+      model.resourceId,
+      'the account-level S3 Block Public Access',
+      account.unreadable,
+    );
   if (params.excludedPublicBuckets.includes(model.name))
     return {
       complianceType: 'COMPLIANT',
@@ -185,8 +212,19 @@ export const rule = defineRule<BucketModel, Parameters, Context, 's3' | 's3contr
   reads: { s3: s3Reads, s3control: s3controlReads },
   fromConfigurationItem: bucketFromConfigurationItem,
   collect: (reader, scope) => collectBuckets(reader, scope.accountId),
-  loadContext: async (reader) => ({
-    accountPublicAccessBlock: publicAccessBlockFlags(await reader.accountPublicAccessBlock()),
-  }),
+  loadContext: async (reader, _models, scope) => {
+    try {
+      return {
+        accountPublicAccessBlock: decodePublicAccessBlock(
+          await reader.accountPublicAccessBlock(),
+          { resourceType: ACCOUNT_RESOURCE_TYPE, resourceId: scope.accountId },
+          'PublicAccessBlockConfiguration',
+        ),
+      };
+    } catch (error) {
+      // Read once for every bucket: unreadable, it fails only the buckets whose verdict depends on it.
+      return { accountPublicAccessBlock: unreadableBecause(error) };
+    }
+  },
   evaluate,
 });

@@ -36,17 +36,26 @@ const SNAPSHOT_KEYS = new Set([
 ]);
 
 /**
- * Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API).
+ * Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API); a flag left out is off.
+ * @throws UsageError for a flag that is not a boolean (or `"true"`/`"false"`): it must not be read as off.
  * @example
  * publicAccessBlockFromAnyCase({ blockPublicAcls: true }); // → { BlockPublicAcls: true, IgnorePublicAcls: false, … }
  */
 export function publicAccessBlockFromAnyCase(
   flags: Record<string, unknown> | null | undefined,
 ): PublicAccessBlockConfiguration | null {
-  if (!flags) return null;
+  if (flags === null || flags === undefined) return null;
+  if (typeof flags !== 'object' || Array.isArray(flags))
+    throw new UsageError('--context accountPublicAccessBlock must be an object of four flags, or null.');
   const read = (name: string) => {
-    const v = flags[name] ?? flags[name.charAt(0).toUpperCase() + name.slice(1)];
-    return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+    const key = name in flags ? name : name.charAt(0).toUpperCase() + name.slice(1);
+    const v = flags[key];
+    if (v === undefined || v === false || (typeof v === 'string' && v.toLowerCase() === 'false'))
+      return false;
+    if (v === true || (typeof v === 'string' && v.toLowerCase() === 'true')) return true;
+    throw new UsageError(
+      `--context accountPublicAccessBlock.${key} is ${JSON.stringify(v)}, not true or false.`,
+    );
   };
   return {
     BlockPublicAcls: read('blockPublicAcls'),
@@ -84,7 +93,9 @@ export class SnapshotReader implements Reader {
   }
 
   async prefixListCidrs(prefixListId: string): Promise<string[] | undefined> {
-    return this.snapshot.prefixLists?.[prefixListId];
+    // A list the context does not give is unknown, not empty: it must not make a group look closed.
+    const entries = this.snapshot.prefixLists?.[prefixListId];
+    return need(entries, `prefixLists["${prefixListId}"]`, `prefix list ${prefixListId}`);
   }
 
   async listBucketNames(): Promise<string[]> {
@@ -100,7 +111,13 @@ export class SnapshotReader implements Reader {
   }
 
   async accountPublicAccessBlock(): Promise<PublicAccessBlockConfiguration | null> {
-    return publicAccessBlockFromAnyCase(this.snapshot.accountPublicAccessBlock);
+    // Absent is unknown, not "none" (that is `null`): a bucket whose verdict depends on it is not evaluated.
+    const flags = need(
+      this.snapshot.accountPublicAccessBlock,
+      'accountPublicAccessBlock',
+      'the account-level S3 Block Public Access (null when none is configured)',
+    );
+    return publicAccessBlockFromAnyCase(flags);
   }
 
   async accountAccessKeysPresent(): Promise<number | undefined> {

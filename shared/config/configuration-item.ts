@@ -25,9 +25,41 @@ export interface ConfigurationItem {
   arn?: string;
   configurationItemStatus: string;
   captureTime: Date;
+  /** `configurationItemVersion` (invoking events) or `version` (the API), e.g. `1.3`; absent in some exports. */
+  version?: string;
   configuration: Record<string, unknown>;
-  supplementaryConfiguration: Record<string, unknown>;
+  /** `undefined` when the item has none, or one that is not a JSON object: a model that needs it must refuse. */
+  supplementaryConfiguration?: Record<string, unknown>;
   tags: Record<string, string>;
+}
+
+/** PutEvaluations' limits on a resource's identity (ComplianceResourceType, ComplianceResourceId). */
+export const MAX_RESOURCE_TYPE_LENGTH = 256;
+export const MAX_RESOURCE_ID_LENGTH = 768;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether text is valid UTF-16 (no half of a surrogate pair on its own): what AWS APIs accept as a string.
+ * @example
+ * isWellFormedText('sg-\uD800') // → false
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Why a resource type or id cannot be reported to PutEvaluations (empty, too long, not valid UTF-16), or
+ * `undefined` when it can.
+ * @example
+ * unreportable('AWS::S3::Bucket', MAX_RESOURCE_TYPE_LENGTH) // → undefined
+ */
+export function unreportable(value: string, max: number): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > max)
+    return `is ${value.length} characters long, more than the ${max} AWS Config accepts`;
+  if (!isWellFormedText(value)) return 'is not valid UTF-16 text (a lone surrogate)';
+  return undefined;
 }
 
 /**
@@ -103,11 +135,17 @@ export function normaliseConfigurationItem(item: unknown): ConfigurationItem {
   const resourceId = raw.resourceId ?? raw.resourceName;
   const accountId = raw.awsAccountId ?? raw.accountId;
   const status = raw.configurationItemStatus;
+  const version = raw.configurationItemVersion ?? raw.version;
   if (typeof status !== 'string' || !status)
     throw new MalformedEventError('configurationItem.configurationItemStatus is missing.');
   const gone = GONE_STATUSES.has(status);
   if (typeof resourceId !== 'string' || !resourceId)
     throw new MalformedEventError('configurationItem.resourceId is missing.');
+  // An identity Config would refuse in PutEvaluations cannot be reported, whatever the verdict.
+  const badType = unreportable(resourceType, MAX_RESOURCE_TYPE_LENGTH);
+  if (badType) throw new MalformedEventError(`configurationItem.resourceType ${badType}.`);
+  const badId = unreportable(resourceId, MAX_RESOURCE_ID_LENGTH);
+  if (badId) throw new MalformedEventError(`configurationItem.resourceId ${badId}.`);
   if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId))
     throw new MalformedEventError('configurationItem.awsAccountId is missing or not a 12-digit account id.');
   if (!gone && !isRecord(configuration))
@@ -123,8 +161,9 @@ export function normaliseConfigurationItem(item: unknown): ConfigurationItem {
     arn: typeof (raw.ARN ?? raw.arn) === 'string' ? String(raw.ARN ?? raw.arn) : undefined,
     configurationItemStatus: status,
     captureTime: toDate(raw.configurationItemCaptureTime, 'configurationItem.configurationItemCaptureTime'),
+    ...(typeof version === 'string' ? { version } : {}),
     configuration: isRecord(configuration) ? configuration : {},
-    supplementaryConfiguration: isRecord(supplementary) ? supplementary : {},
+    ...(isRecord(supplementary) ? { supplementaryConfiguration: supplementary } : {}),
     tags: normaliseTags(raw.tags ?? (isRecord(configuration) ? configuration.tags : undefined)),
   };
 }

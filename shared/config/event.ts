@@ -1,4 +1,5 @@
 import { MalformedEventError } from '../errors';
+import { parseMaybeJson } from './configuration-item';
 
 export interface OversizedSummary {
   resourceType: string;
@@ -48,6 +49,8 @@ function parseJsonField(value: unknown, field: string): Record<string, unknown> 
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
+    // JSON text encoded once more is still the same object (a relay may re-encode it): decoded, twice at most.
+    for (let i = 0; i < 2 && typeof parsed === 'string'; i++) parsed = JSON.parse(parsed);
   } catch (cause) {
     // V8 quotes the offending input in its message; a hand-edited file may span lines, the error must not.
     const reason = (cause as Error).message.replace(/\r?\n/g, '\\n');
@@ -80,14 +83,17 @@ function parseInvokingEvent(raw: Record<string, unknown>): InvokingEvent {
       ? undefined
       : date(raw.notificationCreationTime, 'invokingEvent.notificationCreationTime');
   switch (messageType) {
-    case 'ConfigurationItemChangeNotification':
-      if (!isRecord(raw.configurationItem))
+    case 'ConfigurationItemChangeNotification': {
+      // An object, or its JSON text (the way SelectResourceConfig writes items).
+      const item = parseMaybeJson(raw.configurationItem);
+      if (!isRecord(item))
         throw new MalformedEventError(
           'invokingEvent.configurationItem is missing for a ConfigurationItemChangeNotification.',
         );
-      return { messageType, configurationItem: raw.configurationItem, notificationCreationTime: created };
+      return { messageType, configurationItem: item, notificationCreationTime: created };
+    }
     case 'OversizedConfigurationItemChangeNotification': {
-      const s = raw.configurationItemSummary;
+      const s = parseMaybeJson(raw.configurationItemSummary);
       if (!isRecord(s))
         throw new MalformedEventError(
           'invokingEvent.configurationItemSummary is missing for an OversizedConfigurationItemChangeNotification.',
@@ -139,14 +145,23 @@ export function parseConfigRuleEvent(raw: unknown): ConfigRuleEvent {
   const accountId = requireString(raw, 'accountId', 'event');
   if (!/^\d{12}$/.test(accountId))
     throw new MalformedEventError(`event.accountId ${accountId} is not a 12-digit account id.`);
-  if (raw.eventLeftScope !== undefined && typeof raw.eventLeftScope !== 'boolean')
+  // A boolean; as text ("true"/"false") it is the same value, anything else is not an event from Config.
+  const leftScope =
+    typeof raw.eventLeftScope === 'string' ? raw.eventLeftScope.trim().toLowerCase() : raw.eventLeftScope;
+  if (
+    leftScope !== undefined &&
+    leftScope !== true &&
+    leftScope !== false &&
+    leftScope !== 'true' &&
+    leftScope !== 'false'
+  )
     throw new MalformedEventError('event.eventLeftScope must be a boolean.');
   return {
     configRuleName: requireString(raw, 'configRuleName', 'event'),
     configRuleArn: typeof raw.configRuleArn === 'string' ? raw.configRuleArn : undefined,
     accountId,
     resultToken: requireString(raw, 'resultToken', 'event'),
-    eventLeftScope: raw.eventLeftScope === true,
+    eventLeftScope: leftScope === true || leftScope === 'true',
     executionRoleArn: typeof raw.executionRoleArn === 'string' ? raw.executionRoleArn : undefined,
     ruleParameters,
     invokingEvent,

@@ -203,9 +203,12 @@ export async function evaluateEvent(
     model = rule.fromConfigurationItem(ci);
   } catch (error) {
     // An item the model cannot be built from (an unreadable policy, say) is never reported: Config retries.
-    model = new CollectionError(ci.resourceType, ci.resourceId, (error as Error).message ?? String(error), {
-      cause: error,
-    });
+    model =
+      error instanceof CollectionError
+        ? error
+        : new CollectionError(ci.resourceType, ci.resourceId, (error as Error)?.message ?? String(error), {
+            cause: error,
+          });
   }
   return evaluateModels(rule, [model], params, deps.reader, scope, ci.captureTime);
 }

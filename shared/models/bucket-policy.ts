@@ -1,6 +1,5 @@
-import { parseMaybeJson } from '../config/configuration-item';
-import { InsufficientDataError } from '../errors';
-import { isWorldCidr } from './cidr';
+import { type Cidr, describeCover, parseCidr, worldCover } from './cidr';
+import { array, record, refuse, stringList, type Where } from './decode';
 
 /** One statement of a bucket policy, as S3 stores it (every field loosely typed: policies are user input). */
 export interface PolicyStatement {
@@ -82,24 +81,133 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
+/** Where a policy's errors point when the caller does not say whose policy it is. */
+const A_POLICY: Where = { resourceType: 'AWS::S3::Bucket', resourceId: '(bucket policy)' };
+
+/** A principal as IAM writes it: `"*"`, or an object of `AWS` / `Service` / … to one id or a list of them. */
+function checkPrincipal(value: unknown, where: Where, path: string): unknown {
+  // `"*"`, or (in policies S3 stored long ago) one account, as its ARN or id, as plain text.
+  if (typeof value === 'string' && !value.trim().startsWith('{')) {
+    if (value === '*' || /^arn:[^:]+:iam::/.test(value) || /^\d{12}$/.test(value)) return value;
+    refuse(
+      where,
+      path,
+      `is ${JSON.stringify(value.slice(0, 40))}, not "*", an account or an object of principals`,
+    );
+  }
+  const principal = record(value, where, path);
+  const keys = Object.keys(principal);
+  if (keys.length === 0) refuse(where, path, 'names no principal');
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const ids = stringList(principal[key], where, `${path}.${key}`);
+    // As written (one id or a list), or the list a JSON text held.
+    out[key] = typeof principal[key] === 'string' && ids.length > 1 ? ids : principal[key];
+    // An AWS principal is everyone, an account (id or ARN) or an IAM ARN; text that is none of these was not
+    // read whole.
+    if (key.toLowerCase() === 'aws')
+      ids.forEach((id, i) => {
+        if (
+          !(
+            id === '*' ||
+            /^arn:[^:]+:(iam|sts)::/.test(id) ||
+            /^\d{12}$/.test(id) ||
+            /^[A-Z0-9]{21}$/.test(id)
+          )
+        )
+          refuse(
+            where,
+            `${path}.${key}${ids.length > 1 || Array.isArray(principal[key]) ? `[${i}]` : ''}`,
+            `is ${JSON.stringify(id.slice(0, 40))}, not an AWS principal`,
+          );
+      });
+  }
+  return out;
+}
+
+const CONDITION_VALUE = new Set(['string', 'number', 'boolean']);
+
+/** `Condition`: operators to keys to a value or a list of values (strings, numbers or booleans). */
+function checkCondition(value: unknown, where: Where, path: string): Record<string, Record<string, unknown>> {
+  const condition = record(value, where, path);
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [operator, entries] of Object.entries(condition)) {
+    const keys = record(entries, where, `${path}.${operator}`);
+    out[operator] = keys;
+    for (const [key, v] of Object.entries(keys)) {
+      const values = Array.isArray(v) ? v : [v];
+      values.forEach((x, i) => {
+        if (!CONDITION_VALUE.has(typeof x))
+          refuse(
+            where,
+            `${path}.${operator}.${key}${Array.isArray(v) ? `[${i}]` : ''}`,
+            'is not a string, number or boolean',
+          );
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * One statement, checked for the fields the rule reads: `Effect` Allow or Deny, exactly one of `Principal` and
+ * `NotPrincipal` (a bucket policy must name who), exactly one of `Action` and `NotAction`, and a well-formed
+ * `Condition`. A statement that fails any of these would be read as something it may not be, so it is refused.
+ */
+function checkStatement(statement: Record<string, unknown>, where: Where, path: string): PolicyStatement {
+  const effect = statement.Effect;
+  if (typeof effect !== 'string' || !/^(allow|deny)$/i.test(effect))
+    refuse(
+      where,
+      `${path}.Effect`,
+      effect === undefined ? 'is missing' : `is ${JSON.stringify(effect)}, not Allow or Deny`,
+    );
+  const has = (k: string) => statement[k] !== undefined;
+  if (has('Principal') === has('NotPrincipal'))
+    refuse(
+      where,
+      `${path}.Principal`,
+      has('Principal') ? 'is given with NotPrincipal' : 'is missing (and so is NotPrincipal)',
+    );
+  const principal = has('Principal')
+    ? { Principal: checkPrincipal(statement.Principal, where, `${path}.Principal`) }
+    : { NotPrincipal: checkPrincipal(statement.NotPrincipal, where, `${path}.NotPrincipal`) };
+  if (has('Action') === has('NotAction'))
+    refuse(
+      where,
+      `${path}.Action`,
+      has('Action') ? 'is given with NotAction' : 'is missing (and so is NotAction)',
+    );
+  stringList(
+    has('Action') ? statement.Action : statement.NotAction,
+    where,
+    `${path}.${has('Action') ? 'Action' : 'NotAction'}`,
+  );
+  const condition = has('Condition')
+    ? { Condition: checkCondition(statement.Condition, where, `${path}.Condition`) }
+    : {};
+  return { ...statement, ...principal, ...condition } as PolicyStatement;
+}
+
 /**
  * Parses a bucket policy from the API's string, a configuration item's `policyText` (possibly encoded twice) or
- * an object.
- * @throws InsufficientDataError when it is not a JSON policy document (an unreadable policy must not look private).
+ * an object, checking every field the rule reads.
+ * @throws MalformedResourceError naming the field when it is not a policy document IAM would store (an
+ *   unreadable policy must not look private).
  * @example
  * parsePolicyDocument('{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}}').Statement.length // → 1
  */
-export function parsePolicyDocument(text: unknown, where = 'bucket policy'): PolicyDocument {
-  const doc = parseMaybeJson(text);
-  if (!isRecord(doc) || !('Statement' in doc))
-    throw new InsufficientDataError(`The ${where} is not a JSON policy document with a Statement.`);
-  const statements = asList(doc.Statement);
-  if (!statements.every(isRecord))
-    throw new InsufficientDataError(`The ${where} has a Statement that is not an object.`);
+export function parsePolicyDocument(text: unknown, where: Where = A_POLICY, path = 'policy'): PolicyDocument {
+  const doc = record(text, where, path);
+  if (doc.Statement === undefined) refuse(where, `${path}.Statement`, 'is missing');
+  const raw = isRecord(doc.Statement) ? [doc.Statement] : array(doc.Statement, where, `${path}.Statement`);
+  const statements = raw.map((s, i) =>
+    checkStatement(record(s, where, `${path}.Statement[${i}]`), where, `${path}.Statement[${i}]`),
+  );
   return {
     ...(typeof doc.Version === 'string' ? { Version: doc.Version } : {}),
     ...(typeof doc.Id === 'string' ? { Id: doc.Id } : {}),
-    Statement: statements as PolicyStatement[],
+    Statement: statements,
   };
 }
 
@@ -135,8 +243,28 @@ function judgeCondition(
   const texts = values.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : ''));
   if (texts.some((t) => t === '')) return { pins: false, why: `${key} has a value that is not a string` };
   if (texts.some((t) => /[*?]/.test(t))) return { pins: false, why: `${key} has a wildcard value` };
-  const world = lowerKey === SOURCE_IP ? texts.find(isWorldCidr) : undefined;
-  if (world) return { pins: false, why: `${key} includes ${world}` };
+  if (lowerKey === SOURCE_IP) {
+    const sources: { cidr: Cidr }[] = [];
+    for (const t of texts) {
+      const cidr = parseCidr(t, { bareAddress: true });
+      if (!cidr)
+        return {
+          pins: false,
+          why: `${key} has ${JSON.stringify(t.slice(0, 40))}, not an IP address or CIDR`,
+        };
+      sources.push({ cidr });
+    }
+    // A list of ranges whose union is a whole address family admits everyone on it, /0 or not.
+    const cover = worldCover(sources)[0];
+    if (cover)
+      return {
+        pins: false,
+        why: `${key} includes ${describeCover(
+          cover.family,
+          cover.blocks.map((b) => b.cidr.text),
+        )}`,
+      };
+  }
   return { pins: true };
 }
 

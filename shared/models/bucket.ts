@@ -1,10 +1,9 @@
-import type { Grant } from '@aws-sdk/client-s3';
 import type { BucketReadout } from '../collectors/reader';
 import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-item';
-import { InsufficientDataError } from '../errors';
 import type { ResourceModel } from '../rule';
 import { type PolicyDocument, parsePolicyDocument } from './bucket-policy';
-import { type PublicAccessBlockFlags, publicAccessBlockFlags } from './public-access-block';
+import { array, optionalArray, optionalString, record, refuse, string, type Where } from './decode';
+import { decodePublicAccessBlock, type PublicAccessBlockFlags } from './public-access-block';
 
 export const BUCKET = 'AWS::S3::Bucket';
 
@@ -15,8 +14,7 @@ export type GranteeKind =
   | 'LogDelivery'
   | 'CanonicalUser'
   | 'Email'
-  | 'Group'
-  | 'Unknown';
+  | 'Group';
 
 /** One ACL grant, the same whether it came from a configuration item or from `GetBucketAcl`. */
 export interface AclGrant {
@@ -48,6 +46,19 @@ function groupGrantee(nameOrUri: string): AclGrant['grantee'] {
   return kind ? { kind } : { kind: 'Group', id: nameOrUri };
 }
 
+/** A group grantee's URI as S3 writes it (`http://acs.amazonaws.com/groups/…`); anything else is refused. */
+function groupUri(value: string, where: Where, path: string): AclGrant['grantee'] {
+  if (!/^https?:\/\/[^\s/]+\/groups\/\S+$/i.test(value.trim()))
+    refuse(where, path, `is ${JSON.stringify(value.slice(0, 60))}, not a group URI`);
+  return groupGrantee(value);
+}
+
+/** The permissions an ACL grant can have, as the API writes them. */
+const PERMISSIONS = new Set(['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL']);
+
+/** The object ownership settings S3 knows. */
+const OWNERSHIP = new Set(['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter']);
+
 /**
  * An ACL permission as the API writes it, from the configuration item's `Read` / `FullControl` / `ReadAcp` or the
  * API's own `READ_ACP`.
@@ -59,6 +70,13 @@ export function normalisePermission(raw: unknown): string {
     .trim()
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toUpperCase();
+}
+
+function permission(raw: unknown, where: Where, path: string): string {
+  const p = normalisePermission(string(raw, where, path));
+  if (!PERMISSIONS.has(p))
+    refuse(where, path, `is ${JSON.stringify(String(raw).slice(0, 40))}, not an ACL permission`);
+  return p;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -76,57 +94,96 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v !==
 
 /**
  * A configuration item writes a group grantee as the plain string `"AllUsers"`, a canonical user as `{id,
- * displayName}`; SDK-v1 serialisations also use `{identifier, typeIdentifier}`.
+ * displayName}`; SDK-v1 serialisations also use `{identifier, typeIdentifier}`. A grantee that is none of these
+ * cannot be told apart from a public group, so it is refused.
  */
-function granteeFromCi(raw: unknown): AclGrant['grantee'] {
-  if (typeof raw === 'string') {
-    if (/^https?:\/\//i.test(raw) || GROUPS[raw.trim().toLowerCase()]) return groupGrantee(raw);
-    return raw.includes('@') ? { kind: 'Email', id: raw } : { kind: 'Unknown', id: raw };
+function granteeFromCi(raw: unknown, where: Where, path: string): AclGrant['grantee'] {
+  if (typeof raw === 'string' && !raw.trim().startsWith('{')) {
+    if (/^https?:\/\//i.test(raw)) return groupUri(raw, where, path);
+    if (GROUPS[raw.trim().toLowerCase()]) return groupGrantee(raw);
+    if (/^[^@\s]+@[^@\s]+$/.test(raw.trim())) return { kind: 'Email', id: raw.trim() };
+    return refuse(
+      where,
+      path,
+      `is ${JSON.stringify(raw.slice(0, 40))}, not a group, a canonical user or an email`,
+    );
   }
-  if (!isRecord(raw)) return { kind: 'Unknown' };
-  const uri = text(pick(raw, 'uri'));
-  if (uri) return groupGrantee(uri);
-  const email = text(pick(raw, 'emailAddress', 'email'));
+  const g = record(raw, where, path);
+  const uri = text(pick(g, 'uri'));
+  if (uri) return groupUri(uri, where, `${path}.uri`);
+  const email = text(pick(g, 'emailAddress', 'email'));
   if (email) return { kind: 'Email', id: email };
-  const id = text(pick(raw, 'id'));
+  const id = text(pick(g, 'id'));
   if (id) return { kind: 'CanonicalUser', id };
-  const identifier = text(pick(raw, 'identifier'));
-  const type = String(pick(raw, 'typeIdentifier', 'type') ?? '').toLowerCase();
+  const identifier = text(pick(g, 'identifier'));
+  const type = String(pick(g, 'typeIdentifier', 'type') ?? '').toLowerCase();
   if (identifier) {
-    if (type === 'uri' || type === 'group') return groupGrantee(identifier);
+    if (type === 'uri' || type === 'group') return groupUri(identifier, where, `${path}.identifier`);
     if (type.startsWith('email') || type === 'amazoncustomerbyemail')
       return { kind: 'Email', id: identifier };
-    return { kind: 'CanonicalUser', id: identifier };
+    if (type === 'id' || type === 'canonicaluser') return { kind: 'CanonicalUser', id: identifier };
   }
-  return { kind: 'Unknown' };
+  return refuse(where, path, 'names no group, canonical user or email');
 }
 
-function granteeFromApi(grantee: Grant['Grantee']): AclGrant['grantee'] {
-  if (grantee?.URI) return groupGrantee(grantee.URI);
-  if (grantee?.EmailAddress) return { kind: 'Email', id: grantee.EmailAddress };
-  if (grantee?.ID) return { kind: 'CanonicalUser', id: grantee.ID };
-  return { kind: 'Unknown' };
+function granteeFromApi(raw: unknown, where: Where, path: string): AclGrant['grantee'] {
+  const g = record(raw, where, path);
+  const type = string(g.Type, where, `${path}.Type`);
+  const value = (key: string) => string(g[key], where, `${path}.${key}`);
+  switch (type) {
+    case 'Group':
+      return groupUri(value('URI'), where, `${path}.URI`);
+    case 'CanonicalUser':
+      return { kind: 'CanonicalUser', id: value('ID') };
+    case 'AmazonCustomerByEmail':
+      return { kind: 'Email', id: value('EmailAddress') };
+    default:
+      return refuse(
+        where,
+        `${path}.Type`,
+        `is ${JSON.stringify(type.slice(0, 40))}, not Group, CanonicalUser or AmazonCustomerByEmail`,
+      );
+  }
 }
 
-/** Grants of a configuration item's `AccessControlList` (an object, a JSON string, or a string encoded twice). */
-function grantsFromCi(raw: unknown, bucket: string): AclGrant[] {
-  if (raw === undefined || raw === null) return [];
-  const acl = parseMaybeJson(raw);
-  if (!isRecord(acl))
-    throw new InsufficientDataError(`The AccessControlList of bucket ${bucket} is not a JSON object.`);
-  const grants = [pick(acl, 'grantList'), pick(acl, 'grantSet')].flatMap((g) => (Array.isArray(g) ? g : []));
-  return grants.filter(isRecord).map((g) => ({
-    grantee: granteeFromCi(pick(g, 'grantee')),
-    permission: normalisePermission(pick(g, 'permission')),
+/**
+ * Grants of a configuration item's `AccessControlList` (an object, a JSON string, or a string encoded twice). Config
+ * writes the grants in `grantList` (and `grantSet`, usually null); an ACL with neither is not one S3 returns (every
+ * bucket's ACL has at least its owner's grant), so it is refused rather than read as "no grant".
+ */
+function grantsFromCi(raw: unknown, where: Where): AclGrant[] {
+  const path = 'supplementaryConfiguration.AccessControlList';
+  const acl = record(raw, where, path);
+  const lists = (['grantList', 'grantSet'] as const).map((key) => ({
+    key,
+    list: optionalArray(pick(acl, key), where, `${path}.${key}`),
   }));
+  if (lists.every((l) => l.list === undefined)) refuse(where, `${path}.grantList`, 'is missing');
+  return lists.flatMap(({ key, list }) =>
+    (list ?? []).map((entry, i) => {
+      const at = `${path}.${key}[${i}]`;
+      const g = record(entry, where, at);
+      return {
+        grantee: granteeFromCi(pick(g, 'grantee'), where, `${at}.grantee`),
+        permission: permission(pick(g, 'permission'), where, `${at}.permission`),
+      };
+    }),
+  );
+}
+
+function ownership(value: string, where: Where, path: string): string {
+  if (!OWNERSHIP.has(value))
+    refuse(where, path, `is ${JSON.stringify(value.slice(0, 40))}, not an object ownership setting`);
+  return value;
 }
 
 /**
  * Object ownership from wherever a configuration item may carry it: Config's documented schema has no such
  * field, so look under the plausible names (`BucketOwnershipControls`, `OwnershipControls`, `ObjectOwnership`)
  * in both the supplementary configuration and the configuration, as a string or `{rules:[{objectOwnership}]}`.
+ * What is found must be one of S3's three settings.
  */
-function objectOwnershipFromCi(ci: ConfigurationItem): string | undefined {
+function objectOwnershipFromCi(ci: ConfigurationItem, where: Where): string | undefined {
   const from = (v: unknown, depth = 0): string | undefined => {
     const value = parseMaybeJson(v);
     if (typeof value === 'string') return text(value);
@@ -137,24 +194,38 @@ function objectOwnershipFromCi(ci: ConfigurationItem): string | undefined {
       if (pick(value, key) !== undefined) return from(pick(value, key), depth + 1);
     return undefined;
   };
-  for (const source of [ci.supplementaryConfiguration, ci.configuration]) {
+  for (const [source, name] of [
+    [ci.supplementaryConfiguration ?? {}, 'supplementaryConfiguration'],
+    [ci.configuration, 'configuration'],
+  ] as const) {
     const found = from(pick(source, 'BucketOwnershipControls', 'OwnershipControls', 'ObjectOwnership'));
-    if (found) return found;
+    if (found) return ownership(found, where, `${name}.BucketOwnershipControls`);
   }
   return undefined;
 }
 
-function policyFromCi(raw: unknown, bucket: string): PolicyDocument | null {
-  const holder = parseMaybeJson(raw);
-  const policyText = isRecord(holder) ? pick(holder, 'policyText') : holder;
-  if (policyText === undefined || policyText === null || policyText === '') return null;
-  return parsePolicyDocument(policyText, `policy of bucket ${bucket}`);
+/**
+ * The policy of a configuration item's `BucketPolicy`: `{policyText: null}` when the bucket has none, `{policyText:
+ * "<JSON>"}` when it has one (the holder, or the text, possibly JSON-encoded again). Config always writes the
+ * holder, so a missing one, or one without `policyText`, is refused rather than read as "no policy".
+ */
+function policyFromCi(raw: unknown, where: Where): PolicyDocument | null {
+  const path = 'supplementaryConfiguration.BucketPolicy';
+  const holder = record(raw, where, path);
+  if (!('policyText' in holder)) {
+    // Some exports put the document itself where the holder belongs.
+    if ('Statement' in holder) return parsePolicyDocument(holder, where, path);
+    return refuse(where, `${path}.policyText`, 'is missing');
+  }
+  const policyText = holder.policyText;
+  if (policyText === null) return null;
+  return parsePolicyDocument(policyText, where, `${path}.policyText`);
 }
 
 /** Tags from `BucketTaggingConfiguration` (`{tagSets:[{tags:{k:v}}]}`), for items whose `tags` field is empty. */
 function tagsFromCi(ci: ConfigurationItem): Record<string, string> {
   if (Object.keys(ci.tags).length > 0) return ci.tags;
-  const tagging = parseMaybeJson(ci.supplementaryConfiguration.BucketTaggingConfiguration);
+  const tagging = parseMaybeJson(ci.supplementaryConfiguration?.BucketTaggingConfiguration);
   const sets = isRecord(tagging) && Array.isArray(tagging.tagSets) ? tagging.tagSets : [];
   const tags: Record<string, string> = {};
   for (const set of sets)
@@ -165,17 +236,22 @@ function tagsFromCi(ci: ConfigurationItem): Record<string, string> {
 
 /**
  * Model of a bucket from its configuration item, in any of Config's spellings (supplementary values as objects,
- * JSON strings, or JSON strings encoded twice).
- * @throws InsufficientDataError when the ACL or the policy cannot be read (it must not look private).
+ * JSON strings, or JSON strings encoded twice). The ACL and the policy holder must be there (Config always writes
+ * them); Block Public Access is absent on buckets that have none (and on items from before S3 had it).
+ * @throws MalformedResourceError naming the field when the ACL, the policy, Block Public Access or object
+ *   ownership cannot be read (it must not look private).
  * @example
  * bucketFromConfigurationItem(normaliseConfigurationItem(rawItem)).grants
  * // → [{ grantee: { kind: 'CanonicalUser', id: 'e7c8…' }, permission: 'FULL_CONTROL' },
  * //    { grantee: { kind: 'AllUsers' }, permission: 'READ' }]
  */
 export function bucketFromConfigurationItem(ci: ConfigurationItem): BucketModel {
+  const where = { resourceType: BUCKET, resourceId: ci.resourceId };
   const supplementary = ci.supplementaryConfiguration;
-  const name = text(ci.configuration.name) ?? ci.resourceName ?? ci.resourceId;
-  const objectOwnership = objectOwnershipFromCi(ci);
+  if (!supplementary) return refuse(where, 'supplementaryConfiguration', 'is missing or not a JSON object');
+  const name =
+    optionalString(ci.configuration.name, where, 'configuration.name') ?? ci.resourceName ?? ci.resourceId;
+  const objectOwnership = objectOwnershipFromCi(ci, where);
   return {
     resourceType: BUCKET,
     resourceId: ci.resourceId,
@@ -183,36 +259,53 @@ export function bucketFromConfigurationItem(ci: ConfigurationItem): BucketModel 
     region: ci.awsRegion,
     tags: tagsFromCi(ci),
     name,
-    publicAccessBlock: publicAccessBlockFlags(
-      supplementary.PublicAccessBlockConfiguration as Record<string, unknown> | undefined,
+    publicAccessBlock: decodePublicAccessBlock(
+      supplementary.PublicAccessBlockConfiguration,
+      where,
+      'supplementaryConfiguration.PublicAccessBlockConfiguration',
     ),
-    grants: grantsFromCi(supplementary.AccessControlList, name),
+    grants: grantsFromCi(supplementary.AccessControlList, where),
     ...(objectOwnership ? { objectOwnership } : {}),
-    policy: policyFromCi(supplementary.BucketPolicy, name),
+    policy: policyFromCi(supplementary.BucketPolicy, where),
   };
 }
 
 /**
  * Model of a bucket from what a reader collected through the S3 API (`GetBucketAcl`, `GetBucketPolicy`,
  * `GetPublicAccessBlock`, `GetBucketOwnershipControls`, `GetBucketTagging`).
- * @throws InsufficientDataError when the policy is not a JSON policy document.
+ * @throws MalformedResourceError naming the field when the grants, the policy, Block Public Access or object
+ *   ownership are missing or malformed.
  * @example
  * bucketFromReadout(await reader.readBucket('my-bucket'), scope.accountId).publicAccessBlock
  */
 export function bucketFromReadout(readout: BucketReadout, accountId: string): BucketModel {
+  const raw = readout as unknown as Record<string, unknown>;
+  const name = string(raw.name, { resourceType: BUCKET, resourceId: '(unknown)' }, 'name');
+  const where = { resourceType: BUCKET, resourceId: name };
+  const objectOwnership = optionalString(raw.objectOwnership, where, 'objectOwnership');
+  // `null` is "no policy" (NoSuchBucketPolicy); a readout without the field was not read whole.
+  if (!('policy' in raw)) refuse(where, 'Policy', 'is missing');
+  const policy = raw.policy;
   return {
     resourceType: BUCKET,
-    resourceId: readout.name,
+    resourceId: name,
     accountId,
-    region: readout.region,
-    tags: readout.tags,
-    name: readout.name,
-    publicAccessBlock: publicAccessBlockFlags(readout.publicAccessBlock),
-    grants: (readout.grants ?? []).map((g) => ({
-      grantee: granteeFromApi(g.Grantee),
-      permission: normalisePermission(g.Permission),
-    })),
-    ...(readout.objectOwnership ? { objectOwnership: readout.objectOwnership } : {}),
-    policy: readout.policy ? parsePolicyDocument(readout.policy, `policy of bucket ${readout.name}`) : null,
+    region: string(raw.region, where, 'region'),
+    tags: readout.tags ?? {},
+    name,
+    publicAccessBlock: decodePublicAccessBlock(
+      raw.publicAccessBlock,
+      where,
+      'PublicAccessBlockConfiguration',
+    ),
+    grants: array(raw.grants, where, 'Grants').map((g, i) => {
+      const grant = record(g, where, `Grants[${i}]`);
+      return {
+        grantee: granteeFromApi(grant.Grantee, where, `Grants[${i}].Grantee`),
+        permission: permission(grant.Permission, where, `Grants[${i}].Permission`),
+      };
+    }),
+    ...(objectOwnership ? { objectOwnership: ownership(objectOwnership, where, 'objectOwnership') } : {}),
+    policy: policy === null ? null : parsePolicyDocument(string(policy, where, 'Policy'), where, 'Policy'),
   };
 }

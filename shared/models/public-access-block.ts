@@ -2,6 +2,7 @@ import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-item';
 import type { ResourceModel } from '../rule';
 import { ACCOUNT_RESOURCE_TYPE } from '../rule';
+import { boolean, record, type Where } from './decode';
 
 /** The four S3 Block Public Access settings, in the configuration item's (and rule parameters') camelCase. */
 export interface PublicAccessBlockFlags {
@@ -31,9 +32,42 @@ export function flagName(flag: PublicAccessBlockFlag): string {
 }
 
 /**
- * Block Public Access flags from any of the shapes AWS writes them in: the configuration item's camelCase, the
- * API's PascalCase (`GetPublicAccessBlock`), possibly JSON-encoded, with booleans possibly as `"true"`. An absent
- * flag is false (that is what S3 does with it); an absent configuration is `null`.
+ * Block Public Access flags of a model, strictly: `null` when there is no configuration (absent or null), else an
+ * object (or its JSON text) in the configuration item's camelCase or the API's PascalCase with all four flags,
+ * booleans or `"true"`/`"false"`. S3 and Config always write the four; a configuration that lacks one, or holds
+ * something else, was not read whole and is refused (reading it as off could still hide a flag that is on and
+ * decides nothing, but guessing is what this module does not do).
+ * @throws MalformedResourceError naming the flag.
+ * @example
+ * decodePublicAccessBlock('{"blockPublicAcls":true,"ignorePublicAcls":"false","blockPublicPolicy":true,"restrictPublicBuckets":true}', where, 'configuration')
+ * // → { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: true }
+ */
+export function decodePublicAccessBlock(
+  value: unknown,
+  where: Where,
+  path: string,
+): PublicAccessBlockFlags | null {
+  if (value === undefined || value === null) return null;
+  const config = record(value, where, path);
+  // Config writes camelCase, the API PascalCase: a missing flag is named the way the others are written.
+  const camel = PUBLIC_ACCESS_BLOCK_FLAGS.some((f) => f in config);
+  const read = (flag: PublicAccessBlockFlag) => {
+    const key = camel ? flag : flagName(flag);
+    return boolean(config[key], where, `${path}.${key}`);
+  };
+  return {
+    blockPublicAcls: read('blockPublicAcls'),
+    ignorePublicAcls: read('ignorePublicAcls'),
+    blockPublicPolicy: read('blockPublicPolicy'),
+    restrictPublicBuckets: read('restrictPublicBuckets'),
+  };
+}
+
+/**
+ * Block Public Access flags from any of the shapes AWS writes them in, leniently (for a remediation's payload,
+ * which carries what it read): the configuration item's camelCase, the API's PascalCase (`GetPublicAccessBlock`),
+ * possibly JSON-encoded, with booleans possibly as `"true"`. An absent flag is false (that is what S3 does with
+ * it); an absent configuration is `null`. Models use {@link decodePublicAccessBlock}.
  * @example
  * publicAccessBlockFlags({ BlockPublicAcls: true, IgnorePublicAcls: 'true' })
  * // → { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false }
@@ -74,19 +108,22 @@ export interface AccountPublicAccessBlockModel extends ResourceModel {
 export function accountPublicAccessBlockFromConfigurationItem(
   ci: ConfigurationItem,
 ): AccountPublicAccessBlockModel {
+  const where = { resourceType: ci.resourceType, resourceId: ci.resourceId };
   return {
     resourceType: ci.resourceType,
     resourceId: ci.resourceId,
     accountId: ci.accountId,
     region: ci.awsRegion,
     tags: ci.tags,
-    publicAccessBlock: publicAccessBlockFlags(ci.configuration),
+    // The item of an existing configuration always has the four flags; an empty one was not read whole.
+    publicAccessBlock: decodePublicAccessBlock(ci.configuration, where, 'configuration'),
   };
 }
 
 /**
  * Model of the account as the periodic path reports it, from `s3control:GetPublicAccessBlock`
  * (`null` = `NoSuchPublicAccessBlockConfiguration`).
+ * @throws MalformedResourceError when the configuration lacks a flag or holds something else.
  * @example
  * accountPublicAccessBlockFromApi(await reader.accountPublicAccessBlock(), '123456789012')
  */
@@ -98,6 +135,10 @@ export function accountPublicAccessBlockFromApi(
     resourceType: ACCOUNT_RESOURCE_TYPE,
     resourceId: accountId,
     accountId,
-    publicAccessBlock: publicAccessBlockFlags(config),
+    publicAccessBlock: decodePublicAccessBlock(
+      config,
+      { resourceType: ACCOUNT_RESOURCE_TYPE, resourceId: accountId },
+      'PublicAccessBlockConfiguration',
+    ),
   };
 }

@@ -1,13 +1,18 @@
-import type {
-  AdvancedEventSelector,
-  AdvancedFieldSelector,
-  EventSelector,
-  GetTrailStatusResponse,
-  Trail,
-} from '@aws-sdk/client-cloudtrail';
+import type { GetTrailStatusResponse, Trail } from '@aws-sdk/client-cloudtrail';
 import type { TrailSelectors } from '../collectors/reader';
 import type { ResourceModel } from '../rule';
 import { ACCOUNT_RESOURCE_TYPE } from '../rule';
+import {
+  array,
+  boolean,
+  optionalArray,
+  optionalBoolean,
+  optionalString,
+  record,
+  refuse,
+  string,
+  type Where,
+} from './decode';
 
 /** Which management events a trail's event selectors log. */
 export interface ManagementEventCoverage {
@@ -55,10 +60,71 @@ const NONE: Coverage = { read: false, write: false };
 const BOTH: Coverage = { read: true, write: true };
 const union = (a: Coverage, b: Coverage): Coverage => ({ read: a.read || b.read, write: a.write || b.write });
 
-function basicCoverage(s: EventSelector): Coverage {
-  // The API's defaults: IncludeManagementEvents true, ReadWriteType All.
-  if (s.IncludeManagementEvents === false) return NONE;
-  switch (s.ReadWriteType ?? 'All') {
+/** One basic selector, decoded. */
+interface BasicSelector {
+  includeManagementEvents: boolean;
+  readWriteType: 'ReadOnly' | 'WriteOnly' | 'All';
+  excludedSources: string[];
+}
+
+/** One field selector of an advanced selector, decoded: its field and each operator's values. */
+interface FieldSelector {
+  field: string;
+  ops: Partial<Record<(typeof OPERATORS)[number], string[]>>;
+}
+
+const OPERATORS = ['Equals', 'StartsWith', 'EndsWith', 'NotEquals', 'NotStartsWith', 'NotEndsWith'] as const;
+const READ_WRITE_TYPES = new Set(['ReadOnly', 'WriteOnly', 'All']);
+
+/**
+ * A basic selector as `GetEventSelectors` returns it: CloudTrail spells out `IncludeManagementEvents` and
+ * `ReadWriteType` (the defaults apply to what is put, not to what is read back), so either missing means the answer
+ * was not read whole. `ExcludeManagementEventSources` came later (2020): answers recorded before, and moto, leave it
+ * out when nothing is excluded, so its absence is read as "nothing excluded" — the one field whose removal this
+ * reading cannot tell from an older answer (see docs/fail-closed.md); when present it must be a list of strings.
+ */
+function basicSelector(raw: unknown, where: Where, path: string): BasicSelector {
+  const s = record(raw, where, path);
+  const includeManagementEvents = boolean(
+    s.IncludeManagementEvents,
+    where,
+    `${path}.IncludeManagementEvents`,
+  );
+  const readWriteType = string(s.ReadWriteType, where, `${path}.ReadWriteType`);
+  if (!READ_WRITE_TYPES.has(readWriteType))
+    refuse(
+      where,
+      `${path}.ReadWriteType`,
+      `is ${JSON.stringify(readWriteType.slice(0, 40))}, not ReadOnly, WriteOnly or All`,
+    );
+  const excludedPath = `${path}.ExcludeManagementEventSources`;
+  const excluded = optionalArray(s.ExcludeManagementEventSources, where, excludedPath);
+  return {
+    includeManagementEvents,
+    readWriteType: readWriteType as BasicSelector['readWriteType'],
+    excludedSources: (excluded ?? []).map((v, i) => string(v, where, `${excludedPath}[${i}]`)),
+  };
+}
+
+function advancedSelector(raw: unknown, where: Where, path: string): FieldSelector[] {
+  const s = record(raw, where, path);
+  return array(s.FieldSelectors, where, `${path}.FieldSelectors`).map((f, i) => {
+    const at = `${path}.FieldSelectors[${i}]`;
+    const selector = record(f, where, at);
+    const ops: FieldSelector['ops'] = {};
+    for (const op of OPERATORS) {
+      const values = optionalArray(selector[op], where, `${at}.${op}`);
+      if (values) ops[op] = values.map((v, j) => string(v, where, `${at}.${op}[${j}]`));
+    }
+    // A field selector with no operator is not one CloudTrail accepts; read as "no filter" it would widen coverage.
+    if (Object.keys(ops).length === 0) refuse(where, at, 'has no operator (Equals, NotEquals, …)');
+    return { field: string(selector.Field, where, `${at}.Field`), ops };
+  });
+}
+
+function basicCoverage(s: BasicSelector): Coverage {
+  if (!s.includeManagementEvents) return NONE;
+  switch (s.readWriteType) {
     case 'ReadOnly':
       return { read: true, write: false };
     case 'WriteOnly':
@@ -71,39 +137,54 @@ function basicCoverage(s: EventSelector): Coverage {
 const lower = (values: string[] | undefined) => (values ?? []).map((v) => v.toLowerCase());
 
 /** The `readOnly` field of an advanced selector: which of read (`true`) and write (`false`) events pass. */
-function readOnlyCoverage(f: AdvancedFieldSelector): Coverage {
+function readOnlyCoverage(f: FieldSelector): Coverage {
   const pass = (value: 'true' | 'false') => {
-    if (f.Equals && !lower(f.Equals).includes(value)) return false;
-    if (f.NotEquals && lower(f.NotEquals).includes(value)) return false;
+    if (f.ops.Equals && !lower(f.ops.Equals).includes(value)) return false;
+    if (f.ops.NotEquals && lower(f.ops.NotEquals).includes(value)) return false;
     // Prefix/suffix operators are not valid on readOnly; if present, count the field as passing nothing.
-    return !(f.StartsWith || f.EndsWith || f.NotStartsWith || f.NotEndsWith);
+    return !(f.ops.StartsWith || f.ops.EndsWith || f.ops.NotStartsWith || f.ops.NotEndsWith);
   };
   return { read: pass('true'), write: pass('false') };
 }
 
-const isManagementSelector = (s: AdvancedEventSelector) =>
-  (s.FieldSelectors ?? []).some((f) => f.Field === 'eventCategory' && lower(f.Equals).includes('management'));
+const isManagementSelector = (s: FieldSelector[]) =>
+  s.some((f) => f.field === 'eventCategory' && lower(f.ops.Equals).includes('management'));
 
-function describeFilter(f: AdvancedFieldSelector): string {
-  const ops = (['Equals', 'StartsWith', 'EndsWith', 'NotEquals', 'NotStartsWith', 'NotEndsWith'] as const)
-    .filter((op) => f[op]?.length)
-    .map((op) => `${op} ${f[op]?.join(', ')}`);
-  return `${f.Field} ${ops.join('; ')}`;
+function describeFilter(f: FieldSelector): string {
+  const ops = OPERATORS.filter((op) => f.ops[op]?.length).map((op) => `${op} ${f.ops[op]?.join(', ')}`);
+  return `${f.field} ${ops.join('; ')}`;
+}
+
+/** Where a trail's facts come from, for errors that name the field. */
+function trailWhere(name: string): Where {
+  return { resourceType: 'AWS::CloudTrail::Trail', resourceId: name };
 }
 
 /**
- * Which management events the selectors of `GetEventSelectors` log. A response with neither `EventSelectors`
- * nor `AdvancedEventSelectors` (absent or empty) means no selector was ever configured: CloudTrail then logs all
- * management events, read and write (the live API spells that default out as one basic selector; moto returns
- * two empty lists). Coverage is the union over selectors; a selector that excludes event sources, or filters
+ * Which management events the selectors of `GetEventSelectors` log. A response whose `EventSelectors` and
+ * `AdvancedEventSelectors` are both empty lists means no selector was ever configured: CloudTrail then logs all
+ * management events, read and write (the live API spells that default out as one basic selector; moto returns two
+ * empty lists). A response with neither key, one empty list alone, or a list that is not one, was not read whole
+ * and is refused. Coverage is the union over selectors; a selector that excludes event sources, or filters
  * management events on any other field, does not count towards full coverage.
+ * @throws MalformedResourceError naming the field that is missing or malformed.
  * @example
  * managementEventCoverage({ EventSelectors: [{ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true }] })
  * // → { selectors: 'basic', read: true, write: false, someRead: true, someWrite: false, excludedSources: [], filters: [] }
  */
-export function managementEventCoverage(response: TrailSelectors): ManagementEventCoverage {
-  const basic = response.EventSelectors ?? [];
-  const advanced = response.AdvancedEventSelectors ?? [];
+export function managementEventCoverage(
+  response: TrailSelectors,
+  where: Where = trailWhere('(trail)'),
+): ManagementEventCoverage {
+  const raw = response as Record<string, unknown>;
+  const basicRaw = optionalArray(raw.EventSelectors, where, 'EventSelectors');
+  const advancedRaw = optionalArray(raw.AdvancedEventSelectors, where, 'AdvancedEventSelectors');
+  if (basicRaw === undefined && advancedRaw === undefined)
+    refuse(where, 'EventSelectors', 'is missing (and so is AdvancedEventSelectors)');
+  const basic = (basicRaw ?? []).map((s, i) => basicSelector(s, where, `EventSelectors[${i}]`));
+  const advanced = (advancedRaw ?? []).map((s, i) =>
+    advancedSelector(s, where, `AdvancedEventSelectors[${i}]`),
+  );
   const out: ManagementEventCoverage = {
     selectors: basic.length > 0 ? 'basic' : advanced.length > 0 ? 'advanced' : 'default',
     read: false,
@@ -113,13 +194,20 @@ export function managementEventCoverage(response: TrailSelectors): ManagementEve
     excludedSources: [],
     filters: [],
   };
-  if (out.selectors === 'default')
+  if (out.selectors === 'default') {
+    if (basicRaw === undefined || advancedRaw === undefined)
+      refuse(
+        where,
+        basicRaw === undefined ? 'EventSelectors' : 'AdvancedEventSelectors',
+        'is missing beside an empty list',
+      );
     return { ...out, read: true, write: true, someRead: true, someWrite: true };
+  }
   let full = NONE;
   let some = NONE;
   for (const s of basic) {
     const c = basicCoverage(s);
-    const excluded = c.read || c.write ? (s.ExcludeManagementEventSources ?? []) : [];
+    const excluded = c.read || c.write ? s.excludedSources : [];
     out.excludedSources.push(...excluded);
     some = union(some, c);
     if (excluded.length === 0) full = union(full, c);
@@ -127,16 +215,19 @@ export function managementEventCoverage(response: TrailSelectors): ManagementEve
   for (const s of advanced.filter(isManagementSelector)) {
     let c = BOTH;
     let restricted = false;
-    for (const f of s.FieldSelectors ?? []) {
-      if (f.Field === 'eventCategory') continue;
-      if (f.Field === 'readOnly') {
+    for (const f of s) {
+      if (f.field === 'eventCategory') continue;
+      if (f.field === 'readOnly') {
         const r = readOnlyCoverage(f);
         c = { read: c.read && r.read, write: c.write && r.write };
         continue;
       }
       restricted = true;
-      if (f.Field === 'eventSource' && (f.NotEquals?.length || f.NotStartsWith?.length))
-        out.excludedSources.push(...(f.NotEquals ?? []), ...(f.NotStartsWith ?? []).map((p) => `${p}*`));
+      if (f.field === 'eventSource' && (f.ops.NotEquals?.length || f.ops.NotStartsWith?.length))
+        out.excludedSources.push(
+          ...(f.ops.NotEquals ?? []),
+          ...(f.ops.NotStartsWith ?? []).map((p) => `${p}*`),
+        );
       else out.filters.push(describeFilter(f));
     }
     some = union(some, c);
@@ -148,8 +239,11 @@ export function managementEventCoverage(response: TrailSelectors): ManagementEve
 
 /**
  * Facts of one trail. `status` / `selectors` are `undefined` when they could not be read; `unreadable` says why.
+ * What was read must be whole: `IsLogging` must be a boolean (CloudTrail always returns it); `IsMultiRegionTrail` and
+ * `LogFileValidationEnabled`, when there, too (absent, they are off).
+ * @throws MalformedResourceError naming the field that is missing or malformed.
  * @example
- * trailFacts(trail, { IsLogging: true }, { EventSelectors: [{ ReadWriteType: 'All' }] }).isLogging // → true
+ * trailFacts(trail, { IsLogging: true }, { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] }).isLogging // → true
  */
 export function trailFacts(
   trail: Trail,
@@ -157,18 +251,27 @@ export function trailFacts(
   selectors: TrailSelectors | undefined,
   unreadable: string[] = [],
 ): TrailFacts {
+  const t = trail as Record<string, unknown>;
+  const name = string(t.Name, trailWhere('(unnamed)'), 'Name');
+  const where = trailWhere(name);
+  const text = (key: string) => optionalString(t[key], where, key);
   return {
-    name: trail.Name ?? trail.TrailARN ?? '(unnamed)',
-    arn: trail.TrailARN,
-    homeRegion: trail.HomeRegion,
-    isMultiRegion: trail.IsMultiRegionTrail === true,
-    isOrganizationTrail: trail.IsOrganizationTrail === true,
-    isLogging: status ? status.IsLogging === true : undefined,
-    logFileValidation: trail.LogFileValidationEnabled === true,
-    kmsKeyId: trail.KmsKeyId || undefined,
-    cloudWatchLogsLogGroupArn: trail.CloudWatchLogsLogGroupArn || undefined,
-    s3BucketName: trail.S3BucketName || undefined,
-    managementEvents: selectors ? managementEventCoverage(selectors) : undefined,
+    name,
+    arn: text('TrailARN'),
+    homeRegion: text('HomeRegion'),
+    // Absent, these two read as off: the reading that can only make the account less compliant.
+    isMultiRegion: optionalBoolean(t.IsMultiRegionTrail, where, 'IsMultiRegionTrail') ?? false,
+    // Organization trails came later; answers from before leave the flag out.
+    isOrganizationTrail: optionalBoolean(t.IsOrganizationTrail, where, 'IsOrganizationTrail') ?? false,
+    isLogging: status
+      ? boolean((status as Record<string, unknown>).IsLogging, where, 'GetTrailStatus.IsLogging')
+      : undefined,
+    logFileValidation:
+      optionalBoolean(t.LogFileValidationEnabled, where, 'LogFileValidationEnabled') ?? false,
+    kmsKeyId: text('KmsKeyId'),
+    cloudWatchLogsLogGroupArn: text('CloudWatchLogsLogGroupArn'),
+    s3BucketName: text('S3BucketName'),
+    managementEvents: selectors ? managementEventCoverage(selectors, where) : undefined,
     unreadable,
   };
 }
@@ -178,11 +281,15 @@ export function trailFacts(
  * still count once, however often the listing names it.
  * @example
  * uniqueTrails([{ TrailARN: 'a' }, { TrailARN: 'a' }]).length // → 1
+ * @throws MalformedResourceError when the listing is not a list of trails.
  */
 export function uniqueTrails(trails: readonly Trail[]): Trail[] {
   const seen = new Set<string>();
-  return trails.filter((t) => {
-    const key = t.TrailARN ?? `name:${t.Name}`;
+  const where = trailWhere('(DescribeTrails)');
+  return (array(trails, where, 'trailList') as Trail[]).filter((t, i) => {
+    record(t, where, `trailList[${i}]`);
+    const trail = t as Trail;
+    const key = trail.TrailARN ?? `name:${trail.Name}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -9,7 +9,7 @@ import {
   toEvaluation,
   truncateAnnotation,
 } from '../../shared/engine';
-import { CollectionError, InsufficientDataError } from '../../shared/errors';
+import { CollectionError, InsufficientDataError, MalformedResourceError } from '../../shared/errors';
 import type { SecurityGroupModel } from '../../shared/models/security-group';
 import type { AnyRule } from '../../shared/rule';
 import { params, SCOPE } from '../helpers/rules';
@@ -41,6 +41,62 @@ function sg(id: string, open: boolean, tags: Record<string, string> = {}): Secur
 const reader = () => new SnapshotReader({}, '123456789012', 'us-east-1');
 
 describe('shared/engine', () => {
+  describe('outputs PutEvaluations accepts (never a malformed or INSUFFICIENT_DATA evaluation)', () => {
+    const at = new Date('2026-11-01T00:00:00Z');
+    const isValid = (s: string) =>
+      !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+    it('a lone surrogate anywhere in an annotation becomes U+FFFD, the rest kept', () => {
+      const e = toEvaluation(
+        { resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-1' },
+        { complianceType: 'COMPLIANT', annotation: 'Exempted: tagged k=\uD800x\uDC00y.' },
+        at,
+      );
+      expect(e.annotation).to.equal('Exempted: tagged k=\uFFFDx\uFFFDy.');
+      expect(isValid(e.annotation ?? '')).to.equal(true);
+    });
+
+    it('a long annotation full of lone surrogates is cut to 256 valid characters', () => {
+      const cut = truncateAnnotation(`${'\uDFFF'.repeat(400)}.`) ?? '';
+      expect(cut.length).to.be.at.most(256);
+      expect(isValid(cut)).to.equal(true);
+    });
+
+    for (const [name, resource, field] of [
+      [
+        'a resource type over 256 characters',
+        { resourceType: `AWS::${'X'.repeat(300)}`, resourceId: 'a' },
+        'resourceType',
+      ],
+      ['an empty resource id', { resourceType: 'AWS::S3::Bucket', resourceId: '' }, 'resourceId'],
+      [
+        'a resource id over 768 characters',
+        { resourceType: 'AWS::S3::Bucket', resourceId: 'b'.repeat(769) },
+        'resourceId',
+      ],
+      [
+        'a resource id with a lone surrogate',
+        { resourceType: 'AWS::S3::Bucket', resourceId: 'b\uD800' },
+        'resourceId',
+      ],
+    ] as const)
+      it(`${name} is a typed error, not an evaluation`, () => {
+        expect(() => toEvaluation(resource, { complianceType: 'COMPLIANT' }, at))
+          .to.throw(MalformedResourceError)
+          .with.property('field', field);
+      });
+
+    it('INSUFFICIENT_DATA (which Config refuses from a custom rule) is an error, not an evaluation', () => {
+      expect(() =>
+        toEvaluation(
+          { resourceType: 'AWS::S3::Bucket', resourceId: 'b' },
+          { complianceType: 'INSUFFICIENT_DATA' },
+          at,
+        ),
+      ).to.throw(InsufficientDataError);
+    });
+  });
+
   describe('truncateAnnotation', () => {
     it('keeps an annotation of exactly 256 characters', () => {
       const text = 'a'.repeat(MAX_ANNOTATION_LENGTH);

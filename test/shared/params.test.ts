@@ -32,6 +32,15 @@ function invalid(meta: RuleMetadata, input: Record<string, unknown>): InvalidPar
 }
 
 describe('shared/params', () => {
+  describe('values that are not Config strings (nor CLI numbers, booleans or lists of them)', () => {
+    for (const value of [{}, { a: 1 }, [{}], [['22']]])
+      it(`${JSON.stringify(value)} is refused, not read as "[object Object]"`, () => {
+        expect(() => parse({ exemptTagKey: value, exemptTagValue: 'x' }))
+          .to.throw(InvalidParametersError)
+          .with.property('parameter', 'exemptTagKey');
+      });
+  });
+
   describe('defaults', () => {
     it('applies every default when no parameter is given', () => {
       expect(parse({})).to.deep.equal({

@@ -69,7 +69,10 @@ export async function evaluateOffline(
   const outcome = await evaluateEvent(rule, event, params, scope, {
     reader: new SnapshotReader(snapshot, scope.accountId, scope.region),
   });
-  if (outcome.failures.length > 0) throw new PartialEvaluationError(outcome.failures);
+  // One resource that cannot be evaluated (a field of the item, or a --context key, it needs): that error itself,
+  // naming what is missing (exit 2); several: all of them.
+  if (outcome.failures.length === 1) throw outcome.failures[0];
+  if (outcome.failures.length > 1) throw new PartialEvaluationError(outcome.failures);
   return outcome.evaluations.map((e) => ({
     complianceResourceType: e.complianceResourceType,
     complianceResourceId: e.complianceResourceId,

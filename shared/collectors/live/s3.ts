@@ -69,7 +69,8 @@ export const s3Reads = liveReads('s3', ({ aws, region }) => ({
       return {
         name,
         region,
-        grants: acl.Grants ?? [],
+        // Absent is not "no grant" (every ACL has its owner's): the model refuses it.
+        grants: acl.Grants,
         policy: policy?.Policy ?? null,
         publicAccessBlock: bpa?.PublicAccessBlockConfiguration ?? null,
         objectOwnership: ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership,

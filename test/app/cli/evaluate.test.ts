@@ -112,6 +112,7 @@ describe('rebaseline evaluate (CLI)', function () {
           ipv4Ranges: [],
           ipv6Ranges: [],
           prefixListIds: [{ prefixListId: 'pl-0123456789abcdef0' }],
+          userIdGroupPairs: [],
         },
       ];
       const path = file('prefix-list-ci.json', ci);
@@ -127,10 +128,23 @@ describe('rebaseline evaluate (CLI)', function () {
         '{"prefixLists":{"pl-0123456789abcdef0":["0.0.0.0/0"]}}',
       );
       // Assess
-      expect(evaluations(offline).map((e) => e.complianceType)).to.deep.equal(['COMPLIANT']);
+      // Without the list's entries the group cannot be evaluated: exit 2 naming what --context lacks.
+      expect(usageError(offline)).to.match(
+        /sg-1d56fc66 cannot be evaluated: the entries of prefix list pl-0123456789abcdef0 could not be read .*"prefixLists\["pl-0123456789abcdef0"\]"/,
+      );
       expect(evaluations(resolved).map((e) => e.annotation)).to.deep.equal([
         'Ingress tcp 3389 is open to 0.0.0.0/0 via prefix list pl-0123456789abcdef0 (not an authorized port).',
       ]);
+    });
+
+    it('an item that cannot be read whole → exit 2 naming the field', () => {
+      const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
+      delete (ci.configuration as Record<string, unknown>).ipPermissions;
+      expect(
+        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', file('no-permissions.json', ci))),
+      ).to.equal(
+        'rebaseline: Could not read AWS::EC2::SecurityGroup sg-1d56fc66: configuration.ipPermissions is missing.',
+      );
     });
 
     it('a scheduled event evaluates the security groups given in --context', () => {

@@ -14,7 +14,15 @@ const WORLD6 = { CidrIpv6: '::/0' };
 
 /** The plan for a group with `permissions`, under the rule's parameters `input` (Config's string form). */
 function planFor(permissions: IpPermission[], input: Record<string, string> = {}) {
-  const group: SecurityGroup = { GroupId: 'sg-0123456789abcdef0', IpPermissions: permissions };
+  // As EC2 returns them: every source list there, empty ones as [] (the model refuses a permission without one).
+  const complete = (p: IpPermission): IpPermission => ({
+    IpRanges: [],
+    Ipv6Ranges: [],
+    PrefixListIds: [],
+    UserIdGroupPairs: [],
+    ...p,
+  });
+  const group: SecurityGroup = { GroupId: 'sg-0123456789abcdef0', IpPermissions: permissions.map(complete) };
   const model = securityGroupFromApi(group, '123456789012', 'us-east-1');
   const params = ruleParameters(rule, input) as Parameters;
   return planRevocation(group, model, findPublicIngress(model, params, { prefixLists: {} }), params);

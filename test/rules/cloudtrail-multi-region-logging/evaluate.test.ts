@@ -5,7 +5,12 @@ import { expect } from 'chai';
 import { evaluate, type Parameters, rule } from '../../../rules/cloudtrail-multi-region-logging/evaluate';
 import type { TrailSelectors } from '../../../shared/collectors/reader';
 import { type EvaluationSnapshot, SnapshotReader } from '../../../shared/collectors/snapshot-reader';
-import { InsufficientDataError, InvalidParametersError } from '../../../shared/errors';
+import {
+  InsufficientDataError,
+  InvalidParametersError,
+  MalformedResourceError,
+  UnreadableDependencyError,
+} from '../../../shared/errors';
 import type { CloudTrailAccountModel } from '../../../shared/models/trail';
 import type { Verdict } from '../../../shared/rule';
 import { recorded } from '../../helpers/fixtures';
@@ -29,10 +34,20 @@ const LOGGING = status('test_cloudtrail_status', 2);
 const STOPPED = status('test_cloudtrail_status', 1);
 /**
  * Test-authored, where Custodian recorded no GetTrailStatus for a trail: the minimal response of a logging trail.
- * (A trail with HasCustomEventSelectors false has CloudTrail's default selectors; `{}` stands for them.)
+ * (A trail with HasCustomEventSelectors false has CloudTrail's default selectors, which the API spells out as one
+ * basic selector logging all management events.)
  */
 const LOGGING_MINIMAL: GetTrailStatusResponse = { IsLogging: true };
-const DEFAULT_SELECTORS: TrailSelectors = {};
+const DEFAULT_SELECTORS: TrailSelectors = {
+  EventSelectors: [
+    {
+      ReadWriteType: 'All',
+      IncludeManagementEvents: true,
+      DataResources: [],
+      ExcludeManagementEventSources: [],
+    },
+  ],
+};
 
 /** The skunk-trails trail's own recorded selectors: management events All. */
 const SKUNK_SELECTORS = byArn(selectors('test_account_data_events', 4));
@@ -45,6 +60,7 @@ async function collect(snapshot: EvaluationSnapshot, input: Record<string, strin
     p(input),
   );
   expect(models).to.have.length(1);
+  if (models[0] instanceof Error) throw models[0];
   return models[0] as CloudTrailAccountModel;
 }
 
@@ -349,9 +365,55 @@ describe('rule cloudtrail-multi-region-logging', () => {
       expect(org?.isLogging).to.equal(undefined);
       expect(org?.unreadable.join(' ')).to.match(/status: .*trailStatus\["org-trail"\]/);
       expect(() => evaluate(model, p()))
-        .to.throw(InsufficientDataError)
+        .to.throw(UnreadableDependencyError)
         .with.property('message')
-        .that.matches(/^Trail org-trail could not be fully read/);
+        .that.matches(
+          /status or event selectors of trail org-trail \(no other trail complies\) could not be read/,
+        );
+    });
+
+    it('a trail answer that cannot be read whole is reported as such, never as a verdict', async () => {
+      const [skunk] = trails('test_account_trail');
+      for (const [snapshot, field] of [
+        [{ trails: [{ ...skunk, IsMultiRegionTrail: 'yes' }] }, 'IsMultiRegionTrail'],
+        [
+          { trails: [skunk], trailStatus: { 'skunk-trails': { IsLogging: undefined } } },
+          'GetTrailStatus.IsLogging',
+        ],
+        [
+          {
+            trails: [skunk],
+            trailStatus: { 'skunk-trails': LOGGING },
+            eventSelectors: { 'skunk-trails': { EventSelectors: 'garbage' } },
+          },
+          'EventSelectors',
+        ],
+      ] as const) {
+        const full = {
+          trailStatus: { 'skunk-trails': LOGGING },
+          eventSelectors: SKUNK_SELECTORS,
+          ...snapshot,
+        };
+        const models = await rule.collect?.(
+          new SnapshotReader(full as never, SCOPE.accountId, SCOPE.region),
+          SCOPE,
+          p(),
+        );
+        expect(models?.[0]).to.be.instanceOf(MalformedResourceError).with.property('field', field);
+      }
+    });
+
+    it('IncludeManagementEvents "false" as text is read as false: NON_COMPLIANT, not COMPLIANT', async () => {
+      const v = await verdict({
+        trails: trails('test_account_trail'),
+        trailStatus: { 'skunk-trails': LOGGING },
+        eventSelectors: {
+          'skunk-trails': {
+            EventSelectors: [{ IncludeManagementEvents: 'false', ReadWriteType: 'All' }],
+          } as never,
+        },
+      });
+      expect(v).to.deep.equal(NON_COMPLIANT('Trail skunk-trails does not log management events.'));
     });
   });
 

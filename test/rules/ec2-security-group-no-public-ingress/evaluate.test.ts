@@ -1,12 +1,18 @@
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
+import { planRevocation } from '../../../remediations/revoke-public-ingress/plan';
 import {
   evaluate,
+  findPublicIngress,
   type Parameters,
   rule,
 } from '../../../rules/ec2-security-group-no-public-ingress/evaluate';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
-import { InvalidParametersError } from '../../../shared/errors';
+import {
+  InvalidParametersError,
+  MalformedResourceError,
+  UnreadableDependencyError,
+} from '../../../shared/errors';
 import {
   type SecurityGroupModel,
   securityGroupFromApi,
@@ -35,7 +41,16 @@ function sgCi(ipPermissions: Record<string, unknown>[]) {
     },
   });
 }
-const model = (perms: Record<string, unknown>[]) => securityGroupFromConfigurationItem(sgCi(perms));
+/**
+ * A permission as Config writes it today: every source list there, empty ones as `[]`. One with only the legacy
+ * `ipRanges` is kept in the pre-IPv6 form.
+ */
+const complete = (perm: Record<string, unknown>) =>
+  'ipRanges' in perm && !('ipv4Ranges' in perm)
+    ? { prefixListIds: [], userIdGroupPairs: [], ...perm }
+    : { ipv4Ranges: [], ipv6Ranges: [], prefixListIds: [], userIdGroupPairs: [], ...perm };
+const model = (perms: Record<string, unknown>[]) =>
+  securityGroupFromConfigurationItem(sgCi(perms.map(complete)));
 const tcp = (from: unknown, to: unknown, src: Record<string, unknown>) => ({
   ipProtocol: 'tcp',
   fromPort: from,
@@ -134,8 +149,8 @@ describe('rule ec2-security-group-no-public-ingress', () => {
         expected: 'COMPLIANT',
       },
       {
-        name: 'tcp with ports absent means all ports',
-        perms: [{ ipProtocol: 'tcp', ...v4('0.0.0.0/0') }],
+        name: 'tcp with ports -1 means all ports',
+        perms: [tcp(-1, -1, v4('0.0.0.0/0'))],
         params: { authorizedTcpPorts: '80,443' },
         expected: 'NON_COMPLIANT',
       },
@@ -202,8 +217,57 @@ describe('rule ec2-security-group-no-public-ingress', () => {
           'Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port). Ingress tcp 22 is open to ::/0 (not an authorized port).',
       },
       {
-        name: 'unresolved prefix list is not the world (offline)',
-        perms: [tcp(22, 22, { prefixListIds: [{ prefixListId: 'pl-123' }] })],
+        name: 'two permissions whose sources are all of IPv4 together',
+        perms: [tcp(22, 22, v4('0.0.0.0/1')), tcp(22, 22, v4('128.0.0.0/1'))],
+        expected: 'NON_COMPLIANT',
+        annotation:
+          'Ingress tcp 22 is open to 0.0.0.0/1 + 128.0.0.0/1 (all of IPv4) (not an authorized port).',
+      },
+      {
+        name: 'one permission whose sources are all of IPv4 together',
+        perms: [tcp(3389, 3389, v4('0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/2'))],
+        expected: 'NON_COMPLIANT',
+        annotation:
+          'Ingress tcp 3389 is open to 0.0.0.0/1 + 128.0.0.0/2 + 192.0.0.0/2 (all of IPv4) (not an authorized port).',
+      },
+      {
+        name: 'all of IPv6 in halves, across an all-traffic and a tcp permission',
+        perms: [{ ipProtocol: '-1', ...v6('::/1') }, tcp(0, 65535, v6('8000::/1'))],
+        params: { authorizedTcpPorts: '443' },
+        expected: 'NON_COMPLIANT',
+        annotation:
+          'Ingress tcp 0-65535 is open to ::/1 + 8000::/1 (all of IPv6) (ports 0-442, 444-65535 not authorized).',
+      },
+      {
+        name: 'halves of IPv4 on ports that only overlap on 22',
+        perms: [tcp(20, 22, v4('0.0.0.0/1')), tcp(22, 30, v4('128.0.0.0/1'))],
+        params: { authorizedTcpPorts: '20-21,23-30' },
+        expected: 'NON_COMPLIANT',
+        annotation:
+          'Ingress tcp 22 is open to 0.0.0.0/1 + 128.0.0.0/1 (all of IPv4) (not an authorized port).',
+      },
+      {
+        name: 'halves of IPv4 on different ports are not the world',
+        perms: [tcp(22, 22, v4('0.0.0.0/1')), tcp(80, 80, v4('128.0.0.0/1'))],
+        expected: 'COMPLIANT',
+      },
+      {
+        name: 'halves of IPv4 on different protocols are not the world',
+        perms: [
+          tcp(53, 53, v4('0.0.0.0/1')),
+          { ipProtocol: 'udp', fromPort: 53, toPort: 53, ...v4('128.0.0.0/1') },
+        ],
+        expected: 'COMPLIANT',
+      },
+      {
+        name: 'half of IPv4 with a hole is not the world',
+        perms: [tcp(22, 22, v4('0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3'))],
+        expected: 'COMPLIANT',
+      },
+      {
+        name: 'the halves of IPv4 on an authorized port',
+        perms: [tcp(443, 443, v4('0.0.0.0/1', '128.0.0.0/1'))],
+        params: { authorizedTcpPorts: '443' },
         expected: 'COMPLIANT',
       },
     ];
@@ -217,7 +281,9 @@ describe('rule ec2-security-group-no-public-ingress', () => {
 
     it('egress is ignored', () => {
       const ci = sgCi([]);
-      ci.configuration.ipPermissionsEgress = [{ ipProtocol: '-1', ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }] }];
+      ci.configuration.ipPermissionsEgress = [
+        complete({ ipProtocol: '-1', ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }] }),
+      ];
       expect(evaluate(securityGroupFromConfigurationItem(ci), p(), none).complianceType).to.equal(
         'COMPLIANT',
       );
@@ -249,6 +315,258 @@ describe('rule ec2-security-group-no-public-ingress', () => {
       expect(asked).to.deep.equal(['pl-1', 'pl-2']);
       expect(ctx.prefixLists).to.deep.equal({ 'pl-1': ['0.0.0.0/0'], 'pl-2': ['0.0.0.0/0'] });
     });
+
+    it('a prefix list and a CIDR that are all of IPv4 together', () => {
+      const m = model([tcp(22, 22, { ...v4('0.0.0.0/1'), prefixListIds: [{ prefixListId: 'pl-9' }] })]);
+      expect(evaluate(m, p(), { prefixLists: { 'pl-9': ['128.0.0.0/1'] } })).to.deep.equal({
+        complianceType: 'NON_COMPLIANT',
+        annotation:
+          'Ingress tcp 22 is open to 0.0.0.0/1 + 128.0.0.0/1 via prefix list pl-9 (all of IPv4) (not an authorized port).',
+      });
+    });
+
+    it('findings of a union name each contributing source, for the remediation to revoke', () => {
+      const m = model([tcp(22, 22, v4('0.0.0.0/1')), tcp(22, 22, v4('128.0.0.0/1', '10.0.0.0/8'))]);
+      const found = findPublicIngress(m, p(), none);
+      expect(
+        found.map((f) => [m.ingress.indexOf(f.permission), f.source.kind, f.source.value]),
+      ).to.deep.equal([
+        [0, 'ipv4', '0.0.0.0/1'],
+        [1, 'ipv4', '128.0.0.0/1'],
+      ]);
+    });
+  });
+
+  it('the remediation revokes exactly the sources of a union, in each permission, keeping the others', () => {
+    const perm = (cidrs: string[]) => ({
+      IpProtocol: 'tcp',
+      FromPort: 22,
+      ToPort: 22,
+      IpRanges: cidrs.map((CidrIp) => ({ CidrIp })),
+      Ipv6Ranges: [],
+      PrefixListIds: [],
+      UserIdGroupPairs: [],
+    });
+    const sg: SecurityGroup = {
+      GroupId: 'sg-1',
+      IpPermissions: [perm(['0.0.0.0/1']), perm(['128.0.0.0/1', '10.0.0.0/8'])],
+    };
+    const m = securityGroupFromApi(sg, '123456789012', 'us-east-1');
+    expect(planRevocation(sg, m, findPublicIngress(m, p(), none), p()).revoke).to.deep.equal([
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/1' }] },
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '128.0.0.0/1' }] },
+    ]);
+  });
+
+  describe('prefix lists that cannot be read (never COMPLIANT when they could decide)', () => {
+    const withList = (perm: (src: Record<string, unknown>) => Record<string, unknown>) =>
+      model([perm({ prefixListIds: [{ prefixListId: 'pl-123' }] })]);
+    const unreadable = { prefixLists: { 'pl-123': { unreadable: 'AccessDenied' } } };
+
+    it('tcp 22 through an unreadable list: not evaluated, the error names the list and why', () => {
+      expect(() =>
+        evaluate(
+          withList((s) => tcp(22, 22, s)),
+          p(),
+          unreadable,
+        ),
+      )
+        .to.throw(UnreadableDependencyError, /prefix list pl-123 could not be read \(AccessDenied\)/)
+        .with.property('resourceId', 'sg-0123456789abcdef0');
+    });
+
+    it('a list the context does not have at all is unreadable too', () => {
+      expect(() =>
+        evaluate(
+          withList((s) => tcp(22, 22, s)),
+          p(),
+          none,
+        ),
+      ).to.throw(UnreadableDependencyError);
+    });
+
+    it('an unreadable list on an authorized port decides nothing: COMPLIANT', () => {
+      const verdict = evaluate(
+        withList((s) => tcp(443, 443, s)),
+        p({ authorizedTcpPorts: '443' }),
+        unreadable,
+      );
+      expect(verdict.complianceType).to.equal('COMPLIANT');
+    });
+
+    it('a group open to the world anyway is NON_COMPLIANT whatever the list holds', () => {
+      const m = model([
+        tcp(22, 22, v4('0.0.0.0/0')),
+        tcp(3389, 3389, { prefixListIds: [{ prefixListId: 'pl-123' }] }),
+      ]);
+      expect(evaluate(m, p(), unreadable)).to.deep.equal({
+        complianceType: 'NON_COMPLIANT',
+        annotation: 'Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port).',
+      });
+    });
+
+    it('loadContext keeps why a list could not be read, and entries that are not CIDRs', async () => {
+      const reader = {
+        prefixListCidrs: async (id: string) => {
+          if (id === 'pl-denied') throw Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' });
+          if (id === 'pl-hidden') return undefined;
+          return ['10.0.0.0/8', 'garbage'];
+        },
+      };
+      const m = model([
+        tcp(22, 22, {
+          prefixListIds: [
+            { prefixListId: 'pl-denied' },
+            { prefixListId: 'pl-hidden' },
+            { prefixListId: 'pl-bad' },
+          ],
+        }),
+      ]);
+      const ctx = await rule.loadContext(reader as never, [m], SCOPE);
+      expect(ctx.prefixLists).to.deep.equal({
+        'pl-denied': { unreadable: 'UnauthorizedOperation' },
+        'pl-hidden': { unreadable: 'not visible to this role (denied, not shared or deleted)' },
+        'pl-bad': { unreadable: 'entry "garbage" is not a CIDR' },
+      });
+      expect(() => evaluate(m, p(), ctx)).to.throw(UnreadableDependencyError);
+    });
+  });
+
+  describe('items that cannot be read completely are refused, naming the field (never COMPLIANT)', () => {
+    const openSsh = () => complete(tcp(22, 22, v4('0.0.0.0/0')));
+    const refused = (ci: ReturnType<typeof sgCi>, field: string) => {
+      expect(() => securityGroupFromConfigurationItem(ci))
+        .to.throw(MalformedResourceError)
+        .with.property('field', field);
+    };
+
+    it('no ipPermissions', () => {
+      const ci = sgCi([]);
+      delete ci.configuration.ipPermissions;
+      refused(ci, 'configuration.ipPermissions');
+    });
+
+    it('ipPermissions as a JSON string is decoded: world-open 22 inside → NON_COMPLIANT', () => {
+      const ci = sgCi([]);
+      ci.configuration.ipPermissions = JSON.stringify([openSsh()]);
+      expect(evaluate(securityGroupFromConfigurationItem(ci), p(), none)).to.deep.equal({
+        complianceType: 'NON_COMPLIANT',
+        annotation: 'Ingress tcp 22 is open to 0.0.0.0/0 (not an authorized port).',
+      });
+    });
+
+    it('ipPermissions as text that is not JSON', () => {
+      const ci = sgCi([]);
+      ci.configuration.ipPermissions = '[{"ipProtocol":"tcp"';
+      refused(ci, 'configuration.ipPermissions');
+    });
+
+    for (const [name, change, field] of [
+      ['ipProtocol missing', { ipProtocol: undefined }, 'configuration.ipPermissions[0].ipProtocol'],
+      ['ipProtocol not a protocol', { ipProtocol: 'ssh' }, 'configuration.ipPermissions[0].ipProtocol'],
+      ['ipProtocol a number', { ipProtocol: 6 }, 'configuration.ipPermissions[0].ipProtocol'],
+      ['fromPort missing on tcp', { fromPort: undefined }, 'configuration.ipPermissions[0].fromPort'],
+      ['fromPort not a number', { fromPort: 'twenty-two' }, 'configuration.ipPermissions[0].fromPort'],
+      ['fromPort a fraction', { fromPort: 22.5 }, 'configuration.ipPermissions[0].fromPort'],
+      ['toPort out of range', { toPort: 70000 }, 'configuration.ipPermissions[0].toPort'],
+      ['toPort below fromPort', { fromPort: 30, toPort: 20 }, 'configuration.ipPermissions[0].toPort'],
+      ['ipv6Ranges missing', { ipv6Ranges: undefined }, 'configuration.ipPermissions[0].ipv6Ranges'],
+      ['ipv4Ranges an object', { ipv4Ranges: {} }, 'configuration.ipPermissions[0].ipv4Ranges'],
+      [
+        'a cidrIp that is not a CIDR',
+        { ipv4Ranges: [{ cidrIp: 'anywhere' }] },
+        'configuration.ipPermissions[0].ipv4Ranges[0].cidrIp',
+      ],
+      [
+        'an IPv6 CIDR among IPv4',
+        { ipv4Ranges: [{ cidrIp: '::/0' }] },
+        'configuration.ipPermissions[0].ipv4Ranges[0].cidrIp',
+      ],
+      [
+        'a range entry that is a string',
+        { ipv6Ranges: ['::/0'] },
+        'configuration.ipPermissions[0].ipv6Ranges[0]',
+      ],
+      ['prefixListIds missing', { prefixListIds: undefined }, 'configuration.ipPermissions[0].prefixListIds'],
+      [
+        'userIdGroupPairs null',
+        { userIdGroupPairs: null },
+        'configuration.ipPermissions[0].userIdGroupPairs',
+      ],
+      ['the permission a string', 'tcp 22', 'configuration.ipPermissions[0]'],
+    ] as const)
+      it(name, () => {
+        const perm = typeof change === 'string' ? change : { ...openSsh(), ...change };
+        refused(sgCi([perm as never]), field);
+      });
+
+    it('a current item (version 1.3) in the legacy form: its IPv6 sources would be lost', () => {
+      const ci = sgCi([
+        {
+          ipProtocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          ipRanges: ['10.0.0.0/8'],
+          prefixListIds: [],
+          userIdGroupPairs: [],
+        },
+      ]);
+      ci.version = '1.3';
+      refused(ci, 'configuration.ipPermissions[0].ipv4Ranges');
+    });
+
+    it('a permission in the legacy form beside one in the current form', () => {
+      const legacy = {
+        ipProtocol: 'tcp',
+        fromPort: 22,
+        toPort: 22,
+        ipRanges: ['10.0.0.0/8'],
+        prefixListIds: [],
+        userIdGroupPairs: [],
+      };
+      refused(sgCi([openSsh(), legacy]), 'configuration.ipPermissions[1].ipv4Ranges');
+    });
+
+    it('values Config encodes are decoded: ports as text, 22.0, lists as JSON text', () => {
+      const perm = {
+        ...openSsh(),
+        fromPort: '22.0',
+        toPort: '22',
+        ipv4Ranges: JSON.stringify([{ cidrIp: '0.0.0.0/0' }]),
+      };
+      expect(evaluate(securityGroupFromConfigurationItem(sgCi([perm])), p(), none).complianceType).to.equal(
+        'NON_COMPLIANT',
+      );
+    });
+
+    it('from the API: a permission without Ipv6Ranges is refused', () => {
+      const sg: SecurityGroup = {
+        GroupId: 'sg-1',
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            IpRanges: [],
+            PrefixListIds: [],
+            UserIdGroupPairs: [],
+          },
+        ],
+      };
+      expect(() => securityGroupFromApi(sg, '123456789012', 'us-east-1'))
+        .to.throw(MalformedResourceError, /IpPermissions\[0\]\.Ipv6Ranges is missing/)
+        .with.property('resourceId', 'sg-1');
+    });
+
+    it('the periodic path reports a malformed group as not evaluated and keeps the others', async () => {
+      const good: SecurityGroup = { GroupId: 'sg-good', IpPermissions: [] };
+      const bad: SecurityGroup = { GroupId: 'sg-bad' };
+      const reader = { describeSecurityGroups: async () => [good, bad] };
+      const items = await rule.collect?.(reader as never, SCOPE, p());
+      expect(
+        items?.map((i) => (i instanceof MalformedResourceError ? `error ${i.field}` : i.resourceId)),
+      ).to.deep.equal(['sg-good', 'error IpPermissions']);
+    });
   });
 
   describe('parameters', () => {
@@ -256,7 +574,7 @@ describe('rule ec2-security-group-no-public-ingress', () => {
       expect(p()).to.include({ allowIcmp: true });
       expect(p().authorizedTcpPorts).to.deep.equal([]);
     });
-    for (const bad of ['22-21', '70000', 'ssh', '1-2-3'])
+    for (const bad of ['22-21', '70000', 'ssh', '1-2-3', '0x16', '22.5', '1e3', '-1'])
       it(`rejects authorizedTcpPorts "${bad}" naming the parameter`, () => {
         expect(() => p({ authorizedTcpPorts: bad }))
           .to.throw(InvalidParametersError)

@@ -8,7 +8,7 @@ import { evaluate, type Parameters, rule } from '../../../rules/s3-account-publi
 import { SnapshotReader } from '../../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { parseConfigRuleEvent } from '../../../shared/config/event';
-import { CollectionError, InvalidParametersError } from '../../../shared/errors';
+import { CollectionError, InvalidParametersError, MalformedResourceError } from '../../../shared/errors';
 import { evaluateEvent } from '../../../shared/lambda/config-rule';
 import {
   type AccountPublicAccessBlockModel,
@@ -143,12 +143,6 @@ describe('rule s3-account-public-access-blocked', () => {
         expected: 'NON_COMPLIANT',
         annotation: 'Account-level S3 Block Public Access is missing IgnorePublicAcls, BlockPublicPolicy.',
       },
-      {
-        name: 'configuration item with a flag absent (absent is false)',
-        model: fromItem({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true }),
-        expected: 'NON_COMPLIANT',
-        annotation: 'Account-level S3 Block Public Access is missing RestrictPublicBuckets.',
-      },
     ];
     for (const c of cases)
       it(`${c.name} → ${c.expected}`, () => {
@@ -157,6 +151,43 @@ describe('rule s3-account-public-access-blocked', () => {
           annotation: c.annotation,
         });
       });
+
+    it('flags as text are decoded ("true"/"FALSE")', () => {
+      const m = fromItem({
+        blockPublicAcls: 'true',
+        ignorePublicAcls: 'TRUE',
+        blockPublicPolicy: true,
+        restrictPublicBuckets: 'FALSE',
+      });
+      expect(evaluate(m, p()).annotation).to.equal(
+        'Account-level S3 Block Public Access is missing RestrictPublicBuckets.',
+      );
+    });
+
+    for (const [name, configuration, field] of [
+      [
+        'a flag absent',
+        { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true },
+        'configuration.restrictPublicBuckets',
+      ],
+      [
+        'a flag that is not a boolean',
+        { ...ALL_ON, ignorePublicAcls: 'on' },
+        'configuration.ignorePublicAcls',
+      ],
+      ['an empty configuration', {}, 'configuration.BlockPublicAcls'],
+    ] as const)
+      it(`a configuration item with ${name} is refused, naming the flag (was read as off)`, () => {
+        expect(() => fromItem(configuration as Record<string, unknown>))
+          .to.throw(MalformedResourceError)
+          .with.property('field', field);
+      });
+
+    it('an API answer without a flag is refused', () => {
+      expect(() => accountPublicAccessBlockFromApi({ BlockPublicAcls: true }, ACCOUNT))
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'PublicAccessBlockConfiguration.IgnorePublicAcls');
+    });
   });
 
   describe('parameters', () => {
@@ -258,8 +289,17 @@ describe('rule s3-account-public-access-blocked', () => {
       ]);
     });
 
-    it('periodic path with no account-level configuration → NON_COMPLIANT', async () => {
+    it('periodic path without the account level in the offline context: not evaluated, naming the key', async () => {
       const outcome = await run(parseConfigRuleEvent(scheduledEvent()), reader());
+      expect(outcome.evaluations).to.deep.equal([]);
+      expect(outcome.failures[0]?.message).to.match(/"accountPublicAccessBlock"/);
+    });
+
+    it('periodic path with no account-level configuration (null) → NON_COMPLIANT', async () => {
+      const outcome = await run(
+        parseConfigRuleEvent(scheduledEvent()),
+        reader({ accountPublicAccessBlock: null }),
+      );
       expect(outcome.evaluations[0]).to.include({
         complianceResourceType: 'AWS::::Account',
         complianceType: 'NON_COMPLIANT',
@@ -272,7 +312,7 @@ describe('rule s3-account-public-access-blocked', () => {
     it('periodic path: exemptResourceIds with the account id exempts it', async () => {
       const outcome = await run(
         parseConfigRuleEvent(scheduledEvent({ exemptResourceIds: ACCOUNT })),
-        reader(),
+        reader({ accountPublicAccessBlock: null }),
       );
       expect(outcome.evaluations[0]).to.include({
         complianceType: 'COMPLIANT',

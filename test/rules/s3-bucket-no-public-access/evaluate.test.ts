@@ -13,7 +13,12 @@ import type { BucketReadout } from '../../../shared/collectors/reader';
 import { SnapshotReader } from '../../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { parseConfigRuleEvent } from '../../../shared/config/event';
-import { CollectionError, InvalidParametersError } from '../../../shared/errors';
+import {
+  CollectionError,
+  InvalidParametersError,
+  MalformedResourceError,
+  UnreadableDependencyError,
+} from '../../../shared/errors';
 import { evaluateEvent } from '../../../shared/lambda/config-rule';
 import {
   type BucketModel,
@@ -682,6 +687,179 @@ describe('rule s3-bucket-no-public-access', () => {
       });
   });
 
+  describe('fail closed: what cannot be read is never COMPLIANT', () => {
+    const unreadable: Context = { accountPublicAccessBlock: { unreadable: 'AccessDenied' } };
+    const raw = (spec: BucketSpec = { grants: allUsersRead }) => rawBucketCi(spec);
+    const refused = (item: Record<string, unknown>, field: string) =>
+      expect(() => bucketFromConfigurationItem(normaliseConfigurationItem(item)))
+        .to.throw(MalformedResourceError)
+        .with.property('field', field);
+
+    it('an item without supplementaryConfiguration', () => {
+      const { supplementaryConfiguration: _dropped, ...item } = raw();
+      refused(item, 'supplementaryConfiguration');
+    });
+
+    it('an AccessControlList of {} (no grantList)', () => {
+      const item = raw();
+      item.supplementaryConfiguration.AccessControlList = '{}';
+      refused(item, 'supplementaryConfiguration.AccessControlList.grantList');
+    });
+
+    it('an AccessControlList missing, or not JSON', () => {
+      const missing = raw() as Record<string, unknown> & ReturnType<typeof raw>;
+      delete (missing.supplementaryConfiguration as Record<string, unknown>).AccessControlList;
+      refused(missing, 'supplementaryConfiguration.AccessControlList');
+      const garbage = raw();
+      garbage.supplementaryConfiguration.AccessControlList = '{"grantList":[';
+      refused(garbage, 'supplementaryConfiguration.AccessControlList');
+    });
+
+    it('a grant whose grantee or permission is not one S3 writes', () => {
+      refused(
+        raw({ grants: [{ grantee: 42, permission: 'Read' }] }),
+        'supplementaryConfiguration.AccessControlList.grantList[1].grantee',
+      );
+      refused(
+        raw({ grants: [{ grantee: 'Everyone', permission: 'Read' }] }),
+        'supplementaryConfiguration.AccessControlList.grantList[1].grantee',
+      );
+      refused(
+        raw({ grants: [{ grantee: 'AllUsers', permission: 'Look' }] }),
+        'supplementaryConfiguration.AccessControlList.grantList[1].permission',
+      );
+    });
+
+    it('a BucketPolicy holder without policyText, and a policy that is not a document', () => {
+      const holder = raw();
+      holder.supplementaryConfiguration.BucketPolicy = {} as never;
+      refused(holder, 'supplementaryConfiguration.BucketPolicy.policyText');
+      refused(
+        raw({ policy: { Statement: [{ Effect: 'Allow', Principal: '*' }] } }),
+        'supplementaryConfiguration.BucketPolicy.policyText.Statement[0].Action',
+      );
+      refused(
+        raw({ policy: { Statement: [{ Effect: 5, Principal: '*', Action: 's3:*' }] } }),
+        'supplementaryConfiguration.BucketPolicy.policyText.Statement[0].Effect',
+      );
+      refused(
+        raw({ policy: { Statement: [{ Effect: 'Allow', Action: 's3:*' }] } }),
+        'supplementaryConfiguration.BucketPolicy.policyText.Statement[0].Principal',
+      );
+    });
+
+    it('bucket-level Block Public Access missing a flag, or with one that is not a boolean', () => {
+      const missing = raw();
+      (missing.supplementaryConfiguration as Record<string, unknown>).PublicAccessBlockConfiguration = {
+        ignorePublicAcls: true,
+      };
+      refused(missing, 'supplementaryConfiguration.PublicAccessBlockConfiguration.blockPublicAcls');
+      const odd = raw();
+      (odd.supplementaryConfiguration as Record<string, unknown>).PublicAccessBlockConfiguration = {
+        ...ALL_OFF,
+        ignorePublicAcls: 'yes',
+      };
+      refused(odd, 'supplementaryConfiguration.PublicAccessBlockConfiguration.ignorePublicAcls');
+    });
+
+    it('booleans as text are decoded', () => {
+      const item = raw();
+      (item.supplementaryConfiguration as Record<string, unknown>).PublicAccessBlockConfiguration =
+        JSON.stringify({
+          blockPublicAcls: 'false',
+          ignorePublicAcls: 'TRUE',
+          blockPublicPolicy: 'false',
+          restrictPublicBuckets: 'false',
+        });
+      const m = bucketFromConfigurationItem(normaliseConfigurationItem(item));
+      expect(evaluate(m, p(), noAccountBpa).complianceType).to.equal('COMPLIANT');
+    });
+
+    it('an unreadable account level fails a public bucket, naming it and why', () => {
+      expect(() => evaluate(model({ grants: allUsersRead }), p(), unreadable))
+        .to.throw(
+          UnreadableDependencyError,
+          /account-level S3 Block Public Access could not be read \(AccessDenied\)/,
+        )
+        .with.property('resourceId', 'web-assets');
+    });
+
+    it('an unreadable account level decides nothing for a bucket with nothing public, or neutralised at its level', () => {
+      expect(evaluate(model({}), p(), unreadable).complianceType).to.equal('COMPLIANT');
+      expect(
+        evaluate(model({ grants: allUsersRead, bucketBpa: { ignorePublicAcls: true } }), p(), unreadable)
+          .complianceType,
+      ).to.equal('COMPLIANT');
+    });
+
+    it('loadContext keeps an account level that cannot be read (any error) as unreadable', async () => {
+      const reader = {
+        accountPublicAccessBlock: async () =>
+          Promise.reject(Object.assign(new Error('no'), { name: 'AccessDenied' })),
+      };
+      expect(await rule.loadContext(reader as never, [], SCOPE)).to.deep.equal({
+        accountPublicAccessBlock: { unreadable: 'AccessDenied' },
+      });
+      const partial = { accountPublicAccessBlock: async () => ({ BlockPublicAcls: true }) };
+      const ctx = await rule.loadContext(partial as never, [], SCOPE);
+      expect(ctx.accountPublicAccessBlock)
+        .to.have.property('unreadable')
+        .that.matches(/IgnorePublicAcls is missing/);
+    });
+
+    for (const [name, cidrs] of [
+      ['IPv4 in halves', ['0.0.0.0/1', '128.0.0.0/1']],
+      ['IPv4 in a half and bare addresses around nothing', ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/2']],
+      ['IPv6 in halves', ['::/1', '8000::/1']],
+    ] as const)
+      it(`aws:SourceIp covering all of ${name} pins nothing → NON_COMPLIANT`, () => {
+        const policy = {
+          Statement: [
+            {
+              Sid: 'Ip',
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Condition: { IpAddress: { 'aws:SourceIp': cidrs } },
+            },
+          ],
+        };
+        const verdict = evaluate(model({ policy }), p(), noAccountBpa);
+        expect(verdict.complianceType).to.equal('NON_COMPLIANT');
+        expect(verdict.annotation).to.match(/aws:SourceIp includes .*\(all of IPv[46]\)/);
+      });
+
+    it('aws:SourceIp with a value that is not an address pins nothing', () => {
+      const policy = {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', 'office'] } },
+          },
+        ],
+      };
+      expect(evaluate(model({ policy }), p(), noAccountBpa).annotation).to.match(
+        /"office", not an IP address or CIDR/,
+      );
+    });
+
+    it('aws:SourceIp pinned to part of the internet still pins', () => {
+      const policy = {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Condition: { IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '203.0.113.7'] } },
+          },
+        ],
+      };
+      expect(evaluate(model({ policy }), p(), noAccountBpa).complianceType).to.equal('COMPLIANT');
+    });
+  });
+
   describe('through the Config adapter', () => {
     const WEBSITE = 'corpus/config_items/c7n__config__s3-website.json';
     const asEvent = (raw: Record<string, unknown>, ruleParams: Record<string, string> = {}) => {
@@ -693,7 +871,10 @@ describe('rule s3-bucket-no-public-access', () => {
 
     it('a change event is evaluated with account-level BPA read from the reader', async () => {
       const event = asEvent(fixture(WEBSITE));
-      const open = await run(event, new SnapshotReader({}, '644160558196', 'us-east-1'));
+      const open = await run(
+        event,
+        new SnapshotReader({ accountPublicAccessBlock: null }, '644160558196', 'us-east-1'),
+      );
       expect(
         open.evaluations.map((e) => [e.complianceResourceId, e.complianceType, e.annotation]),
       ).to.deep.equal([['testing-99', 'NON_COMPLIANT', 'ACL grants READ to AllUsers.']]);
@@ -711,7 +892,7 @@ describe('rule s3-bucket-no-public-access', () => {
     it('exemptResourceIds: the bucket is COMPLIANT with "Exempted: …" and never evaluated', async () => {
       const outcome = await run(
         asEvent(fixture(WEBSITE), { exemptResourceIds: 'other,testing-99' }),
-        new SnapshotReader({}, '644160558196', 'us-east-1'),
+        new SnapshotReader({ accountPublicAccessBlock: null }, '644160558196', 'us-east-1'),
       );
       expect(outcome.evaluations.map((e) => [e.complianceType, e.annotation])).to.deep.equal([
         ['COMPLIANT', 'Exempted: testing-99 is listed in exemptResourceIds.'],
@@ -723,7 +904,10 @@ describe('rule s3-bucket-no-public-access', () => {
       const event = parseConfigRuleEvent(
         changeEvent(raw, { exemptTagKey: 'public-ok', exemptTagValue: 'yes' }),
       );
-      const outcome = await run(event, new SnapshotReader({}, ACCOUNT, 'us-east-1'));
+      const outcome = await run(
+        event,
+        new SnapshotReader({ accountPublicAccessBlock: null }, ACCOUNT, 'us-east-1'),
+      );
       expect(outcome.evaluations[0]?.annotation).to.equal('Exempted: tagged public-ok=yes.');
     });
 
@@ -787,7 +971,9 @@ describe('rule s3-bucket-no-public-access', () => {
       outcome.evaluations.map((e) => `${e.complianceResourceId} ${e.complianceType}`);
 
     it('evaluates every bucket collected', async () => {
-      const outcome = await run(new SnapshotReader({ buckets: readouts }, ACCOUNT, 'us-east-1'));
+      const outcome = await run(
+        new SnapshotReader({ buckets: readouts, accountPublicAccessBlock: null }, ACCOUNT, 'us-east-1'),
+      );
       expect(outcome.failures).to.deep.equal([]);
       expect(summary(outcome)).to.deep.equal([
         'site NON_COMPLIANT',
@@ -815,7 +1001,11 @@ describe('rule s3-bucket-no-public-access', () => {
     });
 
     it('excludedPublicBuckets applies to the periodic path too', async () => {
-      const reader = new SnapshotReader({ buckets: readouts }, ACCOUNT, 'us-east-1');
+      const reader = new SnapshotReader(
+        { buckets: readouts, accountPublicAccessBlock: null },
+        ACCOUNT,
+        'us-east-1',
+      );
       expect(summary(await run(reader, { excludedPublicBuckets: 'site' }))).to.deep.equal([
         'site COMPLIANT',
         'uploads NON_COMPLIANT',
@@ -824,7 +1014,11 @@ describe('rule s3-bucket-no-public-access', () => {
     });
 
     it('a bucket that cannot be read is a CollectionError: never dropped, never COMPLIANT', async () => {
-      const reader = new SnapshotReader({ buckets: readouts }, ACCOUNT, 'us-east-1');
+      const reader = new SnapshotReader(
+        { buckets: readouts, accountPublicAccessBlock: null },
+        ACCOUNT,
+        'us-east-1',
+      );
       const denied = recordedError(
         'custodian_placebo/s3/test_s3_check_public_block__s3.GetPublicAccessBlock_3.json',
       );
@@ -847,7 +1041,11 @@ describe('rule s3-bucket-no-public-access', () => {
     });
 
     it('a bucket listed but missing from the snapshot is a CollectionError too', async () => {
-      const reader = new SnapshotReader({ buckets: readouts }, ACCOUNT, 'us-east-1');
+      const reader = new SnapshotReader(
+        { buckets: readouts, accountPublicAccessBlock: null },
+        ACCOUNT,
+        'us-east-1',
+      );
       sinon.stub(reader, 'listBucketNames').resolves(['site', 'ghost']);
       const collected = await rule.collect?.(reader, SCOPE, p());
       expect(collected?.[1]).to.be.instanceOf(CollectionError).and.include({ resourceId: 'ghost' });
@@ -855,7 +1053,11 @@ describe('rule s3-bucket-no-public-access', () => {
 
     it('a bucket whose policy is not JSON is a CollectionError, not COMPLIANT', async () => {
       const broken = { ...readouts[2], name: 'broken', policy: '{"Statement":' } as BucketReadout;
-      const reader = new SnapshotReader({ buckets: [broken] }, ACCOUNT, 'us-east-1');
+      const reader = new SnapshotReader(
+        { buckets: [broken], accountPublicAccessBlock: null },
+        ACCOUNT,
+        'us-east-1',
+      );
       const outcome = await run(reader);
       expect(outcome.evaluations).to.deep.equal([]);
       expect(outcome.failures[0]).to.be.instanceOf(CollectionError).and.include({ resourceId: 'broken' });
@@ -863,7 +1065,9 @@ describe('rule s3-bucket-no-public-access', () => {
 
     it('reads many buckets, keeping their order', async () => {
       const many = Array.from({ length: 25 }, (_, i) => ({ ...readouts[2], name: `b${i}` }) as BucketReadout);
-      const outcome = await run(new SnapshotReader({ buckets: many }, ACCOUNT, 'us-east-1'));
+      const outcome = await run(
+        new SnapshotReader({ buckets: many, accountPublicAccessBlock: null }, ACCOUNT, 'us-east-1'),
+      );
       expect(outcome.evaluations.map((e) => e.complianceResourceId)).to.deep.equal(many.map((b) => b.name));
     });
   });
@@ -876,8 +1080,25 @@ describe('rule s3-bucket-no-public-access', () => {
       });
     const WEBSITE = join(CORPUS, 'config_items', 'c7n__config__s3-website.json');
 
-    it('evaluates a configuration item: public ACL → NON_COMPLIANT', () => {
+    it('a public bucket without --context accountPublicAccessBlock → exit 2 naming the key (never a guess)', () => {
       const out = cli('--rule', 's3-bucket-no-public-access', '--ci', WEBSITE);
+      expect(out.status).to.equal(2);
+      expect(out.stdout).to.equal('');
+      expect(out.stderr.trim().split('\n')).to.have.length(1);
+      expect(out.stderr).to.match(
+        /testing-99 .*account-level S3 Block Public Access.*"accountPublicAccessBlock"/,
+      );
+    });
+
+    it('evaluates a configuration item: public ACL, no account-level BPA (null) → NON_COMPLIANT', () => {
+      const out = cli(
+        '--rule',
+        's3-bucket-no-public-access',
+        '--ci',
+        WEBSITE,
+        '--context',
+        '{"accountPublicAccessBlock":null}',
+      );
       expect(out.status, out.stderr).to.equal(0);
       expect(JSON.parse(out.stdout)).to.deep.equal({
         evaluations: [

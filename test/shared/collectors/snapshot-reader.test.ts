@@ -47,10 +47,15 @@ describe('shared/collectors/snapshot-reader', () => {
     }
   });
 
-  it('a prefix list not in the snapshot cannot be read (undefined)', async () => {
+  it('a prefix list not in the snapshot cannot be read: an error naming the key, not "no entries"', async () => {
     const reader = new SnapshotReader({ prefixLists: { 'pl-1': ['0.0.0.0/0'] } }, ACCOUNT, 'us-east-1');
     expect(await reader.prefixListCidrs('pl-1')).to.deep.equal(['0.0.0.0/0']);
-    expect(await reader.prefixListCidrs('pl-2')).to.equal(undefined);
+    const error = await reader.prefixListCidrs('pl-2').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(InsufficientDataError);
+    expect((error as Error).message).to.include('"prefixLists["pl-2"]"');
   });
 
   it("lists only the buckets of the reader's region, like the live reader", async () => {
@@ -87,7 +92,23 @@ describe('shared/collectors/snapshot-reader', () => {
     expect(publicAccessBlockFromAnyCase({ BlockPublicAcls: 'TRUE' } as never)?.BlockPublicAcls).to.equal(
       true,
     );
-    expect(await new SnapshotReader({}, ACCOUNT, 'us-east-1').accountPublicAccessBlock()).to.equal(null);
+    expect(
+      await new SnapshotReader(
+        { accountPublicAccessBlock: null },
+        ACCOUNT,
+        'us-east-1',
+      ).accountPublicAccessBlock(),
+    ).to.equal(null);
+    // Absent is unknown, not "none".
+    const absent = await new SnapshotReader({}, ACCOUNT, 'us-east-1').accountPublicAccessBlock().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(absent).to.be.instanceOf(InsufficientDataError);
+    expect(() => publicAccessBlockFromAnyCase({ BlockPublicAcls: 'yes' } as never)).to.throw(
+      UsageError,
+      /accountPublicAccessBlock.BlockPublicAcls is "yes"/,
+    );
   });
 
   it('finds trail status and selectors by trail ARN or name', async () => {

@@ -100,7 +100,7 @@ describe('shared/config/configuration-item', () => {
         },
         creationDate: '2017-02-04T11:06:27.000Z',
       });
-      expect(ci.supplementaryConfiguration.IsRequesterPaysEnabled).to.equal('false');
+      expect(ci.supplementaryConfiguration?.IsRequesterPaysEnabled).to.equal('false');
     });
 
     it('normalises the recorded history of a security group, legacy ipRanges included', () => {
@@ -230,7 +230,7 @@ describe('shared/config/configuration-item', () => {
     it('decodes the twice-encoded AccessControlList of a real API-form item', () => {
       // Prepare
       const ci = normaliseConfigurationItem(fixture('corpus/config_items/c7n__config__s3.json'));
-      const raw = ci.supplementaryConfiguration.AccessControlList;
+      const raw = ci.supplementaryConfiguration?.AccessControlList;
       expect(raw).to.be.a('string');
       expect(JSON.parse(raw as string)).to.be.a('string');
       // Act
@@ -295,6 +295,35 @@ describe('shared/config/configuration-item', () => {
 
     it('a non-object is malformed', () => {
       expect(() => normaliseConfigurationItem(42)).to.throw(MalformedEventError, /is not an object/);
+    });
+
+    for (const [name, change, message] of [
+      [
+        'a resource type PutEvaluations would refuse (> 256)',
+        { resourceType: `AWS::${'X'.repeat(300)}` },
+        /resourceType is 305 characters long/,
+      ],
+      [
+        'a resource id over 768 characters',
+        { resourceId: 'i'.repeat(800) },
+        /resourceId is 800 characters long/,
+      ],
+      [
+        'a resource id that is not valid UTF-16',
+        { resourceId: 'sg-\uD800' },
+        /resourceId is not valid UTF-16/,
+      ],
+    ] as const)
+      it(`${name} cannot be reported: MalformedEventError`, () => {
+        expect(() => normaliseConfigurationItem({ ...ok, ...change })).to.throw(MalformedEventError, message);
+      });
+
+    it('keeps the item version, and tells an absent supplementary configuration from an empty one', () => {
+      expect(normaliseConfigurationItem({ ...ok, configurationItemVersion: '1.3' }).version).to.equal('1.3');
+      expect(normaliseConfigurationItem(ok).supplementaryConfiguration).to.equal(undefined);
+      expect(
+        normaliseConfigurationItem({ ...ok, supplementaryConfiguration: '{}' }).supplementaryConfiguration,
+      ).to.deep.equal({});
     });
 
     for (const status of ['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded'])

@@ -169,7 +169,7 @@ describe('shared/config/event', () => {
       },
       {
         name: 'eventLeftScope is not a boolean',
-        event: () => ({ ...changeEvent(CI), eventLeftScope: 'true' }),
+        event: () => ({ ...changeEvent(CI), eventLeftScope: 'maybe' }),
         field: /^event\.eventLeftScope must be a boolean\.$/,
       },
       {
@@ -209,6 +209,32 @@ describe('shared/config/event', () => {
         expect(error).to.be.instanceOf(MalformedEventError);
         expect((error as Error).cause).to.be.instanceOf(SyntaxError);
       }
+    });
+  });
+
+  describe('spellings of the same event are read the same', () => {
+    it('eventLeftScope as text', () => {
+      expect(parseConfigRuleEvent({ ...changeEvent(CI), eventLeftScope: 'true' }).eventLeftScope).to.equal(
+        true,
+      );
+      expect(parseConfigRuleEvent({ ...changeEvent(CI), eventLeftScope: 'False' }).eventLeftScope).to.equal(
+        false,
+      );
+      expect(() => parseConfigRuleEvent({ ...changeEvent(CI), eventLeftScope: 'yes' })).to.throw(
+        MalformedEventError,
+      );
+    });
+
+    it('an invoking event encoded twice, and a configuration item as JSON text', () => {
+      const event = changeEvent(CI);
+      const twice = parseConfigRuleEvent({ ...event, invokingEvent: JSON.stringify(event.invokingEvent) });
+      expect(twice.invokingEvent).to.deep.equal(parseConfigRuleEvent(event).invokingEvent);
+      const asText = withInvokingEvent((inv) => {
+        inv.configurationItem = JSON.stringify(inv.configurationItem);
+      });
+      expect(parseConfigRuleEvent(asText).invokingEvent).to.deep.equal(
+        parseConfigRuleEvent(event).invokingEvent,
+      );
     });
   });
 

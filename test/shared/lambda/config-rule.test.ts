@@ -28,6 +28,7 @@ import {
   MalformedEventError,
   PartialEvaluationError,
   PutEvaluationsError,
+  UnreadableDependencyError,
 } from '../../../shared/errors';
 import { createConfigRuleHandler, type HandlerOptions } from '../../../shared/lambda/config-rule';
 import type { AnyRule } from '../../../shared/rule';
@@ -78,6 +79,8 @@ function openSshCi(extra: Raw = {}): Raw {
           toPort: 22,
           ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }],
           ipv6Ranges: [],
+          prefixListIds: [],
+          userIdGroupPairs: [],
         },
       ],
       ipPermissionsEgress: [],
@@ -97,7 +100,17 @@ function group(id: string, ingressCidr?: string): SecurityGroup {
     GroupName: id,
     OwnerId: '123456789012',
     IpPermissions: ingressCidr
-      ? [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: ingressCidr }] }]
+      ? [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            IpRanges: [{ CidrIp: ingressCidr }],
+            Ipv6Ranges: [],
+            PrefixListIds: [],
+            UserIdGroupPairs: [],
+          },
+        ]
       : [],
   };
 }
@@ -574,6 +587,9 @@ describe('shared/lambda/config-rule', () => {
         fromPort: 1000 + i,
         toPort: 1000 + i,
         ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }],
+        ipv6Ranges: [],
+        prefixListIds: [],
+        userIdGroupPairs: [],
       }));
       const ci = openSshCi();
       ci.configuration = { ...(ci.configuration as Raw), ipPermissions };
@@ -767,7 +783,10 @@ describe('shared/lambda/config-rule', () => {
                 IpProtocol: 'tcp',
                 FromPort: 22,
                 ToPort: 22,
+                IpRanges: [],
+                Ipv6Ranges: [],
                 PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }],
+                UserIdGroupPairs: [],
               },
             ],
           },
@@ -788,7 +807,7 @@ describe('shared/lambda/config-rule', () => {
       );
     });
 
-    it('a prefix list the role may not read is not the world (as documented)', async () => {
+    it('a prefix list the role may not read fails the group, naming the list: never COMPLIANT', async () => {
       ec2.on(DescribeSecurityGroupsCommand).resolves({
         SecurityGroups: [
           {
@@ -798,7 +817,10 @@ describe('shared/lambda/config-rule', () => {
                 IpProtocol: 'tcp',
                 FromPort: 22,
                 ToPort: 22,
+                IpRanges: [],
+                Ipv6Ranges: [],
                 PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }],
+                UserIdGroupPairs: [],
               },
             ],
           },
@@ -807,8 +829,16 @@ describe('shared/lambda/config-rule', () => {
       ec2
         .on(GetManagedPrefixListEntriesCommand)
         .rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' }));
-      await handler(scheduledEvent());
-      expect(putEvaluations().map((e) => e.ComplianceType)).to.deep.equal(['COMPLIANT']);
+      const error = await rejection(handler(scheduledEvent()));
+      expect(error).to.be.instanceOf(PartialEvaluationError);
+      const [failure] = (error as PartialEvaluationError).failures;
+      expect(failure)
+        .to.be.instanceOf(UnreadableDependencyError)
+        .and.include({ resourceId: 'sg-00000000000000001' });
+      expect(failure?.message).to.match(/prefix list pl-0123456789abcdef0 could not be read/);
+      expect(putEvaluations().filter((e) => e.ComplianceResourceId === 'sg-00000000000000001')).to.deep.equal(
+        [],
+      );
     });
 
     it('a prefix list containing 0.0.0.0/0 is the world', async () => {
@@ -821,7 +851,10 @@ describe('shared/lambda/config-rule', () => {
                 IpProtocol: 'tcp',
                 FromPort: 22,
                 ToPort: 22,
+                IpRanges: [],
+                Ipv6Ranges: [],
                 PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }],
+                UserIdGroupPairs: [],
               },
             ],
           },

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InsufficientDataError } from '../../../shared/errors';
+import { MalformedResourceError } from '../../../shared/errors';
 import {
   conditionRestriction,
   isEveryonePrincipal,
@@ -275,7 +275,7 @@ describe('bucket policy analysis', () => {
     });
     for (const bad of ['not json', '{"Version":"2012-10-17"}', '{"Statement":["x"]}', '42'])
       it(`rejects ${bad} (an unreadable policy must not look private)`, () => {
-        expect(() => parsePolicyDocument(bad)).to.throw(InsufficientDataError);
+        expect(() => parsePolicyDocument(bad)).to.throw(MalformedResourceError);
       });
   });
 

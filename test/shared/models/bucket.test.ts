@@ -1,7 +1,7 @@
 import type { Grant } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
-import { InsufficientDataError } from '../../../shared/errors';
+import { MalformedResourceError } from '../../../shared/errors';
 import {
   bucketFromConfigurationItem,
   bucketFromReadout,
@@ -28,7 +28,14 @@ function bucketCi(supplementaryConfiguration: Record<string, unknown>, extra: Re
     configurationItemStatus: 'OK',
     configurationItemCaptureTime: '2026-11-01T00:00:00.000Z',
     configuration: { name: 'b1' },
-    supplementaryConfiguration,
+    // Config always writes the ACL and the policy holder; a test that is about something else gets the owner's.
+    supplementaryConfiguration: {
+      AccessControlList: JSON.stringify({
+        grantList: [{ grantee: { id: OWNER }, permission: 'FullControl' }],
+      }),
+      BucketPolicy: { policyText: null },
+      ...supplementaryConfiguration,
+    },
     ...extra,
   });
 }
@@ -166,7 +173,6 @@ describe('bucket model', () => {
         { identifier: 'abc', typeIdentifier: 'id' },
         { kind: 'CanonicalUser', id: 'abc' },
       ],
-      ['nothing usable', {}, { kind: 'Unknown' }],
     ];
     for (const [name, grantee, expected] of grantees)
       it(`grantee ${name}`, () => {
@@ -233,14 +239,23 @@ describe('bucket model', () => {
       expect(bucketFromConfigurationItem(bucketCi({})).objectOwnership).to.equal(undefined);
     });
 
-    it('an unreadable ACL or policy raises InsufficientDataError (never looks private)', () => {
-      expect(() => bucketFromConfigurationItem(bucketCi({ AccessControlList: 'garbage' }))).to.throw(
-        InsufficientDataError,
-        /AccessControlList of bucket b1/,
-      );
-      expect(() =>
-        bucketFromConfigurationItem(bucketCi({ BucketPolicy: { policyText: '{"Statement":' } })),
-      ).to.throw(InsufficientDataError, /policy of bucket b1/);
+    it('an unreadable ACL or policy raises MalformedResourceError naming the field (never looks private)', () => {
+      expect(() => bucketFromConfigurationItem(bucketCi({ AccessControlList: 'garbage' })))
+        .to.throw(
+          MalformedResourceError,
+          /AWS::S3::Bucket b1: supplementaryConfiguration.AccessControlList is "garbage"/,
+        )
+        .with.property('field', 'supplementaryConfiguration.AccessControlList');
+      expect(() => bucketFromConfigurationItem(bucketCi({ BucketPolicy: { policyText: '{"Statement":' } })))
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'supplementaryConfiguration.BucketPolicy.policyText');
+    });
+
+    it('a grantee that names nothing is refused, not read as "not public"', () => {
+      const acl = JSON.stringify({ grantList: [{ grantee: {}, permission: 'Read' }] });
+      expect(() => bucketFromConfigurationItem(bucketCi({ AccessControlList: acl })))
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'supplementaryConfiguration.AccessControlList.grantList[0].grantee');
     });
   });
 
@@ -287,8 +302,23 @@ describe('bucket model', () => {
       expect(m.policy?.Statement[0]?.Sid).to.equal('RequiredEncryptedObject');
     });
 
-    it('treats absent grants as none', () => {
-      expect(bucketFromReadout(readout(undefined), '123456789012').grants).to.deep.equal([]);
+    it('refuses absent grants (every ACL has its owner’s grant), and grants S3 does not write', () => {
+      expect(() => bucketFromReadout(readout(undefined), '123456789012'))
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'Grants');
+      expect(() =>
+        bucketFromReadout(readout([{ Grantee: { Type: 'Group' }, Permission: 'READ' }]), '123456789012'),
+      )
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'Grants[0].Grantee.URI');
+      expect(() =>
+        bucketFromReadout(
+          readout([{ Grantee: { Type: 'CanonicalUser', ID: 'x' }, Permission: 'PEEK' as never }]),
+          '123456789012',
+        ),
+      )
+        .to.throw(MalformedResourceError)
+        .with.property('field', 'Grants[0].Permission');
     });
   });
 

@@ -1,6 +1,7 @@
 import type { GetTrailStatusResponse, Trail } from '@aws-sdk/client-cloudtrail';
 import { expect } from 'chai';
 import type { TrailSelectors } from '../../../shared/collectors/reader';
+import { MalformedResourceError } from '../../../shared/errors';
 import {
   type ManagementEventCoverage,
   managementEventCoverage,
@@ -90,15 +91,15 @@ describe('trail model', () => {
           filters: [],
         },
       },
-      { name: 'no selectors at all (absent): CloudTrail default', response: {}, expected: full('default') },
+
       {
         name: 'no selectors at all (empty lists, as moto answers): CloudTrail default',
         response: { EventSelectors: [], AdvancedEventSelectors: [] },
         expected: full('default'),
       },
       {
-        name: 'basic selector with the API defaults omitted',
-        response: { EventSelectors: [{}] },
+        name: 'basic selector with IncludeManagementEvents and ReadWriteType as text',
+        response: { EventSelectors: [{ IncludeManagementEvents: 'TRUE', ReadWriteType: 'All' }] } as never,
         expected: full('basic'),
       },
       {
@@ -114,7 +115,13 @@ describe('trail model', () => {
       {
         name: 'basic All excluding kms events',
         response: {
-          EventSelectors: [{ ReadWriteType: 'All', ExcludeManagementEventSources: ['kms.amazonaws.com'] }],
+          EventSelectors: [
+            {
+              ReadWriteType: 'All',
+              IncludeManagementEvents: true,
+              ExcludeManagementEventSources: ['kms.amazonaws.com'],
+            },
+          ],
         },
         expected: {
           selectors: 'basic',
@@ -191,6 +198,56 @@ describe('trail model', () => {
     for (const c of cases)
       it(c.name, () => {
         expect(managementEventCoverage(c.response)).to.deep.include(c.expected);
+      });
+
+    it('IncludeManagementEvents "false" (text) is decoded: no management events', () => {
+      const coverage = managementEventCoverage({
+        EventSelectors: [{ IncludeManagementEvents: 'false', ReadWriteType: 'All' }],
+      } as never);
+      expect(coverage).to.deep.include({ read: false, write: false, someRead: false, someWrite: false });
+    });
+
+    const refusals: [string, unknown, string][] = [
+      ['neither list (garbage answer)', {}, 'EventSelectors'],
+      ['EventSelectors not a list', { EventSelectors: 'all' }, 'EventSelectors'],
+      ['a selector that is not an object', { EventSelectors: [42] }, 'EventSelectors[0]'],
+      [
+        'IncludeManagementEvents missing',
+        { EventSelectors: [{ ReadWriteType: 'All' }] },
+        'EventSelectors[0].IncludeManagementEvents',
+      ],
+      [
+        'IncludeManagementEvents neither true nor false',
+        { EventSelectors: [{ IncludeManagementEvents: 'maybe', ReadWriteType: 'All' }] },
+        'EventSelectors[0].IncludeManagementEvents',
+      ],
+      [
+        'ReadWriteType missing',
+        { EventSelectors: [{ IncludeManagementEvents: false }] },
+        'EventSelectors[0].ReadWriteType',
+      ],
+      [
+        'ReadWriteType unknown',
+        { EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'Some' }] },
+        'EventSelectors[0].ReadWriteType',
+      ],
+      ['one empty list alone', { EventSelectors: [] }, 'AdvancedEventSelectors'],
+      [
+        'a field selector without operators',
+        { AdvancedEventSelectors: [{ FieldSelectors: [mgmt, { Field: 'readOnly' }] }] },
+        'AdvancedEventSelectors[0].FieldSelectors[1]',
+      ],
+      [
+        'FieldSelectors missing',
+        { AdvancedEventSelectors: [{ Name: 'x' }] },
+        'AdvancedEventSelectors[0].FieldSelectors',
+      ],
+    ];
+    for (const [name, response, field] of refusals)
+      it(`refuses ${name}, naming the field (never the default "all events")`, () => {
+        expect(() => managementEventCoverage(response as never))
+          .to.throw(MalformedResourceError)
+          .with.property('field', field);
       });
   });
 
