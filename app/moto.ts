@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RebaselineError } from '../shared/errors';
 
 /** A running `moto_server`: the embedded local AWS used by the demo and the tests. */
@@ -64,21 +65,27 @@ export async function startMoto(options: { command?: string; timeoutMs?: number 
     );
   });
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  // Once the process has failed (not installed, exited), the readiness poll stops at once: a poll left running
+  // to its deadline would keep this process alive for the whole timeout after the error was reported.
+  const polling = new AbortController();
   const ready = (async () => {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !polling.signal.aborted) {
       try {
-        const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+        const signal = AbortSignal.any([polling.signal, AbortSignal.timeout(1000)]);
+        const res = await fetch(`${endpoint}/moto-api/`, { signal });
         if (res.ok) return;
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100, undefined, { signal: polling.signal }).catch(() => undefined);
     }
-    throw new MotoUnavailableError(`${command} did not answer on ${endpoint} within the timeout.`);
+    if (!polling.signal.aborted)
+      throw new MotoUnavailableError(`${command} did not answer on ${endpoint} within the timeout.`);
   })();
   try {
     await Promise.race([ready, exited]);
   } catch (error) {
+    polling.abort();
     child.kill('SIGKILL');
     throw error;
   }
