@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { iamPolicy, type PolicyKind } from '../app/iam-policy';
 import { REMEDIATIONS } from '../remediations';
 import { RULES } from '../rules';
 import type { AnyRule, ParameterSchema } from '../shared/rule';
@@ -65,7 +66,23 @@ export function withRulesTable(readme: string): string {
   return `${readme.slice(0, start + START.length)}\n${rulesTable()}\n${readme.slice(end)}`;
 }
 
+/** The IAM policies to attach for `scan` and `remediate` (docs/your-account.md), generated from every rule. */
+export const IAM_POLICY_FILES: Readonly<Record<PolicyKind, string>> = {
+  'read-only': join(__dirname, '..', 'docs', 'iam', 'read-only-policy.json'),
+  remediate: join(__dirname, '..', 'docs', 'iam', 'remediation-policy.json'),
+};
+
+/** A policy file's content: what `rebaseline iam-policy --read-only|--remediate` prints. */
+export function iamPolicyFile(kind: PolicyKind): string {
+  const policy = iamPolicy(kind, { rules: RULES.map((r) => r.meta), remediations: REMEDIATIONS });
+  return `${JSON.stringify(policy, null, 2)}\n`;
+}
+
 if (require.main === module) {
   writeFileSync(README, withRulesTable(readFileSync(README, 'utf8')));
-  process.stdout.write('README.md rules table regenerated.\n');
+  for (const [kind, path] of Object.entries(IAM_POLICY_FILES)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, iamPolicyFile(kind as PolicyKind));
+  }
+  process.stdout.write('README.md rules table and docs/iam/*.json regenerated.\n');
 }

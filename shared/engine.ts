@@ -16,6 +16,8 @@ export const MAX_ANNOTATION_LENGTH = 256;
 export interface Evaluation {
   complianceResourceType: string;
   complianceResourceId: string;
+  /** The resource's name for people, when its model has one (not sent to Config). */
+  resourceName?: string;
   complianceType: ComplianceType;
   annotation?: string;
   orderingTimestamp: Date;
@@ -70,7 +72,7 @@ function reportableIdentity(resource: Pick<ResourceModel, 'resourceType' | 'reso
  * toEvaluation(model, { complianceType: 'COMPLIANT' }, ci.captureTime);
  */
 export function toEvaluation(
-  resource: Pick<ResourceModel, 'resourceType' | 'resourceId'>,
+  resource: Pick<ResourceModel, 'resourceType' | 'resourceId' | 'resourceName'>,
   verdict: Verdict,
   orderingTimestamp: Date,
 ): Evaluation {
@@ -83,6 +85,7 @@ export function toEvaluation(
   return {
     complianceResourceType: resource.resourceType,
     complianceResourceId: resource.resourceId,
+    ...(resource.resourceName ? { resourceName: resource.resourceName } : {}),
     complianceType: verdict.complianceType,
     ...(annotation ? { annotation } : {}),
     orderingTimestamp,

@@ -65,6 +65,8 @@ export interface Verdict {
 export interface ResourceModel {
   resourceType: string;
   resourceId: string;
+  /** A name for people when the id is not one (a security group's GroupName); shown in reports, never evaluated. */
+  resourceName?: string;
   accountId: string;
   region?: string;
   tags?: Record<string, string>;

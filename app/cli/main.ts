@@ -1,10 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import packageJson from '../../package.json';
 import type { AnyRule } from '../../shared/rule';
 import type { RemediationEntry } from '../remediate';
+import { explainAwsError } from './aws-errors';
 import { registerAudit } from './commands/audit';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
 import { registerHistory } from './commands/history';
+import { registerIamPolicy } from './commands/iam-policy';
 import { registerRemediate } from './commands/remediate';
 import { registerReport } from './commands/report';
 import { registerScan } from './commands/scan';
@@ -20,6 +23,8 @@ export interface Registry {
 export function buildProgram({ rules: RULES, remediations }: Registry): Command {
   const program = new Command('rebaseline')
     .description('Custom AWS Config rules with precise, verified remediation.')
+    .version(packageJson.version, '-V, --version', 'print the version of rebaseline')
+    .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -30,19 +35,31 @@ export function buildProgram({ rules: RULES, remediations }: Registry): Command 
   registerScan(program, RULES);
   registerRemediate(program, RULES, remediations);
   registerDemo(program, RULES, remediations);
-  registerHistory(program);
-  registerReport(program);
+  registerHistory(program, RULES);
+  registerReport(program, RULES);
   registerAudit(program, RULES);
+  registerIamPolicy(program, RULES, remediations);
+  program.addHelpText(
+    'after',
+    '\nStart with `rebaseline demo` (a local emulator, no AWS account), then docs/your-account.md for your own account.',
+  );
   return program;
 }
 
 export async function main(argv: string[], registry: Registry): Promise<number> {
-  try {
-    await buildProgram(registry).parseAsync(argv, { from: 'user' });
+  const program = buildProgram(registry);
+  // No command at all is a request for help, not a mistake.
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
     return 0;
-  } catch (error) {
-    if (error instanceof CommanderError)
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (caught) {
+    if (caught instanceof CommanderError)
+      return caught.exitCode === 0 || caught.code === 'commander.helpDisplayed' ? 0 : EXIT_USAGE;
+    const error = explainAwsError(caught) ?? caught;
     process.stderr.write(`rebaseline: ${(error as Error).message ?? String(error)}\n`);
     return exitCodeFor(error);
   }

@@ -20,13 +20,17 @@ export function parseSince(value: string, now: Date = new Date()): Date {
 }
 
 /**
- * A duration for people: the two largest units (`45s`, `4m 12s`, `2h 5m`, `3d 4h`).
+ * A duration for people: milliseconds below a second, seconds with two decimals below ten seconds (so a 1.2 s and a
+ * 1.9 s fix do not both read "1s"), then the two largest units (`45s`, `4m 12s`, `2h 5m`, `3d 4h`).
  * @example
+ * formatDuration(606); // '606ms'
+ * formatDuration(1_250); // '1.25s'
  * formatDuration(252_000); // '4m 12s'
  */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000) return `${(Math.round(ms / 10) / 100).toFixed(2)}s`;
   const parts: [number, string][] = [
     [Math.floor(ms / 86_400_000), 'd'],
     [Math.floor(ms / 3_600_000) % 24, 'h'],
@@ -41,8 +45,11 @@ export function formatDuration(ms: number | null | undefined): string {
     .join(' ');
 }
 
-/** `2026-01-31 12:00:05Z`: a UTC time at second precision, for tables and timelines. */
-export function formatTime(iso: string | null | undefined): string {
+/**
+ * `2026-01-31 12:00:05Z`: a UTC time at second precision, for tables and timelines; with `ms`,
+ * `2026-01-31 12:00:05.123Z` (events a fraction of a second apart, in a drill-down).
+ */
+export function formatTime(iso: string | null | undefined, options: { ms?: boolean } = {}): string {
   if (!iso) return '—';
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, options.ms ? 23 : 19)}Z`;
 }

@@ -16,6 +16,7 @@ export function evaluationInput(f: ScanFinding): EvaluationInput {
     region: f.region,
     resourceType: f.complianceResourceType,
     resourceId: f.complianceResourceId,
+    ...(f.resourceName ? { resourceName: f.resourceName } : {}),
     verdict: f.complianceType,
     ...(f.annotation ? { annotation: f.annotation } : {}),
     evaluatedAt: f.orderingTimestamp,

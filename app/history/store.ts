@@ -179,6 +179,13 @@ UPDATE runs SET status = 'interrupted',
   WHERE status = 'running';
 `,
   },
+  {
+    version: 4,
+    name: 'resource names (a security group name next to its id) for reports',
+    sql: `
+ALTER TABLE evaluations ADD COLUMN resource_name TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -239,6 +246,8 @@ export interface EvaluationInput {
   region: string;
   resourceType: string;
   resourceId: string;
+  /** A name for people when the id is not one (a security group's name). */
+  resourceName?: string;
   verdict: ComplianceType;
   annotation?: string;
   evaluatedAt: Date | string;
@@ -351,6 +360,7 @@ export interface EvaluationRow {
   region: string;
   resourceType: string;
   resourceId: string;
+  resourceName: string | null;
   verdict: ComplianceType;
   annotation: string | null;
   evaluatedAt: string;
@@ -438,6 +448,7 @@ interface RawEvaluation {
   region: string;
   resource_type: string;
   resource_id: string;
+  resource_name: string | null;
   verdict: ComplianceType;
   annotation: string | null;
   evaluated_at: string;
@@ -509,6 +520,7 @@ export function evaluationRows(
     region,
     resourceType: e.complianceResourceType,
     resourceId: e.complianceResourceId,
+    ...(e.resourceName ? { resourceName: e.resourceName } : {}),
     verdict: e.complianceType,
     ...(e.annotation ? { annotation: e.annotation } : {}),
     evaluatedAt: e.orderingTimestamp,
@@ -557,6 +569,43 @@ export class HistoryStore {
       db?.close();
       if (cause instanceof RebaselineError) throw cause;
       throw new HistoryStoreError(`Cannot open the history database ${path}: ${(cause as Error).message}.`, {
+        cause,
+      });
+    }
+  }
+
+  /**
+   * Opens an existing store to read it. Never creates a file, so a mistyped `--db` is an error naming the path, not
+   * an empty history; the connection is read-only. A store at an older schema version is migrated first (as any
+   * writer would); a file that is not a rebaseline history (an empty file, another SQLite database) is refused.
+   * @throws HistoryStoreError when the file is missing, unreadable, or not a rebaseline history database.
+   * @example
+   * const store = HistoryStore.openExisting('rebaseline-demo/history.db'); // read-only
+   */
+  static openExisting(path = resolveDbPath(), options: { busyTimeoutMs?: number } = {}): HistoryStore {
+    if (path === ':memory:') return HistoryStore.open(path, options);
+    if (!existsSync(path)) throw new HistoryStoreError(`There is no history database at ${path}.`);
+    const timeout = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true, timeout });
+      db.pragma(`busy_timeout = ${timeout}`);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version === 0)
+        throw new HistoryStoreError(`${path} is not a rebaseline history database (it has no schema).`);
+      if (version > SCHEMA_VERSION)
+        throw new HistoryStoreError(
+          `The history database ${path} is at schema version ${version}, newer than this rebaseline (${SCHEMA_VERSION}); upgrade rebaseline.`,
+        );
+      if (version < SCHEMA_VERSION) {
+        db.close();
+        return HistoryStore.open(path, options);
+      }
+      return new HistoryStore(db, path);
+    } catch (cause) {
+      db?.close();
+      if (cause instanceof RebaselineError) throw cause;
+      throw new HistoryStoreError(`Cannot read the history database ${path}: ${(cause as Error).message}.`, {
         cause,
       });
     }
@@ -722,8 +771,9 @@ export class HistoryStore {
     return this.write('record evaluations', () => {
       const insert = this.db.prepare(
         `INSERT INTO evaluations
-           (run_id, rule_id, account, region, resource_type, resource_id, verdict, annotation, evaluated_at, external_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (run_id, rule_id, account, region, resource_type, resource_id, resource_name, verdict, annotation,
+            evaluated_at, external_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (external_id) DO NOTHING`,
       );
       let inserted = 0;
@@ -739,6 +789,7 @@ export class HistoryStore {
           row.region,
           row.resourceType,
           row.resourceId,
+          row.resourceName ?? null,
           row.verdict,
           row.annotation ?? null,
           toIso(row.evaluatedAt, `evaluations[${i}].evaluatedAt`),
@@ -970,6 +1021,7 @@ export class HistoryStore {
       region: r.region,
       resourceType: r.resource_type,
       resourceId: r.resource_id,
+      resourceName: r.resource_name,
       verdict: r.verdict,
       annotation: r.annotation,
       evaluatedAt: r.evaluated_at,

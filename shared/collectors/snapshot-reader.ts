@@ -22,18 +22,21 @@ export interface EvaluationSnapshot {
   now?: string;
 }
 
-const SNAPSHOT_KEYS = new Set([
-  'accountPublicAccessBlock',
-  'credentialReport',
-  'accountAccessKeysPresent',
-  'trails',
-  'trailStatus',
-  'eventSelectors',
-  'prefixLists',
-  'securityGroups',
-  'buckets',
-  'now',
-]);
+/** Every key of an {@link EvaluationSnapshot}, with what it holds (the CLI's `evaluate --help` lists them). */
+export const SNAPSHOT_KEYS: Readonly<Record<keyof EvaluationSnapshot, string>> = {
+  accountPublicAccessBlock:
+    'account-level S3 Block Public Access: {"blockPublicAcls":true,…} (camelCase or the API\'s PascalCase), null for none',
+  credentialReport: 'the IAM credential report, as CSV text',
+  accountAccessKeysPresent: "GetAccountSummary's AccountAccessKeysPresent (0 or 1)",
+  trails: 'DescribeTrails trailList',
+  trailStatus: 'GetTrailStatus responses, keyed by trail name or ARN',
+  eventSelectors: 'GetEventSelectors responses, keyed by trail name or ARN',
+  prefixLists: 'managed prefix list id → its CIDRs',
+  securityGroups: 'DescribeSecurityGroups SecurityGroups',
+  buckets:
+    'bucket readouts: [{"name","region","grants" (GetBucketAcl Grants),"policy" (text or null),"publicAccessBlock","objectOwnership","tags"}]',
+  now: 'the evaluation time (ISO 8601; default: the event time, else now)',
+};
 
 /**
  * Accepts `{blockPublicAcls: true}` (configuration item) or `{BlockPublicAcls: true}` (API); a flag left out is off.
@@ -81,9 +84,9 @@ export class SnapshotReader implements Reader {
     readonly region: string,
   ) {
     for (const key of Object.keys(snapshot))
-      if (!SNAPSHOT_KEYS.has(key))
+      if (!Object.hasOwn(SNAPSHOT_KEYS, key))
         throw new UsageError(
-          `Unknown evaluation context key "${key}"; known keys: ${[...SNAPSHOT_KEYS].join(', ')}.`,
+          `Unknown evaluation context key "${key}"; known keys: ${Object.keys(SNAPSHOT_KEYS).join(', ')}.`,
         );
   }
 

@@ -208,6 +208,7 @@ export function securityGroupFromConfigurationItem(ci: ConfigurationItem): Secur
     region: ci.awsRegion,
     tags: ci.tags,
     groupName: optionalString(c.groupName, where, 'configuration.groupName') ?? ci.resourceName,
+    resourceName: optionalString(c.groupName, where, 'configuration.groupName') ?? ci.resourceName,
     vpcId: optionalString(c.vpcId, where, 'configuration.vpcId'),
     ingress: ingress.map((p, i) => permissionFromCi(p, current, where, `configuration.ipPermissions[${i}]`)),
   };
@@ -261,6 +262,7 @@ export function securityGroupFromApi(
     region,
     tags,
     groupName: optionalString(raw.GroupName, where, 'GroupName'),
+    resourceName: optionalString(raw.GroupName, where, 'GroupName'),
     vpcId: optionalString(raw.VpcId, where, 'VpcId'),
     ingress: array(raw.IpPermissions, where, 'IpPermissions').map((p, i) =>
       permissionFromApi(p, where, `IpPermissions[${i}]`),

@@ -1,17 +1,14 @@
 import type { Command } from 'commander';
-import { AwsClients } from '../../../shared/aws/clients';
 import type { AnyRule } from '../../../shared/rule';
 import { type AuditImportResult, importConfigHistory } from '../../history/audit-import';
 import { parseSince } from '../../history/format';
-import { HistoryStore, resolveDbPath } from '../../history/store';
+import { type ConnectionOptions, connect, withConnectionOptions } from '../connection';
+import { withHistory } from '../open-history';
 
-export interface AuditImportCommandOptions {
+export interface AuditImportCommandOptions extends ConnectionOptions {
   since?: string;
   aggregator?: string;
   rules?: string;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
   db?: string;
 }
 
@@ -30,40 +27,39 @@ export function describeImport(result: AuditImportResult, path: string): string 
 
 export function registerAudit(program: Command, rules: readonly AnyRule[]): void {
   const audit = program.command('audit').description('Work with AWS Config’s own compliance records.');
-  audit
-    .command('import')
-    .description(
-      'Import AWS Config compliance history and remediation executions into the history store (safe to repeat).',
-    )
-    .option('--since <when>', 'history since a date (2026-01-31) or an age (90d)')
-    .option('--aggregator <name>', 'read an organization through this configuration aggregator')
-    .option('--rules <names>', 'only these Config rules (names or rebaseline rule ids, comma-separated)')
-    .option('--region <region>', 'region (default $AWS_REGION or us-east-1)')
-    .option('--profile <profile>', 'named AWS profile')
-    .option('--endpoint-url <url>', 'endpoint override')
+  withConnectionOptions(
+    audit
+      .command('import')
+      .description(
+        'Import AWS Config compliance history and remediation executions into the history store (safe to repeat).',
+      )
+      .option('--since <when>', 'history since a date (2026-01-31) or an age (90d)')
+      .option('--aggregator <name>', 'read an organization through this configuration aggregator')
+      .option('--rules <names>', 'only these Config rules (names or rebaseline rule ids, comma-separated)'),
+  )
     .option('--db <file>', 'history database (default $REBASELINE_DB or ~/.rebaseline/history.db)')
     .action(async (opts: AuditImportCommandOptions) => {
-      const aws = new AwsClients({
-        region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-        endpoint: opts.endpointUrl,
-        profile: opts.profile,
-      });
-      const store = HistoryStore.open(resolveDbPath(opts.db));
-      try {
+      const since = opts.since ? parseSince(opts.since) : undefined;
+      const aws = await connect(opts);
+      // The external id is a shared secret of the role's trust policy: the run's record says one was given, not which.
+      const args = {
+        command: 'audit import',
+        ...opts,
+        ...(opts.externalId ? { externalId: '(given)' } : {}),
+      };
+      await withHistory(opts.db, async (store) => {
         const result = await importConfigHistory(store, aws, {
-          since: opts.since ? parseSince(opts.since) : undefined,
+          since,
           aggregator: opts.aggregator,
           rules: opts.rules
             ?.split(',')
             .map((r) => r.trim())
             .filter(Boolean),
           knownRuleIds: rules.map((r) => r.meta.id),
-          args: { command: 'audit import', ...opts },
+          args,
           onProgress: (message) => process.stderr.write(`${message}\n`),
         });
         process.stdout.write(describeImport(result, store.path));
-      } finally {
-        store.close();
-      }
+      });
     });
 }

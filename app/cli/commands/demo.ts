@@ -1,15 +1,19 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../shared/errors';
 import type { AnyRule } from '../../../shared/rule';
-import { type DemoResult, demoTotals, runDemo } from '../../demo/run-demo';
+import { type DemoResult, demoTotals, runDemo, seedEmulator } from '../../demo/run-demo';
 import { formatDuration } from '../../history/format';
 import type { RemediationEntry } from '../../remediate';
+import { displayPath } from '../open-history';
 import { table } from '../table';
+import { catalogOf } from './report';
 
 interface DemoCliOptions {
   format: 'table' | 'json';
-  outDir?: string;
+  outDir: string;
   db?: string;
+  seed?: boolean;
+  endpointUrl?: string;
 }
 
 /** Every resource of the demo with its verdict before and after, and the time it took to fix. */
@@ -27,6 +31,7 @@ export function demoRows(result: DemoResult) {
         ruleId: f.ruleId,
         resourceType: f.complianceResourceType,
         resourceId: f.complianceResourceId,
+        resourceName: f.resourceName,
         before: f.complianceType,
         beforeAnnotation: f.annotation,
         after: after.get(key)?.complianceType ?? 'NOT_FOUND',
@@ -38,6 +43,15 @@ export function demoRows(result: DemoResult) {
   });
 }
 
+/** The commands to paste after the demo, with its real paths (relative to here when they are under it). */
+export function demoNextSteps(result: DemoResult): string[] {
+  const db = displayPath(result.historyDb);
+  return [
+    `npx rebaseline history --db ${db} --rule ec2-security-group-no-public-ingress`,
+    `npx rebaseline report --db ${db} --format csv --section evidence --control cis-aws-foundations-3.0:5.2`,
+  ];
+}
+
 function demoTable(result: DemoResult): string {
   const t = table(
     ['Account', 'Rule', 'Resource', 'Before', 'After', 'Time to remediate'],
@@ -47,12 +61,19 @@ function demoTable(result: DemoResult): string {
     t.push([
       r.accountId,
       r.ruleId,
-      r.resourceId,
+      r.resourceName ? `${r.resourceId}\n${r.resourceName}` : r.resourceId,
       r.before,
       r.after,
       r.timeToRemediateMs === undefined ? '' : formatDuration(r.timeToRemediateMs),
     ]);
   return t.toString();
+}
+
+function recordedRootKeyLines(result: DemoResult): string[] {
+  return result.recordedRootKeys.evaluations.map(
+    (e) =>
+      `Root access keys on a recorded credential report (${result.recordedRootKeys.command}): ${e.complianceType} — ${e.annotation ?? ''}`,
+  );
 }
 
 export function registerDemo(
@@ -65,14 +86,50 @@ export function registerDemo(
     .description(
       'Start a local AWS emulator, make two accounts insecure, scan, remediate through the SSM documents, re-scan, report.',
     )
-    .option('--format <format>', 'table or json', 'table')
+    .option(
+      '--format <format>',
+      'table or json (pipe JSON with: npm run --silent demo -- --format json | jq)',
+      'table',
+    )
     .option('--out-dir <dir>', 'where the report and the demo history go', 'rebaseline-demo')
     .option('--db <file>', 'history database (default: a fresh file in --out-dir)')
+    .option(
+      '--seed',
+      'only make the accounts of an emulator you started insecure (with --endpoint-url), then scan and remediate it yourself',
+    )
+    .option('--endpoint-url <url>', 'the emulator to seed with --seed, e.g. http://127.0.0.1:5000')
     .action(async (opts: DemoCliOptions) => {
       if (!['table', 'json'].includes(opts.format))
         throw new UsageError(`--format must be table or json, not ${opts.format}.`);
+      if (Boolean(opts.seed) !== Boolean(opts.endpointUrl))
+        throw new UsageError(
+          '--seed and --endpoint-url go together: start moto_server, then rebaseline demo --seed --endpoint-url <its url>.',
+        );
+      if (opts.seed && opts.endpointUrl) {
+        const seeded = await seedEmulator(opts.endpointUrl, (line) => process.stderr.write(`${line}\n`));
+        const u = opts.endpointUrl;
+        process.stdout.write(
+          [
+            `Seeded ${seeded.map((s) => s.accountId).join(' and ')} on ${u} (the second through AssumeRole). Now, with any keys (the emulator accepts them):`,
+            '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1',
+            `  npx rebaseline scan --endpoint-url ${u}`,
+            `  npx rebaseline remediate --endpoint-url ${u}                        # dry run: the exact calls`,
+            `  npx rebaseline remediate --endpoint-url ${u} --apply --max-changes 1`,
+            `  npx rebaseline scan --endpoint-url ${u} --role-arn arn:aws:iam::${seeded[1]?.accountId}:role/rebaseline-execution`,
+            '',
+          ].join('\n'),
+        );
+        return;
+      }
       const log = opts.format === 'table' ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-      const result = await runDemo({ rules, remediations, outDir: opts.outDir, db: opts.db, log });
+      const result = await runDemo({
+        rules,
+        remediations,
+        outDir: opts.outDir,
+        db: opts.db,
+        catalog: catalogOf(rules),
+        log,
+      });
       const totals = demoTotals(result);
       if (opts.format === 'json') {
         process.stdout.write(
@@ -82,8 +139,10 @@ export function registerDemo(
               after: totals.after,
               accounts: result.accounts.map((a) => a.accountId),
               resources: demoRows(result),
+              recordedRootKeys: result.recordedRootKeys,
               notes: result.notes,
               historyDb: result.historyDb,
+              next: demoNextSteps(result),
               emulatorPid: result.emulatorPid,
               report: result.reportPath,
               durationMs: result.durationMs,
@@ -98,8 +157,10 @@ export function registerDemo(
         demoTable(result),
         `Before: ${totals.before.NON_COMPLIANT} NON_COMPLIANT, ${totals.before.COMPLIANT} COMPLIANT.  After: ${totals.after.NON_COMPLIANT} NON_COMPLIANT, ${totals.after.COMPLIANT} COMPLIANT.`,
         ...result.notes.map((n) => `Note: ${n}`),
-        `History: ${result.historyDb} (rebaseline history --db ${result.historyDb})`,
-        `Report: ${result.reportPath}`,
+        ...recordedRootKeyLines(result),
+        `History: ${displayPath(result.historyDb)}. Look at it (paste as is):`,
+        ...demoNextSteps(result).map((c) => `  ${c}`),
+        `Report: ${displayPath(result.reportPath)}`,
         `Done in ${formatDuration(result.durationMs)}; the emulator is stopped.`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { type EvaluationSnapshot, SnapshotReader } from '../../../shared/collectors/snapshot-reader';
+import {
+  type EvaluationSnapshot,
+  SNAPSHOT_KEYS,
+  SnapshotReader,
+} from '../../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation } from '../../../shared/config/event';
 import { PartialEvaluationError, UsageError } from '../../../shared/errors';
@@ -81,6 +85,23 @@ export async function evaluateOffline(
   }));
 }
 
+/** The rule ids and every `--context` key, for `evaluate --help`. */
+export function evaluateHelp(rules: readonly AnyRule[]): string {
+  const width = Math.max(...Object.keys(SNAPSHOT_KEYS).map((k) => k.length));
+  return [
+    '',
+    'Rules (--rule):',
+    ...rules.map((r) => `  ${r.meta.id}`),
+    '',
+    'Context keys (--context, an object with any of):',
+    ...Object.entries(SNAPSHOT_KEYS).map(([key, what]) => `  ${key.padEnd(width)}  ${what}`),
+    '',
+    'Examples (recorded data in examples/, see examples/PROVENANCE.md):',
+    '  rebaseline evaluate --rule ec2-security-group-no-public-ingress --event examples/security-group-open-ssh.event.json',
+    '  rebaseline evaluate --rule iam-root-access-keys-absent --event examples/scheduled.event.json --context examples/root-keys.context.json',
+  ].join('\n');
+}
+
 export function registerEvaluate(program: Command, rules: readonly AnyRule[]): void {
   program
     .command('evaluate')
@@ -89,10 +110,8 @@ export function registerEvaluate(program: Command, rules: readonly AnyRule[]): v
     .option('--event <file>', 'Lambda event from AWS Config (JSON)')
     .option('--ci <file>', 'configuration item (JSON, any of Config’s spellings)')
     .option('--params <json>', 'rule parameters as Config passes them: a JSON object of strings')
-    .option(
-      '--context <json>',
-      'what collectors would read (inline JSON or a file): accountPublicAccessBlock, credentialReport, trails, trailStatus, eventSelectors, prefixLists, now',
-    )
+    .option('--context <json>', 'what collectors would read (inline JSON or a file); keys below')
+    .addHelpText('after', () => evaluateHelp(rules))
     .action(async (opts: EvaluateOptions) => {
       const evaluations = await evaluateOffline(rules, opts);
       process.stdout.write(`${JSON.stringify({ evaluations })}\n`);

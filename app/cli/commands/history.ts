@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../shared/errors';
+import type { AnyRule } from '../../../shared/rule';
 import { formatDuration, formatTime, parseSince } from '../../history/format';
-import { HistoryStore, isSuccessfulStatus, resolveDbPath } from '../../history/store';
+import { type HistoryStore, isSuccessfulStatus } from '../../history/store';
 import { buildTimelines, type Episode, type ResourceTimeline } from '../../history/timeline';
+import { readHistory } from '../open-history';
 
 export interface HistoryOptions {
   rule?: string;
@@ -76,7 +78,38 @@ export function historyTimelines(
   );
 }
 
-export function registerHistory(program: Command): void {
+/** The distinct values of a column of the evaluations (rule ids, accounts) in a store. */
+function recorded(store: HistoryStore, column: 'rule_id' | 'account'): string[] {
+  return (
+    store.db.prepare(`SELECT DISTINCT ${column} AS v FROM evaluations ORDER BY v`).all() as { v: string }[]
+  ).map((r) => r.v);
+}
+
+/**
+ * Refuses a `--rule` that is neither a rebaseline rule nor recorded in the store (imported Config rules keep their
+ * own names), and an `--account` the store has never seen: a typo names what exists instead of "No history".
+ * @throws UsageError naming the valid values.
+ */
+export function checkSelection(
+  store: HistoryStore,
+  options: Pick<HistoryOptions, 'rule' | 'account'>,
+  rules: readonly AnyRule[],
+): void {
+  if (options.rule) {
+    const known = [...new Set([...rules.map((r) => r.meta.id), ...recorded(store, 'rule_id')])].sort();
+    if (!known.includes(options.rule))
+      throw new UsageError(`Unknown rule ${options.rule}; rules: ${known.join(', ')}.`);
+  }
+  if (options.account) {
+    const accounts = recorded(store, 'account');
+    if (!accounts.includes(options.account))
+      throw new UsageError(
+        `No history for account ${options.account} in ${store.path}; accounts: ${accounts.join(', ') || 'none yet'}.`,
+      );
+  }
+}
+
+export function registerHistory(program: Command, rules: readonly AnyRule[]): void {
   program
     .command('history')
     .description(
@@ -91,8 +124,8 @@ export function registerHistory(program: Command): void {
     .action((opts: HistoryOptions) => {
       if (opts.format !== 'text' && opts.format !== 'json')
         throw new UsageError('--format must be text or json.');
-      const store = HistoryStore.open(resolveDbPath(opts.db));
-      try {
+      readHistory(opts.db, (store) => {
+        checkSelection(store, opts, rules);
         const now = new Date();
         const timelines = historyTimelines(store, opts, now);
         if (opts.format === 'json') {
@@ -105,8 +138,6 @@ export function registerHistory(program: Command): void {
         }
         const since = opts.since ? parseSince(opts.since, now) : undefined;
         process.stdout.write(`${timelines.map((t) => renderTimeline(t, since).join('\n')).join('\n\n')}\n`);
-      } finally {
-        store.close();
-      }
+      });
     });
 }

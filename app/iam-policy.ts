@@ -1,0 +1,245 @@
+import { join } from 'node:path';
+import { RebaselineError } from '../shared/errors';
+import type { IamStatement, RuleMetadata } from '../shared/rule';
+import type { RemediationEntry } from './remediate';
+import { type AutomationDocument, loadAutomationDocument } from './ssm/document';
+
+// The policies a person attaches to run rebaseline on their own account, generated from what the rules and the
+// remediations declare (rule.json `iam`, remediation.json `iam` and `lambda.iam`), never written by hand: a rule that
+// reads something new changes the policy, and `npm test` fails until docs/iam/ is regenerated.
+
+/** A policy could not be generated: a document calls an API its remediation.json does not declare, or a bad placeholder. */
+export class IamPolicyError extends RebaselineError {}
+
+/** What `${Partition}`, `${AccountId}` and `${Region}` in rule.json / remediation.json resources become. */
+export interface PolicyTarget {
+  partition: string;
+  accountId: string;
+  region: string;
+}
+
+/**
+ * Attachable as is in any account of the standard partition: the account is the IAM policy variable of the
+ * principal's own account, so the policy never names an account id.
+ */
+export const ANY_ACCOUNT: PolicyTarget = {
+  partition: 'aws',
+  accountId: `\${aws:PrincipalAccount}`,
+  region: '*',
+};
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+/** IAM's limit on a customer managed policy, whitespace not counted. */
+export const MANAGED_POLICY_MAX_CHARACTERS = 6144;
+
+/** Step APIs whose IAM action is not `<service>:<Api>` (S3 and S3 Control share the `s3:` prefix). */
+export const IAM_ACTION_OF_API: Readonly<Record<string, string>> = {
+  's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3:DeletePublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3:ListBuckets': 's3:ListAllMyBuckets',
+  's3:HeadBucket': 's3:ListBucket',
+  's3control:PutPublicAccessBlock': 's3:PutAccountPublicAccessBlock',
+  's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+};
+
+/** Document actions that call an AWS API named by `Service` and `Api`. */
+const API_STEP_ACTIONS = [
+  'aws:executeAwsApi',
+  'aws:assertAwsResourceProperty',
+  'aws:waitForAwsResourceProperty',
+];
+
+/**
+ * The IAM action an SSM API step needs.
+ * @example
+ * iamActionOfApi('s3control', 'PutPublicAccessBlock'); // 's3:PutAccountPublicAccessBlock'
+ * iamActionOfApi('ec2', 'RevokeSecurityGroupIngress'); // 'ec2:RevokeSecurityGroupIngress'
+ */
+export function iamActionOfApi(service: string, api: string): string {
+  const key = `${service.toLowerCase()}:${api}`;
+  return IAM_ACTION_OF_API[key] ?? (service.toLowerCase() === 's3control' ? `s3:${api}` : key);
+}
+
+/** The IAM actions a document's own API steps need (`aws:invokeLambdaFunction` steps not included). */
+export function documentApiActions(document: Pick<AutomationDocument, 'mainSteps'>): string[] {
+  const actions = new Set<string>();
+  for (const step of document.mainSteps)
+    if (API_STEP_ACTIONS.includes(step.action)) {
+      const { Service, Api } = step.inputs as { Service: string; Api: string };
+      actions.add(iamActionOfApi(Service, Api));
+    }
+  return [...actions].sort();
+}
+
+/** What `scan` reads: every selected rule's declared reads. */
+export function readOnlyStatements(rules: readonly Pick<RuleMetadata, 'id' | 'iam'>[]): IamStatement[] {
+  return rules.flatMap((rule) => rule.iam);
+}
+
+/**
+ * What `remediate` needs on top of the reads: each remediation document's declared actions and its Lambda's, which
+ * the local runner runs in-process with the caller's credentials (so `lambda:InvokeFunction` is not needed). Checks
+ * that every API a document calls is declared.
+ * @throws IamPolicyError naming the document step whose API its remediation.json does not declare.
+ */
+export function remediationStatements(
+  remediations: readonly {
+    meta: RemediationEntry['meta'];
+    document: Pick<AutomationDocument, 'mainSteps'>;
+  }[],
+): IamStatement[] {
+  const statements: IamStatement[] = [];
+  for (const { meta, document } of remediations) {
+    const declared = new Set(meta.iam.flatMap((s) => s.actions));
+    const missing = documentApiActions(document).filter((a) => !declared.has(a));
+    if (missing.length > 0)
+      throw new IamPolicyError(
+        `The document of ${meta.id} calls ${missing.join(', ')}, which remediations/${meta.id}/remediation.json does not declare.`,
+      );
+    for (const s of meta.iam) {
+      const actions = s.actions.filter((a) => a !== 'lambda:InvokeFunction');
+      if (actions.length > 0) statements.push({ ...s, actions });
+    }
+    statements.push(...(meta.lambda?.iam ?? []));
+  }
+  return statements;
+}
+
+/**
+ * Replaces `${Partition}`, `${AccountId}` and `${Region}` in a metadata ARN.
+ * @throws IamPolicyError on any other placeholder.
+ * @example
+ * renderArn('arn:${Partition}:ec2:*:${AccountId}:security-group/*', ANY_ACCOUNT);
+ * // 'arn:aws:ec2:*:${aws:PrincipalAccount}:security-group/*'
+ */
+export function renderArn(resource: string, target: PolicyTarget): string {
+  const values: Record<string, string> = {
+    Partition: target.partition,
+    AccountId: target.accountId,
+    Region: target.region,
+  };
+  return resource.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new IamPolicyError(
+        `Unknown placeholder ${whole} in IAM resource ${resource} (use \${Partition}, \${AccountId}, \${Region}).`,
+      );
+    return value;
+  });
+}
+
+/** True when the IAM resource pattern `pattern` (with `*` and `?`) matches all of `resource`. */
+function covers(pattern: string, resource: string): boolean {
+  if (pattern === resource || pattern === '*') return true;
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(resource);
+}
+
+/** Actions IAM's Service Authorization Reference lists at the Read or List access level despite their name. */
+const READ_ACTIONS = new Set(['iam:GenerateCredentialReport']);
+const isRead = (action: string) =>
+  /^[a-z0-9-]+:(Describe|Get|List|Head)/.test(action) || READ_ACTIONS.has(action);
+const pascal = (service: string) =>
+  service
+    .split(/[^a-z0-9]+/i)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+
+/**
+ * One policy from metadata statements: placeholders rendered, each (action, resource) pair once, pairs that a
+ * broader resource of the same action already grants dropped, then grouped into statements by resource set and
+ * read/write, with readable Sids. The same input always gives the same document (sorted), so it can be committed.
+ * Reusable for any set of principals (issue #12's organisation scan reuses it).
+ *
+ * @example
+ * policyDocument(readOnlyStatements(RULES.map((r) => r.meta)), ANY_ACCOUNT);
+ */
+export function policyDocument(statements: readonly IamStatement[], target: PolicyTarget): PolicyDocument {
+  const grants = new Map<string, Set<string>>();
+  for (const s of statements)
+    for (const action of s.actions)
+      for (const resource of s.resources) {
+        const set = grants.get(action) ?? new Set<string>();
+        set.add(renderArn(resource, target));
+        grants.set(action, set);
+      }
+  const groups = new Map<string, { resources: string[]; actions: string[]; read: boolean }>();
+  for (const [action, resources] of grants) {
+    const kept = [...resources]
+      .filter((r) => ![...resources].some((other) => other !== r && covers(other, r)))
+      .sort();
+    const read = isRead(action);
+    const key = `${read ? 'r' : 'w'}|${kept.join('|')}`;
+    const group = groups.get(key) ?? { resources: kept, actions: [], read };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  const used = new Map<string, number>();
+  const Statement = [...groups.values()]
+    .map((g) => ({ ...g, actions: g.actions.sort() }))
+    .sort(
+      (a, b) =>
+        Number(b.read) - Number(a.read) ||
+        (a.resources.join() < b.resources.join() ? -1 : a.resources.join() > b.resources.join() ? 1 : 0),
+    )
+    .map((g): PolicyStatement => {
+      const services = [...new Set(g.actions.map((a) => a.split(':')[0] as string))].map(pascal).join('');
+      const base = `${services}${g.read ? 'Read' : 'Write'}${g.resources.includes('*') ? 'AnyResource' : ''}`;
+      const n = (used.get(base) ?? 0) + 1;
+      used.set(base, n);
+      return {
+        Sid: n === 1 ? base : `${base}${n}`,
+        Effect: 'Allow',
+        Action: g.actions,
+        Resource: g.resources,
+      };
+    });
+  return { Version: '2012-10-17', Statement };
+}
+
+export type PolicyKind = 'read-only' | 'remediate';
+
+export interface IamPolicyOptions {
+  rules: readonly Pick<RuleMetadata, 'id' | 'iam' | 'remediation'>[];
+  /** Needed for `remediate`: each remediation's metadata and folder (its `document.yaml`). */
+  remediations?: readonly Pick<RemediationEntry, 'meta' | 'dir'>[];
+  target?: PolicyTarget;
+}
+
+/**
+ * The policy to attach for `rebaseline scan` (`read-only`) or `rebaseline remediate` (`remediate`: the reads, since
+ * remediate scans before and after and re-evaluates each resource, plus the selected rules' remediations).
+ * @example
+ * const policy = iamPolicy('read-only', { rules: RULES.map((r) => r.meta) });
+ * writeFileSync('read-only-policy.json', `${JSON.stringify(policy, null, 2)}\n`);
+ */
+export function iamPolicy(kind: PolicyKind, options: IamPolicyOptions): PolicyDocument {
+  const target = options.target ?? ANY_ACCOUNT;
+  const reads = readOnlyStatements(options.rules);
+  if (kind === 'read-only') return policyDocument(reads, target);
+  const wanted = new Set(options.rules.map((r) => r.remediation));
+  const remediations = (options.remediations ?? [])
+    .filter((r) => wanted.has(r.meta.id))
+    .map((r) => ({ meta: r.meta, document: loadAutomationDocument(join(r.dir, 'document.yaml')) }));
+  return policyDocument([...reads, ...remediationStatements(remediations)], target);
+}
+
+/** The length IAM counts against {@link MANAGED_POLICY_MAX_CHARACTERS}: the JSON without whitespace. */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).replace(/\s/g, '').length;
+}
