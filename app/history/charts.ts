@@ -93,7 +93,7 @@ const labelChars = (step: number) => (step < SECOND ? 12 : step < MINUTE ? 8 : s
 /**
  * Time-axis ticks at round UTC instants (every 500 ms, 5 min, 1 d, …), as many as fit `width` pixels with labels
  * of `font` px and a gap between them, each labelled at the precision of the step (milliseconds, seconds, minutes
- * or days), with the date added where it changes, so no two labels read the same.
+ * or days), with the date when the span crosses midnight, so no two labels read the same.
  * @example
  * timeTicks(Date.parse('2026-03-02T09:00:00Z'), Date.parse('2026-03-05T09:00:00Z'), 600, 12);
  * // [{ at: …03T00:00Z, label: '2026-03-03' }, { at: …04T00:00Z, label: '2026-03-04' }, { at: …05T00:00Z, label: '2026-03-05' }]
@@ -109,7 +109,7 @@ export function timeTicks(
   const step = TICK_STEPS.find((s) => span / s <= fits(s) - 1) ?? 365 * DAY;
   const maxTicks = fits(step);
   const ticks: { at: number; label: string }[] = [];
-  let previousDay = '';
+  const multiDay = new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
   for (let at = Math.ceil(t0 / step) * step; at <= t1 && ticks.length < maxTicks + 1; at += step) {
     const iso = new Date(at).toISOString();
     const day = iso.slice(0, 10);
@@ -117,11 +117,12 @@ export function timeTicks(
     if (step >= DAY) label = day;
     else {
       const time = step < SECOND ? iso.slice(11, 23) : step < MINUTE ? iso.slice(11, 19) : iso.slice(11, 16);
-      label = day !== previousDay && step >= MINUTE ? `${day.slice(5)} ${time}` : time;
+      label = multiDay && step >= MINUTE ? `${day.slice(5)} ${time}` : time;
     }
-    previousDay = day;
     ticks.push({ at, label });
   }
+  // A span shorter than the step has no round instant inside: label where it starts, to the millisecond.
+  if (ticks.length === 0) ticks.push({ at: t0, label: new Date(t0).toISOString().slice(11, 23) });
   return ticks;
 }
 

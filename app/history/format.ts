@@ -29,13 +29,15 @@ export function parseSince(value: string, now: Date = new Date()): Date {
  */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) return `${(Math.round(ms / 10) / 100).toFixed(2)}s`;
+  if (Math.round(ms) < 1_000) return `${Math.round(ms)}ms`;
+  const centiseconds = Math.round(ms / 10);
+  if (centiseconds < 1_000) return `${(centiseconds / 100).toFixed(2)}s`;
+  const total = Math.round(ms / 1_000) * 1_000;
   const parts: [number, string][] = [
-    [Math.floor(ms / 86_400_000), 'd'],
-    [Math.floor(ms / 3_600_000) % 24, 'h'],
-    [Math.floor(ms / 60_000) % 60, 'm'],
-    [Math.floor(ms / 1_000) % 60, 's'],
+    [Math.floor(total / 86_400_000), 'd'],
+    [Math.floor(total / 3_600_000) % 24, 'h'],
+    [Math.floor(total / 60_000) % 60, 'm'],
+    [Math.floor(total / 1_000) % 60, 's'],
   ];
   const first = parts.findIndex(([n]) => n > 0);
   return parts

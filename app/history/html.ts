@@ -253,7 +253,7 @@ function controlsSection(data: ReportData): string {
       return (
         `<tr id="${controlAnchor(c.key)}" data-control="${e(c.key)}"><th scope="row" data-sort="${e(c.key)}"><span class="nowrap">${e(c.controlId)}</span><br><span class="muted small nowrap" title="${e(frameworkName(c.framework))} (${e(c.framework)})">${e(frameworkShortName(c.framework))}</span></th>` +
         `<td data-sort="${SEVERITY_ORDER[c.severity]}">${severityBadge(c.severity)}</td>` +
-        `<td data-sort="${c.status}"><span class="verdict ${STATUS_CLASS[c.status]}">${STATUS_TEXT[c.status]}</span></td>` +
+        `<td class="status" data-sort="${c.status}"><span class="verdict ${STATUS_CLASS[c.status]}">${STATUS_TEXT[c.status]}</span></td>` +
         `<td>${c.rules.map((r) => `<a href="#${ruleAnchor(r)}" class="reveal nowrap">${e(r)}</a>`).join('<br>')}</td>` +
         `<td class="resources" data-sort="${c.count.nonCompliant}">${list}</td>${findingCells(c.findings)}` +
         `<td class="nowrap"><button type="button" class="download" data-evidence="${e(c.key)}" data-format="csv" aria-label="Evidence of ${e(c.key)} as CSV">CSV</button> <button type="button" class="download" data-evidence="${e(c.key)}" data-format="json" aria-label="Evidence of ${e(c.key)} as JSON">JSON</button></td></tr>`
@@ -621,7 +621,7 @@ td.pct{white-space:nowrap}
 button{font:inherit;font-size:.85rem;color:var(--text);background:var(--bg);border:1px solid var(--border);border-radius:6px;padding:2px 10px;cursor:pointer}
 button:focus-visible,summary:focus-visible,a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
 button.sort{all:unset;cursor:pointer;font:inherit;color:inherit;text-align:inherit}
-th[aria-sort=ascending] button.sort::after{content:" ▲"}th[aria-sort=descending] button.sort::after{content:" ▼"}
+th[aria-sort=ascending] button.sort::after{content:" ▲"/""}th[aria-sort=descending] button.sort::after{content:" ▼"/""}
 .chart-box{container-type:inline-size;width:100%}
 .chart-variant{display:none}
 @container (max-width:499.98px){.chart-s{display:block}}
