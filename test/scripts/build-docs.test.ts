@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { RULES } from '../../rules';
-import { README, rulesTable, withRulesTable } from '../../scripts/build-docs';
+import {
+  IAM_POLICY_FILES,
+  iamPolicyFile,
+  README,
+  rulesTable,
+  withRulesTable,
+} from '../../scripts/build-docs';
 
 describe('README rules table (scripts/build-docs.ts)', () => {
   it('is up to date with the registry (run `npm run build:docs`)', () => {
@@ -20,5 +26,13 @@ describe('README rules table (scripts/build-docs.ts)', () => {
       for (const name of Object.keys(rule.meta.parameters.properties))
         expect(table).to.include(`\`${name}\``);
     }
+  });
+
+  it('keeps docs/iam/*.json, the policies to attach, up to date with the registries (run `npm run build:docs`)', () => {
+    for (const [kind, path] of Object.entries(IAM_POLICY_FILES))
+      expect(
+        readFileSync(path, 'utf8') === iamPolicyFile(kind as keyof typeof IAM_POLICY_FILES),
+        `${path} is stale: run npm run build:docs`,
+      ).to.equal(true);
   });
 });

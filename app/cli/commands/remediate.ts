@@ -33,9 +33,31 @@ export interface RemediateCliOptions extends ConnectionOptions {
 
 export function recordsTable(records: readonly RemediationRecord[]): string {
   const t = table(['Rule', 'Resource', 'Outcome', 'Time to remediate', 'Detail'], [38, 30, 18, 19, 60]);
-  for (const r of records)
-    t.push([r.ruleId, r.resourceId, r.outcome, formatDuration(r.timeToRemediateMs), r.message]);
+  for (const r of records) {
+    const plan = r.outcome === 'planned' ? (r.execution?.plan ?? []) : [];
+    // A table cell cuts long JSON: the planned calls are printed in full below the table.
+    const detail = plan.length
+      ? `${plan.map((c) => `${c.service}:${c.api}`).join(', ')} (exact inputs below)`
+      : r.message;
+    t.push([r.ruleId, r.resourceId, r.outcome, formatDuration(r.timeToRemediateMs), detail]);
+  }
   return t.toString();
+}
+
+/**
+ * Every call a dry run would make, one per line with its complete inputs (never cut), under the resource it is
+ * for: what a person approves before adding --apply.
+ */
+export function plannedCalls(records: readonly RemediationRecord[]): string[] {
+  const planned = records.filter((r) => r.outcome === 'planned' && r.execution?.plan.length);
+  if (planned.length === 0) return [];
+  return [
+    'Planned changes, exact inputs (nothing was changed):',
+    ...planned.flatMap((r) => [
+      `  ${r.resourceId} (${r.ruleId}, ${r.remediationId}):`,
+      ...(r.execution?.plan ?? []).map((c) => `    ${c.step}: ${c.service}:${c.api} ${JSON.stringify(c.inputs)}`),
+    ]),
+  ];
 }
 
 export function remediateReport(result: RemediateResult): string {
@@ -43,6 +65,7 @@ export function remediateReport(result: RemediateResult): string {
   const lines = [
     `Account ${result.before.accountId}, region ${result.before.region}: ${result.dryRun ? 'DRY-RUN (nothing is changed; add --apply to change)' : 'APPLY'}`,
     recordsTable(result.records),
+    ...plannedCalls(result.records),
     `Before: ${before.NON_COMPLIANT} NON_COMPLIANT, ${before.COMPLIANT} COMPLIANT.`,
   ];
   if (result.after) {

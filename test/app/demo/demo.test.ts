@@ -3,9 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { ROOT_KEYS_ON_THE_EMULATOR } from '../../../app/demo/run-demo';
+import { buildReport } from '../../../app/history/report';
 import { HistoryStore } from '../../../app/history/store';
 
-const BIN = join(__dirname, '..', '..', '..', 'bin', 'rebaseline.js');
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'rebaseline.js');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The command the README documents for JSON that pipes into jq (npm's banner kept off stdout). */
+const JSON_COMMAND = 'npm run --silent demo -- --format json';
 
 describe('rebaseline demo (end to end on moto_server)', function () {
   this.timeout(180_000);
@@ -22,8 +28,11 @@ describe('rebaseline demo (end to end on moto_server)', function () {
       after: string;
       outcome?: string;
       timeToRemediateMs?: number;
+      beforeAnnotation?: string;
     }[];
+    recordedRootKeys: { command: string; evaluations: { complianceType: string; annotation?: string }[] };
     notes: string[];
+    next: string[];
     historyDb: string;
     emulatorPid: number;
     report: string;
@@ -31,9 +40,10 @@ describe('rebaseline demo (end to end on moto_server)', function () {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-demo-'));
-    result = spawnSync(process.execPath, [BIN, 'demo', '--format', 'json', '--out-dir', dir], {
-      encoding: 'utf8',
-    });
+    // Exactly the command the README documents, so what it promises (JSON on stdout, nothing else) is what runs.
+    expect(README).to.include(`${JSON_COMMAND} | jq`);
+    const [command, ...args] = JSON_COMMAND.split(' ');
+    result = spawnSync(command!, [...args, '--out-dir', dir], { cwd: ROOT, encoding: 'utf8' });
     out = JSON.parse(String(result.stdout));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,9 +85,59 @@ describe('rebaseline demo (end to end on moto_server)', function () {
     }
   });
 
-  it('says the root-key rule needs a real account and never reports it', () => {
-    expect(out.notes.join(' ')).to.match(/iam-root-access-keys-absent needs a real account/);
-    expect(out.resources.some((r) => r.ruleId === 'iam-root-access-keys-absent')).to.equal(false);
+  it('says the same thing about the root-key rule on the emulator everywhere, and shows its NON_COMPLIANT path', () => {
+    const root = out.resources.filter((r) => r.ruleId === 'iam-root-access-keys-absent');
+    expect(root.map((r) => [r.before, r.after, r.beforeAnnotation])).to.deep.equal([
+      ['COMPLIANT', 'COMPLIANT', 'The root user has no access keys.'],
+      ['COMPLIANT', 'COMPLIANT', 'The root user has no access keys.'],
+    ]);
+    expect(out.notes).to.deep.equal([ROOT_KEYS_ON_THE_EMULATOR]);
+    expect(out.recordedRootKeys.evaluations.map((e) => e.complianceType)).to.deep.equal(['NON_COMPLIANT']);
+    expect(out.recordedRootKeys.evaluations[0]!.annotation).to.match(
+      /^Root access key 1 is active and unused/,
+    );
+    const docs = [README, readFileSync(join(ROOT, 'docs', 'your-account.md'), 'utf8')].map((d) =>
+      d.replace(/\s+/g, ' '),
+    );
+    for (const doc of docs) {
+      expect(doc).to.include('its account summary reports no root access keys');
+      expect(doc).to.include(
+        'the emulator cannot create root access keys and its credential report has no `<root_account>` row',
+      );
+      expect(doc).not.to.include('needs a real account');
+    }
+  });
+
+  it('records the remediations it ran as manual (a person ran them with --apply), so the report times them', () => {
+    const store = HistoryStore.open(out.historyDb);
+    try {
+      const triggers = new Set(store.remediations().map((x) => x.trigger));
+      expect([...triggers]).to.deep.equal(['manual']);
+      const report = buildReport(store);
+      expect(report.timeToRemediate.all.automatic).to.equal(null);
+      expect(report.timeToRemediate.all.manual?.count).to.equal(out.before.NON_COMPLIANT);
+      expect(report.summary.findings).to.include({
+        found: out.before.NON_COMPLIANT,
+        fixedManually: out.before.NON_COMPLIANT,
+      });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('prints history and report commands that work when pasted', () => {
+    expect(out.next[0]).to.equal(
+      `npx rebaseline history --db ${out.historyDb} --rule ec2-security-group-no-public-ingress`,
+    );
+    for (const command of out.next) {
+      const run = spawnSync(process.execPath, [BIN, ...command.split(' ').slice(2)], { encoding: 'utf8' });
+      expect(run.status, `${command}: ${run.stderr}`).to.equal(0);
+      expect(run.stdout.length).to.be.greaterThan(100);
+    }
+    const history = spawnSync(process.execPath, [BIN, ...out.next[0]!.split(' ').slice(2)], {
+      encoding: 'utf8',
+    });
+    expect(history.stdout).to.include('REMEDIATION').and.include('revoke-public-ingress: Success (manual');
   });
 
   it('records the run in the history store and writes the HTML report', () => {
@@ -89,7 +149,13 @@ describe('rebaseline demo (end to end on moto_server)', function () {
       store.close();
     }
     expect(existsSync(out.report)).to.equal(true);
-    expect(readFileSync(out.report, 'utf8')).to.match(/<html/i);
+    const html = readFileSync(out.report, 'utf8');
+    expect(html).to.match(/<html/i);
+    for (const id of ['summary', 'controls', 'trend', 'resources', 'time-to-remediate', 'executions'])
+      expect(html, id).to.include(`id="${id}`);
+    expect(html).to.include('bastion-ssh');
+    // The demo's folder keeps itself out of git.
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).to.match(/^\*$/m);
   });
 
   it('leaves no emulator running', () => {
