@@ -50,7 +50,7 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
   const program = buildProgram(registry);
   // No command at all is a request for help, not a mistake.
   if (argv.length === 0) {
-    process.stdout.write(program.helpInformation());
+    program.outputHelp();
     return 0;
   }
   try {

@@ -122,7 +122,7 @@ describe('rebaseline history and report (CLI)', function () {
     expect(run.stdout).to.equal(`Report written to ${out}\n`);
     const html = readFileSync(out, 'utf8');
     expect(html).to.include('<table id="compliance-by-rule"');
-    expect(html).to.include('<svg id="trend-chart"');
+    expect(html).to.include('data-chart="trend"').and.include('id="controls-table"');
   });
 
   it('prints JSON and CSV for evidence packs', async () => {
