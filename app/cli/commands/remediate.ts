@@ -55,7 +55,9 @@ export function plannedCalls(records: readonly RemediationRecord[]): string[] {
     'Planned changes, exact inputs (nothing was changed):',
     ...planned.flatMap((r) => [
       `  ${r.resourceId} (${r.ruleId}, ${r.remediationId}):`,
-      ...(r.execution?.plan ?? []).map((c) => `    ${c.step}: ${c.service}:${c.api} ${JSON.stringify(c.inputs)}`),
+      ...(r.execution?.plan ?? []).map(
+        (c) => `    ${c.step}: ${c.service}:${c.api} ${JSON.stringify(c.inputs)}`,
+      ),
     ]),
   ];
 }
