@@ -316,8 +316,23 @@ ${rows || '<tr><td colspan="10" class="empty">No evaluations recorded.</td></tr>
 
 // ------------------------------------------------------------------------------------------------ drill-down
 
+/** Documents often record state as JSON text in an output: shown parsed, so it reads as the structure it is. */
+function readable(value: unknown): unknown {
+  if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+    try {
+      return readable(JSON.parse(value));
+    } catch {
+      return value;
+    }
+  }
+  if (Array.isArray(value)) return value.map(readable);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readable(v)]));
+  return value;
+}
+
 function json(value: unknown): string {
-  return `<pre class="json">${e(JSON.stringify(value, null, 2))}</pre>`;
+  return `<pre class="json">${e(JSON.stringify(readable(value), null, 2))}</pre>`;
 }
 
 function executionDetail(x: ExecutionItem): string {
