@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { RebaselineError } from '../shared/errors';
+import type { RemediationIamStatement } from '../shared/remediation/metadata';
 import type { IamStatement, RuleMetadata } from '../shared/rule';
 import type { RemediationEntry } from './remediate';
 import { type AutomationDocument, loadAutomationDocument } from './ssm/document';
@@ -11,28 +12,36 @@ import { type AutomationDocument, loadAutomationDocument } from './ssm/document'
 /** A policy could not be generated: a document calls an API its remediation.json does not declare, or a bad placeholder. */
 export class IamPolicyError extends RebaselineError {}
 
-/** What `${Partition}`, `${AccountId}` and `${Region}` in rule.json / remediation.json resources become. */
+/**
+ * What `${Partition}`, `${AccountId}`, `${Region}` and `${OrganizationId}` in rule.json / remediation.json resources
+ * and conditions become.
+ */
 export interface PolicyTarget {
   partition: string;
   accountId: string;
   region: string;
+  organizationId: string;
 }
 
 /**
- * Attachable as is in any account of the standard partition: the account is the IAM policy variable of the
- * principal's own account, so the policy never names an account id.
+ * Attachable as is in any account of the standard partition: the account and the organization are the IAM policy
+ * variables of the principal's own, so the policy never names an account or organization id.
  */
 export const ANY_ACCOUNT: PolicyTarget = {
   partition: 'aws',
   accountId: `\${aws:PrincipalAccount}`,
   region: '*',
+  organizationId: `\${aws:PrincipalOrgID}`,
 };
+
+export type PolicyCondition = Record<string, Record<string, string | string[]>>;
 
 export interface PolicyStatement {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
   Resource: string[];
+  Condition?: PolicyCondition;
 }
 
 export interface PolicyDocument {
@@ -99,8 +108,8 @@ export function remediationStatements(
     meta: RemediationEntry['meta'];
     document: Pick<AutomationDocument, 'mainSteps'>;
   }[],
-): IamStatement[] {
-  const statements: IamStatement[] = [];
+): RemediationIamStatement[] {
+  const statements: RemediationIamStatement[] = [];
   for (const { meta, document } of remediations) {
     const declared = new Set(meta.iam.flatMap((s) => s.actions));
     const missing = documentApiActions(document).filter((a) => !declared.has(a));
@@ -118,7 +127,7 @@ export function remediationStatements(
 }
 
 /**
- * Replaces `${Partition}`, `${AccountId}` and `${Region}` in a metadata ARN.
+ * Replaces `${Partition}`, `${AccountId}`, `${Region}` and `${OrganizationId}` in a metadata ARN or condition value.
  * @throws IamPolicyError on any other placeholder.
  * @example
  * renderArn('arn:${Partition}:ec2:*:${AccountId}:security-group/*', ANY_ACCOUNT);
@@ -129,12 +138,13 @@ export function renderArn(resource: string, target: PolicyTarget): string {
     Partition: target.partition,
     AccountId: target.accountId,
     Region: target.region,
+    OrganizationId: target.organizationId,
   };
   return resource.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
     const value = values[name];
     if (value === undefined)
       throw new IamPolicyError(
-        `Unknown placeholder ${whole} in IAM resource ${resource} (use \${Partition}, \${AccountId}, \${Region}).`,
+        `Unknown placeholder ${whole} in IAM resource ${resource} (use \${Partition}, \${AccountId}, \${Region}, \${OrganizationId}).`,
       );
     return value;
   });
@@ -160,42 +170,86 @@ const pascal = (service: string) =>
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('');
 
+/** A condition with its placeholders rendered, its keys and values sorted (so equal conditions compare equal). */
+function renderCondition(condition: PolicyCondition, target: PolicyTarget): PolicyCondition {
+  const sorted = <T>(entries: [string, T][]) => entries.sort(([a], [b]) => (a < b ? -1 : 1));
+  return Object.fromEntries(
+    sorted(Object.entries(condition)).map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(
+        sorted(Object.entries(keys)).map(([key, value]) => [
+          key,
+          Array.isArray(value) ? value.map((v) => renderArn(v, target)).sort() : renderArn(value, target),
+        ]),
+      ),
+    ]),
+  );
+}
+
+interface Group {
+  resources: string[];
+  actions: string[];
+  read: boolean;
+  condition: PolicyCondition | undefined;
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * One policy from metadata statements: placeholders rendered, each (action, resource) pair once, pairs that a
- * broader resource of the same action already grants dropped, then grouped into statements by resource set and
- * read/write, with readable Sids. The same input always gives the same document (sorted), so it can be committed.
- * Reusable for any set of principals (issue #12's organisation scan reuses it).
+ * One policy from metadata statements: placeholders rendered, each (action, resource, condition) once, grants that
+ * a broader resource of the same action and condition already gives dropped, then grouped into statements by
+ * resource set, condition and read/write, with readable Sids. A statement `enabledBy` a stage parameter
+ * (sts:AssumeRoot: `rootCredentialsManagement`) is left out unless `enabled` lists it. The same input always gives
+ * the same document (sorted), so it can be committed. Reusable for any principal (issue #12's organisation scan).
  *
  * @example
  * policyDocument(readOnlyStatements(RULES.map((r) => r.meta)), ANY_ACCOUNT);
  */
-export function policyDocument(statements: readonly IamStatement[], target: PolicyTarget): PolicyDocument {
-  const grants = new Map<string, Set<string>>();
-  for (const s of statements)
+export function policyDocument(
+  statements: readonly (IamStatement | RemediationIamStatement)[],
+  target: PolicyTarget,
+  enabled: readonly string[] = [],
+): PolicyDocument {
+  // The rendered condition (JSON, '' for none) → action → resources.
+  const grants = new Map<string, Map<string, Set<string>>>();
+  for (const s of statements as readonly RemediationIamStatement[]) {
+    if (s.enabledBy && !enabled.includes(s.enabledBy)) continue;
+    const condition = s.condition ? JSON.stringify(renderCondition(s.condition, target)) : '';
+    const byAction = grants.get(condition) ?? new Map<string, Set<string>>();
+    grants.set(condition, byAction);
     for (const action of s.actions)
       for (const resource of s.resources) {
-        const set = grants.get(action) ?? new Set<string>();
+        const set = byAction.get(action) ?? new Set<string>();
         set.add(renderArn(resource, target));
-        grants.set(action, set);
+        byAction.set(action, set);
       }
-  const groups = new Map<string, { resources: string[]; actions: string[]; read: boolean }>();
-  for (const [action, resources] of grants) {
-    const kept = [...resources]
-      .filter((r) => ![...resources].some((other) => other !== r && covers(other, r)))
-      .sort();
-    const read = isRead(action);
-    const key = `${read ? 'r' : 'w'}|${kept.join('|')}`;
-    const group = groups.get(key) ?? { resources: kept, actions: [], read };
-    group.actions.push(action);
-    groups.set(key, group);
   }
+  const groups = new Map<string, Group>();
+  for (const [condition, byAction] of grants)
+    for (const [action, resources] of byAction) {
+      const kept = [...resources]
+        .filter((r) => ![...resources].some((other) => other !== r && covers(other, r)))
+        .sort();
+      const read = isRead(action);
+      const key = `${read ? 'r' : 'w'}|${kept.join('|')}|${condition}`;
+      const group = groups.get(key) ?? {
+        resources: kept,
+        actions: [],
+        read,
+        condition: condition ? (JSON.parse(condition) as PolicyCondition) : undefined,
+      };
+      group.actions.push(action);
+      groups.set(key, group);
+    }
   const used = new Map<string, number>();
   const Statement = [...groups.values()]
     .map((g) => ({ ...g, actions: g.actions.sort() }))
     .sort(
       (a, b) =>
         Number(b.read) - Number(a.read) ||
-        (a.resources.join() < b.resources.join() ? -1 : a.resources.join() > b.resources.join() ? 1 : 0),
+        Number(Boolean(a.condition)) - Number(Boolean(b.condition)) ||
+        compareText(a.resources.join(), b.resources.join()) ||
+        compareText(a.actions.join(), b.actions.join()),
     )
     .map((g): PolicyStatement => {
       const services = [...new Set(g.actions.map((a) => a.split(':')[0] as string))].map(pascal).join('');
@@ -207,6 +261,7 @@ export function policyDocument(statements: readonly IamStatement[], target: Poli
         Effect: 'Allow',
         Action: g.actions,
         Resource: g.resources,
+        ...(g.condition ? { Condition: g.condition } : {}),
       };
     });
   return { Version: '2012-10-17', Statement };
@@ -219,6 +274,8 @@ export interface IamPolicyOptions {
   /** Needed for `remediate`: each remediation's metadata and folder (its `document.yaml`). */
   remediations?: readonly Pick<RemediationEntry, 'meta' | 'dir'>[];
   target?: PolicyTarget;
+  /** Stage parameters turned on (`rootCredentialsManagement`): statements `enabledBy` them are granted. */
+  enabled?: readonly string[];
 }
 
 /**
@@ -236,7 +293,7 @@ export function iamPolicy(kind: PolicyKind, options: IamPolicyOptions): PolicyDo
   const remediations = (options.remediations ?? [])
     .filter((r) => wanted.has(r.meta.id))
     .map((r) => ({ meta: r.meta, document: loadAutomationDocument(join(r.dir, 'document.yaml')) }));
-  return policyDocument([...reads, ...remediationStatements(remediations)], target);
+  return policyDocument([...reads, ...remediationStatements(remediations)], target, options.enabled);
 }
 
 /** The length IAM counts against {@link MANAGED_POLICY_MAX_CHARACTERS}: the JSON without whitespace. */

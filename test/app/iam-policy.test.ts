@@ -37,7 +37,7 @@ describe('IAM policies to attach (app/iam-policy.ts)', () => {
       const document = loadAutomationDocument(`${r.dir}/document.yaml`);
       for (const action of documentApiActions(document))
         expect(actions.has(action), `${r.meta.id}: ${action}`).to.equal(true);
-      for (const s of r.meta.lambda?.iam ?? [])
+      for (const s of (r.meta.lambda?.iam ?? []).filter((st) => !st.enabledBy))
         for (const action of s.actions)
           expect(actions.has(action), `${r.meta.id} Lambda: ${action}`).to.equal(true);
     }
@@ -93,12 +93,33 @@ describe('IAM policies to attach (app/iam-policy.ts)', () => {
     };
     expect(() => remediationStatements([{ meta: undeclared, document }])).to.throw(
       IamPolicyError,
-      /The document of revoke-public-ingress calls ec2:CreateTags, ec2:RevokeSecurityGroupIngress, which remediations\/revoke-public-ingress\/remediation.json does not declare\./,
+      /The document of revoke-public-ingress calls ec2:AuthorizeSecurityGroupIngress, ec2:CreateTags, ec2:RevokeSecurityGroupIngress, which remediations\/revoke-public-ingress\/remediation.json does not declare\./,
     );
     expect(() => renderArn(`arn:\${Partition}:s3:::\${Bucket}`, ANY_ACCOUNT)).to.throw(
       IamPolicyError,
       /Unknown placeholder \$\{Bucket\}/,
     );
+  });
+
+  it('grants sts:AssumeRoot only when asked, with its conditions, in the principal’s organization', () => {
+    expect(actionsOf(remediate).has('sts:AssumeRoot')).to.equal(false);
+    const root = iamPolicy('remediate', {
+      rules,
+      remediations: REMEDIATIONS,
+      enabled: ['rootCredentialsManagement'],
+    });
+    const statement = root.Statement.find((s) => s.Action.includes('sts:AssumeRoot'))!;
+    expect(statement.Action).to.deep.equal(['sts:AssumeRoot']);
+    expect(statement.Condition).to.deep.equal({
+      StringEquals: {
+        'aws:ResourceOrgID': `\${aws:PrincipalOrgID}`,
+        'sts:TaskPolicyArn': [
+          'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials',
+          'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials',
+        ],
+      },
+    });
+    expect(leastPrivilegeProblems(root)).to.deep.equal([]);
   });
 
   it('selects the remediations of the selected rules only', () => {
@@ -107,6 +128,7 @@ describe('IAM policies to attach (app/iam-policy.ts)', () => {
       remediations: REMEDIATIONS,
     });
     expect([...actionsOf(sg)].sort()).to.deep.equal([
+      'ec2:AuthorizeSecurityGroupIngress',
       'ec2:CreateTags',
       'ec2:DescribeSecurityGroups',
       'ec2:GetManagedPrefixListEntries',

@@ -10,7 +10,9 @@ interface IamPolicyCliOptions {
   remediate?: boolean;
   rules?: string;
   accountId?: string;
+  organizationId?: string;
   partition: string;
+  enable?: string;
 }
 
 export function registerIamPolicy(
@@ -33,7 +35,15 @@ export function registerIamPolicy(
       '--account-id <id>',
       `name this account in resource ARNs (default: \${aws:PrincipalAccount}, the account the policy is attached in)`,
     )
+    .option(
+      '--organization-id <id>',
+      `name this organization in conditions (default: \${aws:PrincipalOrgID}, the principal's own)`,
+    )
     .option('--partition <partition>', 'aws, aws-us-gov or aws-cn', 'aws')
+    .option(
+      '--enable <stage-parameters>',
+      'grant what these stage parameters turn on, comma-separated (rootCredentialsManagement: sts:AssumeRoot for remove-root-access-keys)',
+    )
     .addHelpText(
       'after',
       '\nThe same policies, for all rules, are in docs/iam/read-only-policy.json and docs/iam/remediation-policy.json.',
@@ -43,6 +53,10 @@ export function registerIamPolicy(
         throw new UsageError('Give exactly one of --read-only or --remediate.');
       if (opts.accountId !== undefined && !/^\d{12}$/.test(opts.accountId))
         throw new UsageError(`--account-id must be 12 digits, not ${opts.accountId}.`);
+      if (opts.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(opts.organizationId))
+        throw new UsageError(
+          `--organization-id must be an organization id (o-…), not ${opts.organizationId}.`,
+        );
       if (!/^aws(-[a-z]+)*$/.test(opts.partition))
         throw new UsageError(
           `--partition must be an AWS partition (aws, aws-us-gov, aws-cn), not ${opts.partition}.`,
@@ -51,10 +65,15 @@ export function registerIamPolicy(
         rules: selectRules(rules, opts.rules).map((r) => r.meta),
         remediations,
         target: {
-          ...ANY_ACCOUNT,
           partition: opts.partition,
           accountId: opts.accountId ?? ANY_ACCOUNT.accountId,
+          region: ANY_ACCOUNT.region,
+          organizationId: opts.organizationId ?? ANY_ACCOUNT.organizationId,
         },
+        enabled: opts.enable
+          ?.split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
       });
       process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
       const size = policySize(policy);
