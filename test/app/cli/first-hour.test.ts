@@ -6,11 +6,12 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { explainAwsError } from '../../../app/cli/aws-errors';
 import { evaluateOffline } from '../../../app/cli/commands/evaluate';
-import { HistoryStore } from '../../../app/history/store';
+import { HistoryStore, migrate, SCHEMA_VERSION } from '../../../app/history/store';
 import { RULES } from '../../../rules';
 import { AwsClients } from '../../../shared/aws/clients';
 import { EC2 } from '../../../shared/aws/services/ec2';
@@ -209,6 +210,19 @@ describe('the first hour of a new user (CLI)', function () {
       const before = readFileSync(db);
       expect((await rebaseline(['history', '--db', db, '--resource', 'sg-ssh'])).status).to.equal(0);
       expect(readFileSync(db).equals(before)).to.equal(true);
+    });
+
+    it('reads a history written by an older rebaseline, migrating it in place (the file exists, nothing is created)', async () => {
+      const db = join(dir, 'old.db');
+      const old = new Database(db);
+      migrate(old, 2);
+      old.close();
+      const run = await rebaseline(['history', '--db', db]);
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.include('No history in');
+      const store = HistoryStore.openExisting(db);
+      expect(store.schemaVersion()).to.equal(SCHEMA_VERSION);
+      store.close();
     });
 
     it('names the valid rules (and accounts) instead of saying "No history"', async () => {
