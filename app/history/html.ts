@@ -617,7 +617,6 @@ caption{text-align:left;color:var(--muted);font-size:.85rem;padding-bottom:8px}
 th,td{padding:6px 10px;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
 thead th{font-size:.8rem;color:var(--muted);font-weight:600;white-space:nowrap}
 tbody th{font-weight:500}
-.table-wrap tbody th:first-child{position:sticky;left:0;background:var(--surface);z-index:1;box-shadow:inset 0 -1px var(--border)}
 tfoot th,tfoot td{font-weight:600;border-top:2px solid var(--border)}
 td.num,th.num{text-align:right;white-space:nowrap}
 .nowrap,time{white-space:nowrap}
