@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 
@@ -42,18 +44,19 @@ describe('moto_server launcher (app/moto.ts)', function () {
   });
 
   it('makes the demo exit with the hint (exit 2) when moto_server is missing', () => {
-    const out = spawnSync(
-      process.execPath,
-      ['bin/rebaseline.js', 'demo', '--out-dir', join(ROOT, 'test-artifacts', 'no-moto')],
-      {
+    const dir = mkdtempSync(join(tmpdir(), 'rebaseline-no-moto-'));
+    try {
+      const out = spawnSync(process.execPath, ['bin/rebaseline.js', 'demo', '--out-dir', dir], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, MOTO_SERVER: '/nonexistent/moto_server' },
-      },
-    );
-    expect(out.status).to.equal(2);
-    expect(out.stderr).to.match(
-      /rebaseline: .*moto_server is not installed or not on PATH: install it with "pip install 'moto\[server\]==5\.2\.1'"/,
-    );
+      });
+      expect(out.status).to.equal(2);
+      expect(out.stderr).to.match(
+        /rebaseline: .*moto_server is not installed or not on PATH: install it with "pip install 'moto\[server\]==5\.2\.1'"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
