@@ -121,7 +121,8 @@ export function controlEvidence(data: ReportData, control: ControlItem) {
   return assembleEvidence(evidenceParts(data), control.key);
 }
 
-const EVIDENCE_HEADER = [
+/** The columns of the evidence CSV. */
+export const EVIDENCE_HEADER = [
   'framework',
   'control_id',
   'record',
@@ -143,24 +144,24 @@ const EVIDENCE_HEADER = [
 ];
 
 /**
- * The pieces the evidence CSV is assembled from: the header line, each control's leading cells, and for each
- * resource its records (every evaluation and remediation execution) as CSV lines with their time.
+ * The evidence CSV of some controls from the {@link evidenceParts}: per control, one row per evaluation and per
+ * remediation execution of the resources behind it, in time order (an evaluation before an execution at the same
+ * instant). The HTML report's script is this function, line for line, so a download and the CLI give the same bytes.
  */
-export function evidenceCsvParts(data: ReportData) {
-  return {
-    header: EVIDENCE_HEADER.map(csvCell).join(','),
-    prefixes: Object.fromEntries(
-      data.controls.map((c) => [c.key, `${csvCell(c.framework)},${csvCell(c.controlId)},`]),
-    ),
-    controls: Object.fromEntries(data.controls.map((c) => [c.key, c.resources])),
-    records: data.resources.map((r) => {
-      const where: Cell[] = [r.ruleId, r.account, r.region, r.resourceType, r.resourceId, r.resourceName];
-      const line = (cells: Cell[]) => cells.map(csvCell).join(',');
-      return [
-        ...r.evaluations.map((e) => ({
+export function assembleEvidenceCsv(parts: EvidenceParts, keys: readonly string[]): string {
+  const line = (cells: Cell[]) => cells.map(csvCell).join(',');
+  const lines = [line(EVIDENCE_HEADER)];
+  for (const key of keys) {
+    const control = parts.controls[key]!.control;
+    const records: { at: number; order: number; cells: Cell[] }[] = [];
+    for (const i of parts.controls[key]!.resources) {
+      const r = parts.resources[i]!;
+      const where = [r.ruleId, r.account, r.region, r.resourceType, r.resourceId, r.resourceName];
+      for (const e of r.evaluations)
+        records.push({
           at: Date.parse(e.at),
           order: 0,
-          line: line([
+          cells: [
             'evaluation',
             e.at,
             null,
@@ -172,46 +173,29 @@ export function evidenceCsvParts(data: ReportData) {
             null,
             null,
             e.runId,
-          ]),
-        })),
-        ...r.executions.map((i) => {
-          const x = data.executions[i]!;
-          return {
-            at: Date.parse(x.startedAt),
-            order: 1,
-            line: line([
-              'remediation',
-              x.startedAt,
-              x.endedAt,
-              ...where,
-              x.status,
-              x.error,
-              x.remediation,
-              x.trigger,
-              x.dryRun,
-              x.executionId,
-              null,
-            ]),
-          };
-        }),
-      ];
-    }),
-  };
-}
-
-export type EvidenceCsvParts = ReturnType<typeof evidenceCsvParts>;
-
-/**
- * The evidence CSV of some controls from the {@link evidenceCsvParts}: per control, its resources' records in time
- * order (evaluations before executions at the same instant). The HTML report's script is this function, line for line.
- */
-export function assembleEvidenceCsv(parts: EvidenceCsvParts, keys: readonly string[]): string {
-  const lines = [parts.header];
-  for (const key of keys) {
-    const records: { at: number; order: number; line: string }[] = [];
-    for (const i of parts.controls[key]!) records.push(...parts.records[i]!);
+          ],
+        });
+      for (const x of r.remediations.map((n) => parts.executions[n]!))
+        records.push({
+          at: Date.parse(x.startedAt),
+          order: 1,
+          cells: [
+            'remediation',
+            x.startedAt,
+            x.endedAt,
+            ...where,
+            x.status,
+            x.error,
+            x.remediation,
+            x.trigger,
+            x.dryRun,
+            x.executionId,
+            null,
+          ],
+        });
+    }
     records.sort((a, b) => a.at - b.at || a.order - b.order);
-    for (const r of records) lines.push(parts.prefixes[key] + r.line);
+    for (const r of records) lines.push(line([control.framework, control.controlId, ...r.cells]));
   }
   return `${lines.join('\r\n')}\r\n`;
 }
@@ -222,7 +206,7 @@ export function assembleEvidenceCsv(parts: EvidenceCsvParts, keys: readonly stri
  */
 export function evidenceCsv(data: ReportData, controls: readonly ControlItem[]): string {
   return assembleEvidenceCsv(
-    evidenceCsvParts(data),
+    evidenceParts(data),
     controls.map((c) => c.key),
   );
 }

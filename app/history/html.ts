@@ -1,5 +1,5 @@
 import { accountTrendSvg, escapeHtml, responsiveChart, seriesOf, timeToRemediateSvg } from './charts';
-import { evidenceCsvParts, evidenceFileName, evidenceParts } from './evidence';
+import { EVIDENCE_HEADER, evidenceFileName, evidenceParts } from './evidence';
 import { formatDuration, formatTime } from './format';
 import type { DurationStats, RuleMttr } from './mttr';
 import type {
@@ -412,7 +412,11 @@ function timeline(r: ResourceItem, data: ReportData): string {
 
 function drilldownSection(data: ReportData): string {
   const byRule = new Map<string, ResourceItem[]>();
-  for (const r of data.resources) byRule.set(r.ruleId, [...(byRule.get(r.ruleId) ?? []), r]);
+  for (const r of data.resources) {
+    const list = byRule.get(r.ruleId);
+    if (list) list.push(r);
+    else byRule.set(r.ruleId, [r]);
+  }
   const rules = data.byRule
     .filter((rule) => byRule.has(rule.ruleId))
     .map((rule) => {
@@ -420,7 +424,9 @@ function drilldownSection(data: ReportData): string {
       const groups = new Map<string, ResourceItem[]>();
       for (const r of resources) {
         const k = `${r.account} ${r.region}`;
-        groups.set(k, [...(groups.get(k) ?? []), r]);
+        const list = groups.get(k);
+        if (list) list.push(r);
+        else groups.set(k, [r]);
       }
       const accounts = [...groups]
         .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -564,13 +570,13 @@ ${rows || '<tr><td colspan="7" class="empty">No remediation executions recorded.
 
 /**
  * What the download buttons save, embedded once as inert JSON (`<` escaped so it cannot end the script): each
- * control's CSV, and the pieces its JSON document is assembled from (see {@link evidenceParts}).
+ * the pieces each control's CSV and JSON documents are assembled from (see {@link evidenceParts}).
  */
 function evidenceData(data: ReportData): string {
   const names: Record<string, { csv: string; json: string }> = {};
   for (const c of data.controls)
     names[c.key] = { csv: evidenceFileName(c, 'csv'), json: evidenceFileName(c, 'json') };
-  return JSON.stringify({ names, parts: evidenceParts(data), csv: evidenceCsvParts(data) })
+  return JSON.stringify({ names, header: EVIDENCE_HEADER, parts: evidenceParts(data) })
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
@@ -789,14 +795,31 @@ const SCRIPT = `
       }),
     };
   };
-  // assembleEvidenceCsv (app/history/evidence.ts), line for line.
+  // assembleEvidenceCsv and csvCell (app/history/evidence.ts), line for line.
+  var cell = function (value) {
+    if (value === null || value === undefined) return '';
+    if (typeof value !== 'string') return String(value);
+    var safe = /^[=+\\-@\\t\\r]/.test(value) ? "'" + value : value;
+    return /[",\\r\\n]/.test(safe) ? '"' + safe.replace(/"/g, '""') + '"' : safe;
+  };
+  var line = function (cells) { return cells.map(cell).join(','); };
   var assembleCsv = function (parts, keys) {
-    var lines = [parts.header];
+    var lines = [line(evidence.header)];
     keys.forEach(function (key) {
+      var control = parts.controls[key].control;
       var records = [];
-      parts.controls[key].forEach(function (i) { Array.prototype.push.apply(records, parts.records[i]); });
+      parts.controls[key].resources.forEach(function (i) {
+        var r = parts.resources[i];
+        var where = [r.ruleId, r.account, r.region, r.resourceType, r.resourceId, r.resourceName];
+        r.evaluations.forEach(function (e) {
+          records.push({ at: Date.parse(e.at), order: 0, cells: ['evaluation', e.at, null].concat(where, [e.verdict, e.annotation, null, null, null, null, e.runId]) });
+        });
+        r.remediations.map(function (n) { return parts.executions[n]; }).forEach(function (x) {
+          records.push({ at: Date.parse(x.startedAt), order: 1, cells: ['remediation', x.startedAt, x.endedAt].concat(where, [x.status, x.error, x.remediation, x.trigger, x.dryRun, x.executionId, null]) });
+        });
+      });
       records.sort(function (a, b) { return a.at - b.at || a.order - b.order; });
-      records.forEach(function (r) { lines.push(parts.prefixes[key] + r.line); });
+      records.forEach(function (r) { lines.push(line([control.framework, control.controlId].concat(r.cells))); });
     });
     return lines.join('\\r\\n') + '\\r\\n';
   };
@@ -809,7 +832,7 @@ const SCRIPT = `
       if (!all && !evidence.names[key]) return;
       var text = json
         ? JSON.stringify(assemble(evidence.parts, key), null, 2) + '\\n'
-        : assembleCsv(evidence.csv, all ? Object.keys(evidence.csv.controls) : [key]);
+        : assembleCsv(evidence.parts, all ? Object.keys(evidence.parts.controls) : [key]);
       var name = all ? 'evidence-all-controls.csv' : evidence.names[key][json ? 'json' : 'csv'];
       var url = URL.createObjectURL(new Blob([text], { type: json ? 'application/json' : 'text/csv' }));
       var a = document.createElement('a');

@@ -185,7 +185,11 @@ export function trendByAccount(
   at?: (e: EvaluationRow) => number,
 ): AccountTrend[] {
   const byAccount = new Map<string, EvaluationRow[]>();
-  for (const e of evaluations) byAccount.set(e.account, [...(byAccount.get(e.account) ?? []), e]);
+  for (const e of evaluations) {
+    const rows = byAccount.get(e.account);
+    if (rows) rows.push(e);
+    else byAccount.set(e.account, [e]);
+  }
   return [...byAccount]
     .map(([account, rows]) => ({ account, points: trendOf(rows, since, at) }))
     .filter((t) => t.points.length > 0)
@@ -306,9 +310,14 @@ export function buildReport(store: HistoryStore, options: ReportOptions = {}): R
     .map((x) => executionItem(x, indexOf.get(keyString(x)) ?? null))
     .reverse();
   const executionsOf = new Map<number, number[]>();
-  executions.forEach((x, i) => {
-    if (x.resource !== null) executionsOf.set(x.resource, [i, ...(executionsOf.get(x.resource) ?? [])]);
-  });
+  // Executions are newest first: walking them backwards gives each resource its executions oldest first.
+  for (let i = executions.length - 1; i >= 0; i--) {
+    const resource = executions[i]!.resource;
+    if (resource === null) continue;
+    const list = executionsOf.get(resource);
+    if (list) list.push(i);
+    else executionsOf.set(resource, [i]);
+  }
   const resources: ResourceItem[] = timelines.map((t, index) => {
     const rows = evaluationsOf.get(keyString(t.key)) ?? [];
     const firstInPeriod = rows.findIndex((e) => Date.parse(e.evaluatedAt) >= since);

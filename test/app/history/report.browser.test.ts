@@ -9,7 +9,7 @@ import { buildReport, renderReport, reportCsv } from '../../../app/history/repor
 import type { ReportData } from '../../../app/history/report-data';
 import { HistoryStore } from '../../../app/history/store';
 import { RULES } from '../../../rules';
-import { B, NOW, SG_RULE, seedHistory } from './seed';
+import { A, B, NOW, SG_RULE, seedHistory } from './seed';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
@@ -71,6 +71,23 @@ describe('HTML report in a real browser (Debian chromium)', function () {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-report-browser-'));
     const store = HistoryStore.open(join(dir, 'history.db'));
     seedHistory(store);
+    // An annotation a spreadsheet would run, with quotes, a comma and a line break: the page's CSV must quote it as
+    // the CLI does.
+    const run = store.beginRun({ kind: 'scan', account: A, region: 'us-east-1' });
+    store.recordEvaluations(run, [
+      {
+        ruleId: SG_RULE,
+        account: A,
+        region: 'us-east-1',
+        resourceType: 'AWS::EC2::SecurityGroup',
+        resourceId: 'sg-web',
+        resourceName: 'web <b>"front"</b>',
+        verdict: 'COMPLIANT',
+        annotation: '=HYPERLINK("http://x"), "exempted"\nby ops',
+        evaluatedAt: new Date(NOW.getTime() - 86_400_000),
+      },
+    ]);
+    store.endRun(run, 'succeeded');
     data = buildReport(store, { now: NOW, catalog: catalogOf(RULES) });
     store.close();
     path = join(dir, 'report.html');
