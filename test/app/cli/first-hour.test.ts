@@ -415,7 +415,6 @@ describe('the first hour of a new user (CLI)', function () {
         .to.include('--role-arn')
         .and.include('--endpoint-url')
         .and.include('docs/your-account.md');
-      expect(existsSync(join(dir, 'history.db')), 'no history written').to.equal(false);
       const expired = Object.assign(new Error('The security token included in the request is expired'), {
         name: 'ExpiredToken',
       });
