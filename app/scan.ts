@@ -1,6 +1,7 @@
 import { callerIdentity } from '../shared/aws/assume-role';
 import type { AwsClients } from '../shared/aws/clients';
-import { LiveReader, type LiveReadParts } from '../shared/collectors/live-reader';
+import { LiveReader } from '../shared/collectors/live-reader';
+import { partsOf } from '../shared/collectors/parts';
 import { type Evaluation, evaluateModels } from '../shared/engine';
 import { CollectionError, type RebaselineError } from '../shared/errors';
 import { ruleParameters } from '../shared/params';
@@ -81,8 +82,7 @@ export async function scanAccount(options: ScanOptions): Promise<ScanResult> {
   const { accountId, partition } = await callerIdentity(options.clients);
   const region = options.clients.region;
   // One reader with the parts of every selected rule, so a read two rules share (account-level BPA) is made once.
-  const parts: LiveReadParts = Object.assign({}, ...options.rules.map((rule) => rule.reads));
-  const reader = new LiveReader(options.clients, accountId, parts);
+  const reader = new LiveReader(options.clients, accountId, partsOf(options.rules.map((rule) => rule.reads)));
   options.journal?.started?.({ accountId, region, startedAt });
   const findings: ScanFinding[] = [];
   const failures: ScanFailure[] = [];

@@ -1,5 +1,6 @@
 import { AwsClients, type AwsService, type ClientOptions, type ServiceName } from '../shared/aws/clients';
-import { type EvaluationSnapshot, publicAccessBlockFromAnyCase } from '../shared/collectors/snapshot-reader';
+import { publicAccessBlockFromAnyCase } from '../shared/collectors/reads/s3control';
+import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
 
 /**
  * An AWS account held in memory behind the real SDK clients: every request goes through the client's whole

@@ -255,7 +255,7 @@ export class ReaderPartMissingError extends RebaselineError {
     options?: { cause?: unknown },
   ) {
     super(
-      `LiveReader.${read} needs the ${part} part, which this reader was not built with: add the reads of shared/collectors/live/${part}.ts to the rule's \`reads\` (or to the parts given to new LiveReader).`,
+      `LiveReader.${read} needs the ${part} part, which this reader was not built with: add the part ${part} to the rule's \`reads\` (or to the parts given to new LiveReader).`,
       options,
     );
   }

@@ -1,4 +1,4 @@
-import type { LiveReads } from './collectors/live-reader';
+import type { ReaderPart } from './collectors/parts';
 import type { ReaderOf, ReadPart } from './collectors/reader';
 import type { ConfigurationItem } from './config/configuration-item';
 import type { CollectionError } from './errors';
@@ -109,8 +109,8 @@ export interface RuleDefinition<
   N extends ReadPart = ReadPart,
 > {
   meta: RuleMetadata;
-  /** The parts of the live reader the rule reads through (from `shared/collectors/live/`), by part name. */
-  reads: { readonly [K in N]: LiveReads<K> };
+  /** The parts of the live reader the rule reads through (from `shared/collectors/reads/`), by part name. */
+  reads: { readonly [K in N]: ReaderPart<K> };
   /** Change-triggered path: the model of a configuration item of one of `trigger.configurationChange.resourceTypes`. */
   fromConfigurationItem?: (ci: ConfigurationItem) => M;
   /**

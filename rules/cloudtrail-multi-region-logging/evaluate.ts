@@ -1,4 +1,4 @@
-import { cloudtrailReads } from '../../shared/collectors/live/cloudtrail';
+import { cloudtrailReads } from '../../shared/collectors/reads/cloudtrail';
 import type { ReaderOf } from '../../shared/collectors/reader';
 import {
   awsErrorName,

@@ -1,4 +1,4 @@
-import { ec2Reads } from '../../shared/collectors/live/ec2';
+import { ec2Reads } from '../../shared/collectors/reads/ec2';
 import { CollectionError, InvalidParametersError, UnreadableDependencyError } from '../../shared/errors';
 import { type Cidr, describeCover, parseCidr, worldCover } from '../../shared/models/cidr';
 import { isUnreadable, type Unreadable, unreadableBecause } from '../../shared/models/decode';

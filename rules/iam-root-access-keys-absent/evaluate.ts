@@ -1,4 +1,4 @@
-import { iamReads } from '../../shared/collectors/live/iam';
+import { iamReads } from '../../shared/collectors/reads/iam';
 import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName } from '../../shared/errors';
 import { logger } from '../../shared/logger';

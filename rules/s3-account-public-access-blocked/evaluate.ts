@@ -1,4 +1,4 @@
-import { s3controlReads } from '../../shared/collectors/live/s3control';
+import { s3controlReads } from '../../shared/collectors/reads/s3control';
 import { awsErrorName, CollectionError } from '../../shared/errors';
 import {
   type AccountPublicAccessBlockModel,

@@ -1,5 +1,5 @@
-import { s3Reads } from '../../shared/collectors/live/s3';
-import { s3controlReads } from '../../shared/collectors/live/s3control';
+import { s3Reads } from '../../shared/collectors/reads/s3';
+import { s3controlReads } from '../../shared/collectors/reads/s3control';
 import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName, CollectionError, UnreadableDependencyError } from '../../shared/errors';
 import {

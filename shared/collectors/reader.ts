@@ -1,10 +1,4 @@
-import type {
-  AdvancedEventSelector,
-  EventSelector,
-  GetTrailStatusResponse,
-  Trail,
-} from '@aws-sdk/client-cloudtrail';
-import type { SecurityGroup } from '@aws-sdk/client-ec2';
+import type { AdvancedEventSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import type { Grant, PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 
 /** The event selectors of one trail, as `GetEventSelectors` returns them. */
@@ -25,47 +19,49 @@ export interface BucketReadout {
 }
 
 /**
- * Everything rebaseline reads from an account, in the AWS API's own shapes. Two implementations:
- * {@link LiveReader} (SDK clients, cached for one invocation) and {@link SnapshotReader} (a JSON context, for
- * offline evaluation). Collectors build typed models from what a reader returns; evaluators never see a reader.
+ * The reads of every part of a reader, by part name. It is empty here and open: each part adds its own reads where
+ * it is defined (with {@link defineReads}, in `shared/collectors/reads/<part>.ts` or in a rule's folder), by
+ * declaration merging, so no file lists every rule's reads:
+ *
+ * @example
+ * declare module '../reader' {
+ *   interface ReadsByPart {
+ *     guardduty: { listDetectorIds(): Promise<string[]> };
+ *   }
+ * }
  */
-export interface Reader {
-  readonly accountId: string;
-  readonly region: string;
-  describeSecurityGroups(groupIds?: string[]): Promise<SecurityGroup[]>;
-  /** CIDRs of a managed prefix list; `undefined` when they cannot be read (then the list is not the world). */
-  prefixListCidrs(prefixListId: string): Promise<string[] | undefined>;
-  /** Names of the buckets that live in this region. */
-  listBucketNames(): Promise<string[]>;
-  readBucket(name: string): Promise<BucketReadout>;
-  /** Account-level S3 Block Public Access; `null` when none is configured. */
-  accountPublicAccessBlock(): Promise<PublicAccessBlockConfiguration | null>;
-  /** `AccountAccessKeysPresent` from `GetAccountSummary`, when readable. */
-  accountAccessKeysPresent(): Promise<number | undefined>;
-  /** The IAM credential report as CSV text. */
-  credentialReport(): Promise<string>;
-  describeTrails(): Promise<Trail[]>;
-  trailStatus(trail: Trail): Promise<GetTrailStatusResponse>;
-  eventSelectors(trail: Trail): Promise<TrailSelectors>;
-}
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, one part per module.
+export interface ReadsByPart {}
 
-/**
- * The reads of a {@link Reader} by the part of the live reader that makes them, one AWS service each
- * (`shared/collectors/live/<part>.ts`). A rule declares the parts it reads, so its Lambda bundles only their clients.
- */
-export interface ReadsByPart {
-  ec2: Pick<Reader, 'describeSecurityGroups' | 'prefixListCidrs'>;
-  s3: Pick<Reader, 'listBucketNames' | 'readBucket'>;
-  s3control: Pick<Reader, 'accountPublicAccessBlock'>;
-  iam: Pick<Reader, 'accountAccessKeysPresent' | 'credentialReport'>;
-  cloudtrail: Pick<Reader, 'describeTrails' | 'trailStatus' | 'eventSelectors'>;
-}
-
-/** A part of the live reader: `ec2`, `s3`, `s3control`, `iam` or `cloudtrail`. */
+/** A part of a reader: `ec2`, `s3`, `guardduty`, … (one AWS service each, by convention). */
 export type ReadPart = keyof ReadsByPart;
 
-/** The reads of the parts `N`. */
-export type ReadsOf<N extends ReadPart> = { [P in N]: keyof ReadsByPart[P] }[N] & keyof Reader;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+
+/** Where a reader reads. */
+export interface ReaderScope {
+  readonly accountId: string;
+  readonly region: string;
+}
 
 /** A reader limited to the reads of the parts `N`: what a rule that declares those parts may call. */
-export type ReaderOf<N extends ReadPart> = Pick<Reader, 'accountId' | 'region' | ReadsOf<N>>;
+export type ReaderOf<N extends ReadPart> = ReaderScope & UnionToIntersection<ReadsByPart[N]>;
+
+/**
+ * Everything rebaseline can read from an account, in the AWS API's own shapes: the reads of every part. Two
+ * implementations: {@link LiveReader} (SDK clients, cached for one invocation) and {@link SnapshotReader} (a JSON
+ * context, for offline evaluation). Collectors build typed models from what a reader returns; evaluators never see
+ * a reader.
+ */
+export type Reader = ReaderOf<ReadPart>;
+
+/**
+ * What a collector would otherwise read, supplied as JSON (the CLI's `--context`). Open like {@link ReadsByPart}:
+ * each part adds the keys its offline reads answer from.
+ */
+export interface EvaluationSnapshot {
+  /** Evaluation time (ISO); defaults to now. */
+  now?: string;
+}

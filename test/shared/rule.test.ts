@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { RULES } from '../../rules';
 import { rule as accountBpa } from '../../rules/s3-account-public-access-blocked/evaluate';
-import { ec2Reads } from '../../shared/collectors/live/ec2';
-import { s3controlReads } from '../../shared/collectors/live/s3control';
+import { ec2Reads } from '../../shared/collectors/reads/ec2';
+import { s3controlReads } from '../../shared/collectors/reads/s3control';
 import type { AccountPublicAccessBlockModel } from '../../shared/models/public-access-block';
 import { defineRule, type RuleDefinition } from '../../shared/rule';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import {
   type EvaluationSnapshot,
-  SNAPSHOT_KEYS,
   SnapshotReader,
+  snapshotKeys,
 } from '../../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation } from '../../../shared/config/event';
@@ -87,14 +87,14 @@ export async function evaluateOffline(
 
 /** The rule ids and every `--context` key, for `evaluate --help`. */
 export function evaluateHelp(rules: readonly AnyRule[]): string {
-  const width = Math.max(...Object.keys(SNAPSHOT_KEYS).map((k) => k.length));
+  const width = Math.max(...Object.keys(snapshotKeys()).map((k) => k.length));
   return [
     '',
     'Rules (--rule):',
     ...rules.map((r) => `  ${r.meta.id}`),
     '',
     'Context keys (--context, an object with any of):',
-    ...Object.entries(SNAPSHOT_KEYS).map(([key, what]) => `  ${key.padEnd(width)}  ${what}`),
+    ...Object.entries(snapshotKeys()).map(([key, what]) => `  ${key.padEnd(width)}  ${what}`),
     '',
     'Examples (recorded data in examples/, see examples/PROVENANCE.md):',
     '  rebaseline evaluate --rule ec2-security-group-no-public-ingress --event examples/security-group-open-ssh.event.json',

@@ -15,7 +15,8 @@ import { HistoryStore, migrate, SCHEMA_VERSION } from '../../../app/history/stor
 import { RULES } from '../../../rules';
 import { AwsClients } from '../../../shared/aws/clients';
 import { EC2 } from '../../../shared/aws/services/ec2';
-import { SNAPSHOT_KEYS } from '../../../shared/collectors/snapshot-reader';
+import { partsOf } from '../../../shared/collectors/parts';
+import { snapshotKeys } from '../../../shared/collectors/snapshot-reader';
 import { runCli } from '../../helpers/cli';
 import { TEST_CREDENTIALS, useMoto } from '../../helpers/moto';
 import { ACCOUNT_EXCHANGES, answer } from '../history/config-exchanges';
@@ -314,7 +315,8 @@ describe('the first hour of a new user (CLI)', function () {
     it('lists the rule ids and every --context key in evaluate --help', async () => {
       const help = (await rebaseline(['evaluate', '--help'])).stdout;
       for (const rule of RULES) expect(help).to.include(`  ${rule.meta.id}\n`);
-      for (const key of Object.keys(SNAPSHOT_KEYS)) expect(help).to.match(new RegExp(`\\n  ${key} +\\S`));
+      for (const key of Object.keys(snapshotKeys(partsOf(RULES.map((r) => r.reads)))))
+        expect(help).to.match(new RegExp(`\\n  ${key} +\\S`));
       expect(help)
         .to.include('securityGroups')
         .and.include('buckets')

@@ -1,0 +1,83 @@
+import type { AwsClients } from '../aws/clients';
+import { DeploymentConfigError } from '../errors';
+import type { EvaluationSnapshot, ReaderScope, ReadPart, ReadsByPart } from './reader';
+
+/** How long `credentialReport()` waits for IAM to generate the report. */
+export interface CredentialReportWait {
+  attempts: number;
+  delayMs: number;
+}
+
+/** What a part of the live reader reads with: the account's clients, its id, and the credential report wait. */
+export interface LiveSession extends ReaderScope {
+  readonly aws: AwsClients;
+  readonly wait: CredentialReportWait;
+}
+
+/**
+ * One part of a reader: the reads of one AWS service (or one concern), how the {@link LiveReader} makes them with
+ * SDK clients, and how the {@link SnapshotReader} answers them offline from the `--context` JSON. `live` and
+ * `snapshot` are called once per reader; their reads are cached by the reader.
+ */
+export interface ReaderPart<N extends ReadPart = ReadPart> {
+  readonly part: N;
+  readonly live: (session: LiveSession) => ReadsByPart[N];
+  readonly snapshot: {
+    /** The `--context` keys these reads answer from, each with what it holds (listed by `evaluate --help`). */
+    readonly keys: Readonly<Record<string, string>>;
+    readonly open: (snapshot: EvaluationSnapshot, where: ReaderScope) => ReadsByPart[N];
+  };
+}
+
+/** Parts of a reader by name; a rule's `reads`. */
+export type ReaderParts = { readonly [N in ReadPart]?: ReaderPart<N> };
+
+const REGISTERED = new Map<string, ReaderPart>();
+
+/**
+ * Declares a part of a reader, once per part: in `shared/collectors/reads/<part>.ts` for parts several rules share,
+ * or in the folder of the rule that reads a service no other rule reads (`rules/<id>/reads.ts`, as the scaffold
+ * writes it). The module also adds the part's reads to {@link ReadsByPart} and its snapshot keys to
+ * {@link EvaluationSnapshot} by declaration merging. Every part defined is registered, so a reader that may be asked
+ * anything (the offline evaluator, the live reader's tests) takes {@link registeredParts}.
+ * @throws DeploymentConfigError when two different parts share a name, or two parts a snapshot key.
+ * @example
+ * export const s3ControlReads = defineReads('s3control', {
+ *   live: ({ aws, accountId }) => ({ accountPublicAccessBlock: async () => … }),
+ *   snapshot: { keys: { accountPublicAccessBlock: '…' }, open: (snapshot) => ({ accountPublicAccessBlock: async () => … }) },
+ * });
+ */
+export function defineReads<N extends ReadPart>(
+  part: N,
+  definition: Omit<ReaderPart<N>, 'part'>,
+): ReaderPart<N> {
+  const defined: ReaderPart<N> = { part, ...definition };
+  if (REGISTERED.has(part))
+    throw new DeploymentConfigError(`Two reader parts are named ${part}: a part name must be unique.`);
+  for (const other of REGISTERED.values())
+    for (const key of Object.keys(definition.snapshot.keys))
+      if (Object.hasOwn(other.snapshot.keys, key))
+        throw new DeploymentConfigError(
+          `Reader parts ${other.part} and ${part} both answer from the snapshot key ${key}.`,
+        );
+  REGISTERED.set(part, defined as unknown as ReaderPart);
+  return defined;
+}
+
+/**
+ * Every part defined by a module loaded so far: in a Lambda, its rule's; in the command line, every rule's.
+ * @example
+ * new SnapshotReader(snapshot, accountId, region, registeredParts());
+ */
+export function registeredParts(): ReaderParts {
+  return Object.fromEntries(REGISTERED) as ReaderParts;
+}
+
+/**
+ * The parts of several rules together (a scan's reader), each part once.
+ * @example
+ * const reader = new LiveReader(aws, accountId, partsOf(rules.map((r) => r.reads)));
+ */
+export function partsOf(reads: readonly ReaderParts[]): ReaderParts {
+  return Object.assign({}, ...reads);
+}
