@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import * as cloudtrail from '@aws-sdk/client-cloudtrail';
-import * as config from '@aws-sdk/client-config-service';
-import * as ec2 from '@aws-sdk/client-ec2';
-import * as iam from '@aws-sdk/client-iam';
-import * as organizations from '@aws-sdk/client-organizations';
-import * as s3 from '@aws-sdk/client-s3';
-import * as s3control from '@aws-sdk/client-s3-control';
-import * as sns from '@aws-sdk/client-sns';
-import * as ssm from '@aws-sdk/client-ssm';
-import * as sts from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { JSONPath } from 'jsonpath-plus';
-import type { AwsClients, AwsService } from '../../shared/aws/clients';
-import { ALL_SERVICES } from '../../shared/aws/services/all';
+import { type AwsClients, type AwsService, definedService, defineService } from '../../shared/aws/clients';
+import { S3 } from '../../shared/aws/services/s3';
+import { S3Control } from '../../shared/aws/services/s3control';
 import { STS } from '../../shared/aws/services/sts';
 import {
   AutomationStepError,
@@ -51,23 +43,70 @@ export const SUPPORTED_ACTIONS = [
   'aws:invokeLambdaFunction',
 ] as const;
 
-/** SSM's service names (boto3's) → the `AwsClients` service and the SDK v3 package holding `${Api}Command`. */
-const SERVICES: Record<string, { client: AwsService<unknown>; pkg: string; commands: object }> = {
-  cloudtrail: { client: ALL_SERVICES.cloudtrail, pkg: '@aws-sdk/client-cloudtrail', commands: cloudtrail },
-  config: { client: ALL_SERVICES.config, pkg: '@aws-sdk/client-config-service', commands: config },
-  ec2: { client: ALL_SERVICES.ec2, pkg: '@aws-sdk/client-ec2', commands: ec2 },
-  iam: { client: ALL_SERVICES.iam, pkg: '@aws-sdk/client-iam', commands: iam },
-  organizations: {
-    client: ALL_SERVICES.organizations,
-    pkg: '@aws-sdk/client-organizations',
-    commands: organizations,
-  },
-  s3: { client: ALL_SERVICES.s3, pkg: '@aws-sdk/client-s3', commands: s3 },
-  s3control: { client: ALL_SERVICES.s3control, pkg: '@aws-sdk/client-s3-control', commands: s3control },
-  sns: { client: ALL_SERVICES.sns, pkg: '@aws-sdk/client-sns', commands: sns },
-  ssm: { client: ALL_SERVICES.ssm, pkg: '@aws-sdk/client-ssm', commands: ssm },
-  sts: { client: ALL_SERVICES.sts, pkg: '@aws-sdk/client-sts', commands: sts },
+/** SSM's service names (boto3's) whose SDK v3 package is not `@aws-sdk/client-<name>`. */
+const SDK_PACKAGE_OF: Readonly<Record<string, string>> = {
+  autoscaling: 'auto-scaling',
+  config: 'config-service',
+  elbv2: 'elastic-load-balancing-v2',
+  events: 'eventbridge',
+  logs: 'cloudwatch-logs',
+  s3control: 's3-control',
+  stepfunctions: 'sfn',
 };
+
+/** The SDK packages rebaseline depends on: the services an `aws:executeAwsApi` step may call. */
+const DEPENDENCIES: ReadonlySet<string> = new Set(
+  Object.keys((require('../../package.json') as { dependencies: Record<string, string> }).dependencies),
+);
+
+/** The services a document may call: those whose SDK v3 package rebaseline depends on. */
+export function callableServices(): string[] {
+  const byPackage = new Map(Object.entries(SDK_PACKAGE_OF).map(([service, pkg]) => [pkg, service]));
+  return [...DEPENDENCIES]
+    .filter((d) => d.startsWith('@aws-sdk/client-'))
+    .map((d) => d.slice('@aws-sdk/client-'.length))
+    .map((pkg) => byPackage.get(pkg) ?? pkg)
+    .sort();
+}
+
+interface ResolvedService {
+  client: AwsService<unknown>;
+  pkg: string;
+  commands: Record<string, unknown>;
+}
+
+const RESOLVED = new Map<string, ResolvedService>();
+
+// The endpoint quirks of S3 (path-style) and S3 Control (no account host prefix) live in their definitions.
+const ENDPOINT_QUIRKS: readonly AwsService<unknown>[] = [S3, S3Control];
+
+/**
+ * SSM's service name (boto3's) → the `AwsClients` service and the SDK v3 package holding `${Api}Command`: the
+ * package `@aws-sdk/client-<name>` when rebaseline depends on it (a rule on a new service adds its client to
+ * package.json, nothing here), its client the package's one `…Client` class, with the options its definition gives.
+ */
+function resolveService(name: string): ResolvedService | undefined {
+  const cached = RESOLVED.get(name);
+  if (cached) return cached;
+  const pkg = `@aws-sdk/client-${SDK_PACKAGE_OF[name] ?? name}`;
+  if (!/^[a-z0-9-]+$/.test(name) || !DEPENDENCIES.has(pkg)) return undefined;
+  const commands = require(pkg) as Record<string, unknown>;
+  const Client = Object.entries(commands).find(
+    ([key, value]) =>
+      key.endsWith('Client') &&
+      !key.startsWith('__') &&
+      typeof value === 'function' &&
+      typeof (value as { prototype?: { send?: unknown } }).prototype?.send === 'function',
+  )?.[1] as AwsService<unknown>['client'] | undefined;
+  if (!Client) return undefined;
+  const client =
+    ENDPOINT_QUIRKS.find((s) => s.name === name) ??
+    definedService(name) ??
+    defineService({ name, client: Client });
+  const resolved = { client, pkg, commands };
+  RESOLVED.set(name, resolved);
+  return resolved;
+}
 
 /** The Lambda context the in-process handler receives (the fields handlers use). */
 export interface LambdaContext {
@@ -318,13 +357,13 @@ type Sendable = { send(command: object, options?: { abortSignal?: AbortSignal })
 type CommandClass = new (input: object) => object;
 
 function resolveApi(document: string, step: AutomationStep, inputs: ExecuteAwsApiInputs) {
-  const service = Object.hasOwn(SERVICES, inputs.Service) ? SERVICES[inputs.Service] : undefined;
+  const service = typeof inputs.Service === 'string' ? resolveService(inputs.Service) : undefined;
   if (!service)
     throw new UnsupportedActionError(
       document,
       step.name,
       step.action,
-      `service ${inputs.Service} is not supported by the local SSM runner (it calls ${Object.keys(SERVICES).join(', ')}).`,
+      `service ${inputs.Service} is not supported by the local SSM runner (it calls ${callableServices().join(', ')}).`,
     );
   const key = `${inputs.Api}Command`;
   const Command = Object.hasOwn(service.commands, key)
@@ -555,7 +594,7 @@ async function lookup(run: Run, step: AutomationStep, ref: string): Promise<unkn
 
 async function accountId(run: Run): Promise<string> {
   if (run.accountId === undefined) {
-    const identity = await run.options.aws.get(STS).send(new sts.GetCallerIdentityCommand({}));
+    const identity = await run.options.aws.get(STS).send(new GetCallerIdentityCommand({}));
     run.accountId = identity.Account ?? '';
   }
   return run.accountId;

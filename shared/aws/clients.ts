@@ -48,18 +48,11 @@ export interface ClientOptions {
   onCall?: (service: string, operation: string) => void;
 }
 
-/** The services rebaseline talks to; each has its module in `shared/aws/services/`. */
-export type ServiceName =
-  | 'cloudtrail'
-  | 'config'
-  | 'ec2'
-  | 'iam'
-  | 'organizations'
-  | 's3'
-  | 's3control'
-  | 'sns'
-  | 'ssm'
-  | 'sts';
+/**
+ * A service's name as AWS and SSM documents spell it (`ec2`, `s3control`, `guardduty`): open, so a rule on a new
+ * service defines its own (in its folder) without editing a list here.
+ */
+export type ServiceName = string;
 
 /** What `AwsClients` needs of an SDK v3 client: its middleware stack (for the call counter). */
 interface SdkClient {
@@ -86,13 +79,27 @@ export interface AwsService<C, N extends ServiceName = ServiceName> {
   readonly withEndpoint?: (endpoint: string) => Record<string, unknown>;
 }
 
+const DEFINED = new Map<string, AwsService<unknown>>();
+
 /**
- * Declares a service for {@link AwsClients.get}; used once per service, in `shared/aws/services/<name>.ts`.
+ * Declares a service for {@link AwsClients.get}; used once per service, in `shared/aws/services/<name>.ts` for the
+ * services the framework uses, or in the folder of the rule that reads a service no other rule reads.
  * @example
  * export const EC2: AwsService<EC2Client, 'ec2'> = defineService({ name: 'ec2', client: EC2Client });
  */
 export function defineService<C, N extends ServiceName>(service: AwsService<C, N>): AwsService<C, N> {
+  DEFINED.set(service.name, service as AwsService<unknown>);
   return service;
+}
+
+/**
+ * The service defined under `name` by a module loaded so far, if any (the SSM runner's `aws:executeAwsApi` uses it
+ * for the endpoint options a service needs).
+ * @example
+ * definedService('s3')?.withEndpoint?.('http://127.0.0.1:5000'); // → { forcePathStyle: true }
+ */
+export function definedService(name: string): AwsService<unknown> | undefined {
+  return DEFINED.get(name);
 }
 
 /**
