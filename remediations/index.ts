@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
 import type { InvocationContext } from '../shared/lambda/remediation';
+import { remediationMetadata } from '../shared/metadata';
 import type { RemediationMetadata } from '../shared/remediation/metadata';
 import { isFunctionOf } from '../shared/remediation/metadata';
 import { createHandler as blockS3AccountPublicAccess } from './block-s3-account-public-access/handler';
@@ -29,27 +30,27 @@ export interface Remediation {
 /** Every remediation rebaseline ships. A remediation folder missing here fails the registry test. */
 export const REMEDIATIONS: readonly Remediation[] = [
   {
-    meta: revokePublicIngressMeta as RemediationMetadata,
+    meta: remediationMetadata(revokePublicIngressMeta),
     dir: join(__dirname, 'revoke-public-ingress'),
     createHandler: revokePublicIngress,
   },
   {
-    meta: blockS3BucketPublicAccessMeta as RemediationMetadata,
+    meta: remediationMetadata(blockS3BucketPublicAccessMeta),
     dir: join(__dirname, 'block-s3-bucket-public-access'),
     createHandler: blockS3BucketPublicAccess,
   },
   {
-    meta: blockS3AccountPublicAccessMeta as RemediationMetadata,
+    meta: remediationMetadata(blockS3AccountPublicAccessMeta),
     dir: join(__dirname, 'block-s3-account-public-access'),
     createHandler: blockS3AccountPublicAccess,
   },
   {
-    meta: removeRootAccessKeysMeta as RemediationMetadata,
+    meta: remediationMetadata(removeRootAccessKeysMeta),
     dir: join(__dirname, 'remove-root-access-keys'),
     createHandler: removeRootAccessKeys,
   },
   {
-    meta: enableCloudTrailMeta as RemediationMetadata,
+    meta: remediationMetadata(enableCloudTrailMeta),
     dir: join(__dirname, 'enable-cloudtrail'),
     createHandler: enableCloudTrail,
   },

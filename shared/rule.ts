@@ -2,58 +2,32 @@ import type { ReaderPart } from './collectors/parts';
 import type { ReaderOf, ReadPart } from './collectors/reader';
 import type { ConfigurationItem } from './config/configuration-item';
 import type { CollectionError } from './errors';
+import { RULE_SCHEMA, type RuleMetadataSchema } from './schemas/rule';
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';
 
-export const PERIODIC_FREQUENCIES = [
-  'One_Hour',
-  'Three_Hours',
-  'Six_Hours',
-  'Twelve_Hours',
-  'TwentyFour_Hours',
-] as const;
-export type MaximumExecutionFrequency = (typeof PERIODIC_FREQUENCIES)[number];
+/** `rules/<id>/rule.json`: its type is derived from its JSON Schema (`shared/schemas/rule.ts`), read with `ruleMetadata`. */
+export type RuleMetadata = RuleMetadataSchema;
 
-/** One IAM policy statement a rule's Lambda role needs. `${Partition}` / `${AccountId}` are substituted at deploy time. */
-export interface IamStatement {
-  actions: string[];
-  resources: string[];
-  /** Why the rule needs it (shown in generated policies and docs). */
-  reason: string;
-}
+/** How often a periodic rule runs, as Config spells it. */
+export type MaximumExecutionFrequency = NonNullable<
+  RuleMetadata['trigger']['periodic']
+>['maximumExecutionFrequency'];
+
+export const PERIODIC_FREQUENCIES = RULE_SCHEMA.properties.trigger.properties.periodic.properties
+  .maximumExecutionFrequency.enum satisfies readonly MaximumExecutionFrequency[];
+
+/**
+ * One IAM policy statement a rule's Lambda role needs. `${Partition}` / `${AccountId}` are substituted at deploy
+ * time; a statement on `Resource: "*"` says why in `wildcardReason`.
+ */
+export type IamStatement = RuleMetadata['iam'][number];
 
 /** JSON Schema of one rule parameter as written in rule.json. */
-export interface ParameterSchema {
-  type: 'string' | 'boolean' | 'integer' | 'number' | 'array';
-  description: string;
-  default?: unknown;
-  items?: { type: 'string' | 'integer'; pattern?: string; minimum?: number; maximum?: number };
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-}
+export type ParameterSchema = RuleMetadata['parameters']['properties'][string];
 
-/** `rules/<id>/rule.json`, validated against `shared/rule.schema.json` (test/rules/registry.test.ts). */
-export interface RuleMetadata {
-  id: string;
-  title: string;
-  description: string;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  trigger: {
-    configurationChange?: { resourceTypes: string[] };
-    periodic?: { maximumExecutionFrequency: MaximumExecutionFrequency; resourceType: string };
-  };
-  parameters: {
-    type: 'object';
-    additionalProperties: false;
-    properties: Record<string, ParameterSchema>;
-    required?: string[];
-  };
-  remediation: string;
-  iam: IamStatement[];
-  controls: Record<string, string[]>;
-  notes?: string[];
-}
+/** An AWS managed rule that checks what a rebaseline rule checks (the companion pack). */
+export type ManagedRule = NonNullable<RuleMetadata['managedRules']>[number];
 
 /** What the evaluator says about one resource. */
 export interface Verdict {

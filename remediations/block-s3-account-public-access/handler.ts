@@ -4,11 +4,11 @@ import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
+import { remediationMetadata } from '../../shared/metadata';
 import {
   accountPublicAccessBlockFromApi,
   publicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
-import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import { type Payload, payloadParserOf, ruleParametersOf } from '../../shared/remediation/payload';
 import { verdictOf } from '../../shared/remediation/verdict';
 import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
@@ -17,7 +17,7 @@ import json from './remediation.json';
 
 export { mergedFlags } from './plan';
 
-const meta = json as RemediationMetadata;
+const meta = remediationMetadata(json);
 export const REMEDIATION_ID = meta.id;
 
 const FIELDS = ['PreviousPublicAccessBlock'] as const;

@@ -4,8 +4,8 @@ import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { RemediationVerificationError } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
+import { remediationMetadata } from '../../shared/metadata';
 import { bucketFromReadout } from '../../shared/models/bucket';
-import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import { type Payload, payloadParserOf, ruleParametersOf } from '../../shared/remediation/payload';
 import { verdictOf } from '../../shared/remediation/verdict';
 import { type BucketAction, bucketAction, describeBlock } from './plan';
@@ -13,7 +13,7 @@ import json from './remediation.json';
 
 export type { BucketAction } from './plan';
 
-const meta = json as RemediationMetadata;
+const meta = remediationMetadata(json);
 export const REMEDIATION_ID = meta.id;
 
 const FIELDS = ['BucketName'] as const;

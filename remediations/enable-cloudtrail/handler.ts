@@ -12,8 +12,8 @@ import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { awsErrorName, RemediationInputError, RemediationVerificationError } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
+import { remediationMetadata } from '../../shared/metadata';
 import type { TrailFacts } from '../../shared/models/trail';
-import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import { type Payload, payloadParserOf, ruleParametersOf } from '../../shared/remediation/payload';
 import { verdictOf } from '../../shared/remediation/verdict';
 import type { Scope } from '../../shared/rule';
@@ -40,7 +40,7 @@ export {
   WRITE_SID,
 } from './plan';
 
-const meta = json as RemediationMetadata;
+const meta = remediationMetadata(json);
 export const REMEDIATION_ID = meta.id;
 
 const FIELDS = [

@@ -32,7 +32,7 @@ import {
 } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
 import { logger } from '../../shared/logger';
-import type { RemediationMetadata } from '../../shared/remediation/metadata';
+import { remediationMetadata } from '../../shared/metadata';
 import { type Payload as ParsedPayload, payloadParserOf } from '../../shared/remediation/payload';
 import {
   describeKey,
@@ -58,7 +58,7 @@ export {
   rootTaskPolicyArn,
 } from './plan';
 
-const meta = json as RemediationMetadata;
+const meta = remediationMetadata(json);
 export const REMEDIATION_ID = meta.id;
 
 /** The longest (and default) privileged root session. */

@@ -10,8 +10,8 @@ import type { TargetAccount } from '../../shared/aws/target-account';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import { awsErrorName, CollectionError, RemediationVerificationError } from '../../shared/errors';
 import { remediationLambda } from '../../shared/lambda/remediation';
+import { remediationMetadata } from '../../shared/metadata';
 import { SECURITY_GROUP, securityGroupFromApi } from '../../shared/models/security-group';
-import type { RemediationMetadata } from '../../shared/remediation/metadata';
 import { type Payload, payloadParserOf, ruleParametersOf } from '../../shared/remediation/payload';
 import { verdictOf } from '../../shared/remediation/verdict';
 import { describePermissions, planRevocation, REVOKED_INGRESS_TAG, tagValue } from './plan';
@@ -19,7 +19,7 @@ import json from './remediation.json';
 
 export { REVOKED_INGRESS_TAG, tagValue } from './plan';
 
-const meta = json as RemediationMetadata;
+const meta = remediationMetadata(json);
 export const REMEDIATION_ID = meta.id;
 
 /** The payload fields this handler reads (declared in remediation.json). */

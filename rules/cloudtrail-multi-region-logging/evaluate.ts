@@ -1,11 +1,12 @@
-import { cloudtrailReads } from '../../shared/collectors/reads/cloudtrail';
 import type { ReaderOf } from '../../shared/collectors/reader';
+import { cloudtrailReads } from '../../shared/collectors/reads/cloudtrail';
 import {
   awsErrorName,
   CollectionError,
   RebaselineError,
   UnreadableDependencyError,
 } from '../../shared/errors';
+import { ruleMetadata } from '../../shared/metadata';
 import {
   type CloudTrailAccountModel,
   cloudTrailAccountModel,
@@ -15,7 +16,7 @@ import {
   uniqueTrails,
 } from '../../shared/models/trail';
 import type { CommonParameters } from '../../shared/params';
-import { defineRule, type RuleMetadata, type Scope, type Verdict } from '../../shared/rule';
+import { defineRule, type Scope, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -172,7 +173,7 @@ export async function collectTrails(
 }
 
 export const rule = defineRule<CloudTrailAccountModel, Parameters, undefined, 'cloudtrail'>({
-  meta: meta as RuleMetadata,
+  meta: ruleMetadata(meta),
   reads: { cloudtrail: cloudtrailReads },
   collect: async (reader, scope) => {
     try {

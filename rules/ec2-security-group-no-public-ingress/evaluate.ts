@@ -1,5 +1,6 @@
 import { ec2Reads } from '../../shared/collectors/reads/ec2';
 import { CollectionError, InvalidParametersError, UnreadableDependencyError } from '../../shared/errors';
+import { ruleMetadata } from '../../shared/metadata';
 import { type Cidr, describeCover, parseCidr, worldCover } from '../../shared/models/cidr';
 import { isUnreadable, type Unreadable, unreadableBecause } from '../../shared/models/decode';
 import {
@@ -10,7 +11,7 @@ import {
   securityGroupFromConfigurationItem,
 } from '../../shared/models/security-group';
 import type { CommonParameters } from '../../shared/params';
-import { defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import { defineRule, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -382,7 +383,7 @@ export async function loadPrefixLists(
 }
 
 export const rule = defineRule<SecurityGroupModel, Parameters, Context, 'ec2'>({
-  meta: meta as RuleMetadata,
+  meta: ruleMetadata(meta),
   reads: { ec2: ec2Reads },
   fromConfigurationItem: securityGroupFromConfigurationItem,
   collect: async (reader, scope) =>

@@ -1,7 +1,8 @@
-import { iamReads } from '../../shared/collectors/reads/iam';
 import type { ReaderOf } from '../../shared/collectors/reader';
+import { iamReads } from '../../shared/collectors/reads/iam';
 import { awsErrorName } from '../../shared/errors';
 import { logger } from '../../shared/logger';
+import { ruleMetadata } from '../../shared/metadata';
 import {
   type RootAccessKey,
   type RootAccessKeysModel,
@@ -9,7 +10,7 @@ import {
   rootAccessKeysFromReport,
 } from '../../shared/models/credential-report';
 import type { CommonParameters } from '../../shared/params';
-import { defineRule, type RuleMetadata, type Scope, type Verdict } from '../../shared/rule';
+import { defineRule, type Scope, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -112,7 +113,7 @@ export async function collectRootAccessKeys(
 }
 
 export const rule = defineRule<RootAccessKeysModel, Parameters, undefined, 'iam'>({
-  meta: meta as RuleMetadata,
+  meta: ruleMetadata(meta),
   reads: { iam: iamReads },
   collect: async (reader, scope) => [await collectRootAccessKeys(reader, scope)],
   loadContext: async () => undefined,

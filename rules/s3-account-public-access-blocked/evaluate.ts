@@ -1,5 +1,6 @@
 import { s3controlReads } from '../../shared/collectors/reads/s3control';
 import { awsErrorName, CollectionError } from '../../shared/errors';
+import { ruleMetadata } from '../../shared/metadata';
 import {
   type AccountPublicAccessBlockModel,
   accountPublicAccessBlockFromApi,
@@ -9,7 +10,7 @@ import {
   type PublicAccessBlockFlag,
 } from '../../shared/models/public-access-block';
 import type { CommonParameters } from '../../shared/params';
-import { ACCOUNT_RESOURCE_TYPE, defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import { ACCOUNT_RESOURCE_TYPE, defineRule, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -67,7 +68,7 @@ export function evaluate(model: AccountPublicAccessBlockModel, params: Parameter
 }
 
 export const rule = defineRule<AccountPublicAccessBlockModel, Parameters, undefined, 's3control'>({
-  meta: meta as RuleMetadata,
+  meta: ruleMetadata(meta),
   reads: { s3control: s3controlReads },
   fromConfigurationItem: accountPublicAccessBlockFromConfigurationItem,
   // Deleting the account-level configuration removes the protection: report it now, not at the next periodic run.

@@ -1,7 +1,8 @@
+import type { ReaderOf } from '../../shared/collectors/reader';
 import { s3Reads } from '../../shared/collectors/reads/s3';
 import { s3controlReads } from '../../shared/collectors/reads/s3control';
-import type { ReaderOf } from '../../shared/collectors/reader';
 import { awsErrorName, CollectionError, UnreadableDependencyError } from '../../shared/errors';
+import { ruleMetadata } from '../../shared/metadata';
 import {
   type AclGrant,
   BUCKET,
@@ -16,7 +17,7 @@ import {
   type PublicAccessBlockFlags,
 } from '../../shared/models/public-access-block';
 import type { CommonParameters } from '../../shared/params';
-import { ACCOUNT_RESOURCE_TYPE, defineRule, type RuleMetadata, type Verdict } from '../../shared/rule';
+import { ACCOUNT_RESOURCE_TYPE, defineRule, type Verdict } from '../../shared/rule';
 import meta from './rule.json';
 
 /**
@@ -208,7 +209,7 @@ export async function collectBuckets(
 }
 
 export const rule = defineRule<BucketModel, Parameters, Context, 's3' | 's3control'>({
-  meta: meta as RuleMetadata,
+  meta: ruleMetadata(meta),
   reads: { s3: s3Reads, s3control: s3controlReads },
   fromConfigurationItem: bucketFromConfigurationItem,
   collect: (reader, scope) => collectBuckets(reader, scope.accountId),

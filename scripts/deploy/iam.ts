@@ -1,5 +1,7 @@
+import { REMEDIATIONS } from '../../remediations';
+import { RULES } from '../../rules';
 import { DeploymentConfigError } from '../../shared/errors';
-import type { RemediationIamStatement } from '../../shared/remediation/metadata';
+import type { RemediationIamStatement, RemediationMetadata } from '../../shared/remediation/metadata';
 import type { IamStatement } from '../../shared/rule';
 
 /** A CloudFormation template value: plain JSON plus intrinsic functions (which are JSON objects too). */
@@ -15,33 +17,43 @@ export interface PolicyStatement {
 }
 
 /**
- * Actions that may be granted on `Resource: "*"`, each with the reason. Everything else must name its resources
- * (the least-privilege test walks every generated policy). Sources: the Service Authorization Reference (the
- * action lists no resource type, so IAM only accepts `*`), or a reason why the resources cannot be known.
+ * Actions the framework's own statements grant on `Resource: "*"` (the Config adapter's), each with the reason.
+ * Source: the Service Authorization Reference (the action lists no resource type, so IAM only accepts `*`).
  */
-export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
+export const FRAMEWORK_WILDCARD_ACTIONS: Readonly<Record<string, string>> = {
   'config:putevaluations':
     'Config PutEvaluations has no resource type (the result token identifies the rule).',
   'config:getresourceconfighistory': 'Config GetResourceConfigHistory has no resource type.',
-  'ec2:describesecuritygroups': 'EC2 Describe* actions do not support resource-level permissions.',
-  'ec2:describesecuritygrouprules': 'EC2 Describe* actions do not support resource-level permissions.',
-  'ec2:describemanagedprefixlists': 'EC2 Describe* actions do not support resource-level permissions.',
-  'ec2:getmanagedprefixlistentries':
-    'The prefix lists a security group references may be AWS-managed (owner "aws") or shared by any account, so their ARNs cannot be known in advance.',
-  's3:listallmybuckets': 'ListBuckets has no resource type.',
-  's3:getaccountpublicaccessblock': 'Account-level Block Public Access has no resource type.',
-  's3:putaccountpublicaccessblock': 'Account-level Block Public Access has no resource type.',
-  'iam:generatecredentialreport': 'The credential report is account-wide; the action has no resource type.',
-  'iam:getcredentialreport': 'The credential report is account-wide; the action has no resource type.',
-  'iam:getaccountsummary': 'GetAccountSummary has no resource type.',
-  'cloudtrail:describetrails': 'CloudTrail DescribeTrails has no resource type.',
-  'cloudtrail:listtrails': 'CloudTrail ListTrails has no resource type.',
-  'sts:getcalleridentity': 'GetCallerIdentity has no resource type.',
-  'organizations:describeorganization': 'DescribeOrganization has no resource type.',
-  'organizations:listdelegatedadministrators': 'ListDelegatedAdministrators has no resource type.',
-  'iam:listorganizationsfeatures':
-    'ListOrganizationsFeatures (centralized root access) has no resource type.',
 };
+
+/**
+ * Actions that may be granted on `Resource: "*"`, lower-cased, each with the reason: the framework's, and those of
+ * every statement on `"*"` in a rule.json or remediation.json, whose `wildcardReason` says why (the registry tests
+ * require one exactly on such statements). Everything else must name its resources: the least-privilege test walks
+ * every generated policy.
+ * @example
+ * wildcardResourceActions([ruleMeta], [])['cloudtrail:describetrails'] // → 'CloudTrail DescribeTrails has no resource type.'
+ */
+export function wildcardResourceActions(
+  rules: readonly { iam: readonly IamStatement[] }[],
+  remediations: readonly RemediationMetadata[],
+): Record<string, string> {
+  const out: Record<string, string> = { ...FRAMEWORK_WILDCARD_ACTIONS };
+  const statements = [
+    ...rules.flatMap((r) => r.iam),
+    ...remediations.flatMap((r) => [...r.iam, ...(r.lambda?.iam ?? [])]),
+  ];
+  for (const s of statements)
+    if (s.resources.includes('*') && s.wildcardReason)
+      for (const action of s.actions) out[action.toLowerCase()] ??= s.wildcardReason;
+  return out;
+}
+
+/** Every action the registered rules and remediations, and the framework, may grant on `Resource: "*"`. */
+export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = wildcardResourceActions(
+  RULES.map((r) => r.meta),
+  REMEDIATIONS.map((r) => r.meta),
+);
 
 const PLACEHOLDERS = ['Partition', 'AccountId', 'Region', 'OrganizationId'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -168,7 +180,7 @@ export function leastPrivilegeProblems(document: { Statement?: unknown }): strin
       for (const action of actions)
         if (!WILDCARD_RESOURCE_ACTIONS[action.toLowerCase()])
           problems.push(
-            `${where}: ${action} is granted on Resource "*" but supports resource-level permissions (name its resources, or add it to WILDCARD_RESOURCE_ACTIONS with the reason).`,
+            `${where}: ${action} is granted on Resource "*" but supports resource-level permissions (name its resources, or say in the statement's wildcardReason why it cannot).`,
           );
   });
   return problems;

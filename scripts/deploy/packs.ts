@@ -278,91 +278,34 @@ export function buildBaselinePack(registry: DeployRegistry): Template {
 }
 
 /**
- * The AWS managed rules that check what a rebaseline rule checks, for comparison or as a fallback. Identifiers
- * from the AWS Config developer guide (docs/aws-config-developer-guide/<name>.md in the shared corpus).
- */
-export const MANAGED_COUNTERPARTS: Readonly<
-  Record<
-    string,
-    readonly {
-      name: string;
-      identifier: string;
-      scope?: string[];
-      periodic?: boolean;
-      inputs?: Record<string, string>;
-    }[]
-  >
-> = {
-  'ec2-security-group-no-public-ingress': [
-    { name: 'restricted-ssh', identifier: 'INCOMING_SSH_DISABLED', scope: ['AWS::EC2::SecurityGroup'] },
-  ],
-  's3-bucket-no-public-access': [
-    {
-      name: 's3-bucket-public-read-prohibited',
-      identifier: 'S3_BUCKET_PUBLIC_READ_PROHIBITED',
-      scope: ['AWS::S3::Bucket'],
-      periodic: true,
-    },
-    {
-      name: 's3-bucket-public-write-prohibited',
-      identifier: 'S3_BUCKET_PUBLIC_WRITE_PROHIBITED',
-      scope: ['AWS::S3::Bucket'],
-      periodic: true,
-    },
-  ],
-  's3-account-public-access-blocked': [
-    {
-      name: 's3-account-level-public-access-blocks-periodic',
-      identifier: 'S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC',
-      periodic: true,
-      inputs: {
-        BlockPublicAcls: 'True',
-        IgnorePublicAcls: 'True',
-        BlockPublicPolicy: 'True',
-        RestrictPublicBuckets: 'True',
-      },
-    },
-  ],
-  'iam-root-access-keys-absent': [
-    { name: 'iam-root-access-key-check', identifier: 'IAM_ROOT_ACCESS_KEY_CHECK', periodic: true },
-  ],
-  'cloudtrail-multi-region-logging': [
-    {
-      name: 'multi-region-cloudtrail-enabled',
-      identifier: 'MULTI_REGION_CLOUD_TRAIL_ENABLED',
-      periodic: true,
-      inputs: { includeManagementEvents: 'true', readWriteType: 'ALL' },
-    },
-  ],
-};
-
-/**
- * `rebaseline-managed-rules.yaml`: the AWS managed rules that map to the same controls as the rebaseline rules,
- * so users can compare verdicts or fall back where a custom Lambda cannot run.
+ * `rebaseline-managed-rules.yaml`: the AWS managed rules that map to the same controls as the rebaseline rules
+ * (each rule's `managedRules` in rule.json, identifiers from the AWS Config developer guide), so users can compare
+ * verdicts or fall back where a custom Lambda cannot run. A managed rule input taken from a pack parameter is passed
+ * only when the parameter is set.
  * @example
- * renderTemplate('…', buildManagedPack())
+ * renderTemplate('…', buildManagedPack(loadRegistry()))
  */
-export function buildManagedPack(): Template {
+export function buildManagedPack(registry: Pick<DeployRegistry, 'rules'>): Template {
   const Parameters: Record<string, Cfn> = {
     ManagedRuleFrequency: stringParameter('How often the periodic managed rules run.', 'TwentyFour_Hours', {
       AllowedValues: ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'],
     }),
-    CloudTrailS3BucketName: stringParameter(
-      'multi-region-cloudtrail-enabled s3BucketName: the bucket the trail must deliver to (optional).',
-      '',
-    ),
   };
+  const Conditions: Record<string, Cfn> = {};
   const Resources: Record<string, Cfn> = {};
-  for (const [ruleId, counterparts] of Object.entries(MANAGED_COUNTERPARTS))
-    for (const c of counterparts) {
+  for (const rule of registry.rules)
+    for (const c of rule.managedRules ?? []) {
       const inputs: Record<string, Cfn> = { ...c.inputs };
-      if (c.identifier === 'MULTI_REGION_CLOUD_TRAIL_ENABLED')
-        inputs.s3BucketName = ifSet('HasCloudTrailS3BucketName', ref('CloudTrailS3BucketName'));
+      for (const [input, parameter] of Object.entries(c.packParameters ?? {})) {
+        Parameters[parameter.name] = stringParameter(parameter.description, '');
+        Conditions[`Has${parameter.name}`] = notEmpty(parameter.name);
+        inputs[input] = ifSet(`Has${parameter.name}`, ref(parameter.name));
+      }
       Resources[pascal(c.name)] = {
         Type: 'AWS::Config::ConfigRule',
         Properties: {
           ConfigRuleName: `rebaseline-managed-${c.name}`,
-          Description: `AWS managed rule ${c.identifier}; rebaseline's counterpart is ${ruleId}.`,
+          Description: `AWS managed rule ${c.identifier}; rebaseline's counterpart is ${rule.id}.`,
           ...(Object.keys(inputs).length > 0 ? { InputParameters: inputs } : {}),
           ...(c.scope ? { Scope: { ComplianceResourceTypes: c.scope } } : {}),
           ...(c.periodic ? { MaximumExecutionFrequency: ref('ManagedRuleFrequency') } : {}),
@@ -370,11 +313,7 @@ export function buildManagedPack(): Template {
         },
       };
     }
-  return {
-    Parameters,
-    Conditions: { HasCloudTrailS3BucketName: notEmpty('CloudTrailS3BucketName') },
-    Resources,
-  };
+  return { Parameters, Conditions, Resources };
 }
 
 const MEMBER_PLACEHOLDERS: PlaceholderValues = {
@@ -681,7 +620,7 @@ export function renderPacks(registry: DeployRegistry): Record<string, string> {
     ),
     'rebaseline-managed-rules.yaml': renderTemplate(
       'AWS managed rules that check the same controls as the rebaseline rules (compare, or fall back).',
-      buildManagedPack(),
+      buildManagedPack(registry),
     ),
     'member-roles.yaml': renderTemplate(
       'rebaseline member-account roles and SSM documents, deployable as a StackSet (see the README).',

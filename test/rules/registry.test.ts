@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { parseRuleParameters } from '../../shared/params';
-import ruleSchema from '../../shared/rule.schema.json';
+import { RULE_SCHEMA as ruleSchema } from '../../shared/schemas/rule';
 
 const RULES_DIR = join(__dirname, '..', '..', 'rules');
 const folders = readdirSync(RULES_DIR, { withFileTypes: true })
@@ -51,10 +51,19 @@ describe('rule registry', () => {
           expect(params).to.have.deep.property(name, schema.default);
       });
 
-      it('pairs with a registered remediation that restores it', () => {
+      it('pairs with a registered remediation that restores it, or none (a detection-only rule)', () => {
+        if (meta.remediation === undefined) return;
         const remediation = REMEDIATIONS.find((r) => r.meta.id === meta.remediation);
         expect(remediation, `remediation ${meta.remediation}`).to.exist;
         expect(remediation?.meta.rules).to.include(id);
+      });
+
+      it('says why each statement on Resource "*" cannot name its resources, and only those', () => {
+        for (const statement of meta.iam as { resources: string[]; wildcardReason?: string }[])
+          expect(
+            statement.resources.includes('*'),
+            `${JSON.stringify(statement.resources)} with wildcardReason ${statement.wildcardReason}`,
+          ).to.equal(statement.wildcardReason !== undefined);
       });
     });
 });

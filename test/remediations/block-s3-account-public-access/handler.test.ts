@@ -14,13 +14,13 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../../shared/errors';
-import type { RemediationMetadata } from '../../../shared/remediation/metadata';
+import { remediationMetadata } from '../../../shared/metadata';
 import { ruleParametersOf as mapRuleParameters } from '../../../shared/remediation/payload';
 import { useMoto } from '../../helpers/moto';
 import { ACCOUNT, ALL_ON, accountBlock, motoClients, mutations, putAccountBlock } from '../helpers';
 
 const ruleParametersOf = (payload: object) =>
-  mapRuleParameters<Parameters>(meta as RemediationMetadata, rule, payload);
+  mapRuleParameters<Parameters>(remediationMetadata(meta), rule, payload);
 
 const ONLY_BLOCK_PUBLIC_ACLS = {
   BlockPublicAcls: 'true',

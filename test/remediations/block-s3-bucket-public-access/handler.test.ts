@@ -14,7 +14,7 @@ import {
   RemediationInputError,
   RemediationVerificationError,
 } from '../../../shared/errors';
-import type { RemediationMetadata } from '../../../shared/remediation/metadata';
+import { remediationMetadata } from '../../../shared/metadata';
 import { ruleParametersOf as mapRuleParameters } from '../../../shared/remediation/payload';
 import { useMoto } from '../../helpers/moto';
 import {
@@ -31,7 +31,7 @@ import {
 const BUCKET = 'public-site-assets';
 
 const ruleParametersOf = (payload: object) =>
-  mapRuleParameters<Parameters>(meta as RemediationMetadata, rule, payload);
+  mapRuleParameters<Parameters>(remediationMetadata(meta), rule, payload);
 
 describe('remediations/block-s3-bucket-public-access/handler (moto_server)', () => {
   const moto = useMoto();

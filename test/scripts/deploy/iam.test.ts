@@ -29,7 +29,7 @@ describe('least privilege', () => {
       ).to.deep.equal([
         'statement 1: action s3:Get* contains a wildcard.',
         'statement 2: NotAction/NotResource grants more than it names.',
-        'statement Scoped: ec2:RevokeSecurityGroupIngress is granted on Resource "*" but supports resource-level permissions (name its resources, or add it to WILDCARD_RESOURCE_ACTIONS with the reason).',
+        'statement Scoped: ec2:RevokeSecurityGroupIngress is granted on Resource "*" but supports resource-level permissions (name its resources, or say in the statement\'s wildcardReason why it cannot).',
       ]);
     });
 
