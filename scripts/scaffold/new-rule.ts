@@ -98,7 +98,8 @@ export function ruleFiles(o: NewRuleOptions): Record<string, string> {
 }
 `;
   if (own && sdk)
-    files[`rules/${id}/reads.ts`] = `import { ${sdk.client}, ${sdk.api}Command, type ${sdk.api}CommandOutput } from '${sdk.pkg}';
+    files[`rules/${id}/reads.ts`] =
+      `import { ${sdk.client}, ${sdk.api}Command, type ${sdk.api}CommandOutput } from '${sdk.pkg}';
 import { defineService } from '../../shared/aws/clients';
 import { defineReads } from '../../shared/collectors/parts';
 import { need } from '../../shared/collectors/snapshot-reader';
@@ -185,7 +186,7 @@ export async function collect(reader: ReaderOf<'${part}'>, scope: Scope): Promis
     return [
       {
         resourceType: '${resourceType}',
-        resourceId: ${accountLevel ? 'scope.accountId' : "scope.accountId /* scaffolded: one model per resource, its id */"},
+        resourceId: ${accountLevel ? 'scope.accountId' : 'scope.accountId /* scaffolded: one model per resource, its id */'},
         accountId: scope.accountId,
         region: scope.region,
         found: Object.keys(answer).length > 0,
@@ -206,7 +207,8 @@ export const rule = defineRule<${Model}, Parameters, undefined, '${part}'>({
   evaluate,
 });
 `;
-  files[`rules/${id}/handler.ts`] = `import { createConfigRuleHandler } from '../../shared/lambda/config-rule';
+  files[`rules/${id}/handler.ts`] =
+    `import { createConfigRuleHandler } from '../../shared/lambda/config-rule';
 import { rule } from './evaluate';
 
 export const handler = createConfigRuleHandler(rule);
@@ -274,7 +276,9 @@ function iamPrefixOf(service: string): string {
  */
 export function newRule(o: NewRuleOptions): string[] {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(o.id) || o.id.length > 64)
-    throw new UsageError(`${o.id} is not a rule id: lower-case words joined by hyphens, at most 64 characters.`);
+    throw new UsageError(
+      `${o.id} is not a rule id: lower-case words joined by hyphens, at most 64 characters.`,
+    );
   if (!/^[a-z0-9]+$/.test(o.service))
     throw new UsageError(`--service ${o.service}: the service as AWS names it (ec2, guardduty, s3control).`);
   if (!/^AWS::([A-Za-z0-9]+)?::[A-Za-z0-9]+$/.test(o.resourceType))
