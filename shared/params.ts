@@ -67,6 +67,7 @@ function expectedForm(schema: ParameterSchema): string {
         schema.items?.pattern ? ` matching ${schema.items.pattern}` : ''
       }`;
     default:
+      if (schema.enum) return `one of ${schema.enum.join(', ')}`;
       return schema.pattern ? `a string matching ${schema.pattern}` : 'a string';
   }
 }
