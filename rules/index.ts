@@ -1,6 +1,7 @@
 import type { AnyRule } from '../shared/rule';
 import { rule as cloudtrailMultiRegionLogging } from './cloudtrail-multi-region-logging/evaluate';
 import { rule as ec2SecurityGroupNoPublicIngress } from './ec2-security-group-no-public-ingress/evaluate';
+import { rule as guarddutyEnabled } from './guardduty-enabled/evaluate';
 import { rule as iamRootAccessKeysAbsent } from './iam-root-access-keys-absent/evaluate';
 import { rule as s3AccountPublicAccessBlocked } from './s3-account-public-access-blocked/evaluate';
 import { rule as s3BucketNoPublicAccess } from './s3-bucket-no-public-access/evaluate';
@@ -12,6 +13,7 @@ export const RULES: readonly AnyRule[] = [
   s3AccountPublicAccessBlocked,
   iamRootAccessKeysAbsent,
   cloudtrailMultiRegionLogging,
+  guarddutyEnabled,
 ];
 
 export function findRule(id: string): AnyRule | undefined {
