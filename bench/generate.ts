@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AdvancedEventSelector, EventSelector, Trail } from '@aws-sdk/client-cloudtrail';
 import type { TrailSelectors } from '../shared/collectors/reader';
 import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
@@ -863,12 +865,38 @@ export const BENCH_CONTEXT: EvaluationSnapshot = {
  * for (const item of itemStream('s3-bucket-no-public-access', 100_000, 1)) out.write(`${JSON.stringify(item)}\n`);
  */
 export function* itemStream(ruleId: string, n: number, seed: number): Generator<Json | EvaluationSnapshot> {
-  const generator = GENERATORS[ruleId];
-  if (!generator)
-    throw new Error(`No generator for rule ${ruleId}; known: ${Object.keys(GENERATORS).join(', ')}.`);
+  const generator = generatorOf(ruleId);
   // One stream per rule and seed: the items of one rule do not change when another rule's generator changes.
   const rng = new Rng((seed * 2654435761) ^ hashString(ruleId));
   for (let i = 0; i < n; i++) yield generator.item(rng, i);
+}
+
+/**
+ * A rule's generator: its own in {@link GENERATORS}, or, for a rule without one, its test fixtures replayed in turn
+ * (`test/rules/<id>/fixtures/*.snapshot.json`, each an evaluation context of its periodic path).
+ * @throws Error for a rule with neither.
+ * @example
+ * generatorOf('guardduty-enabled').kind // → 'context'
+ */
+export function generatorOf(ruleId: string): RuleGenerator {
+  const own = GENERATORS[ruleId];
+  if (own) return own;
+  const dir = join(__dirname, '..', 'test', 'rules', ruleId, 'fixtures');
+  const snapshots = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.snapshot.json'))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as EvaluationSnapshot)
+    : [];
+  if (snapshots.length === 0)
+    throw new Error(
+      `No generator for rule ${ruleId} and no test/rules/${ruleId}/fixtures/*.snapshot.json to replay; known generators: ${Object.keys(GENERATORS).join(', ')}.`,
+    );
+  return {
+    kind: 'context',
+    parameters: {},
+    item: (_rng, index) => snapshots[index % snapshots.length] as EvaluationSnapshot,
+  };
 }
 
 /**

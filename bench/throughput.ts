@@ -8,7 +8,7 @@ import { createConfigRuleHandler } from '../shared/lambda/config-rule';
 import { ruleParameters } from '../shared/params';
 import type { AnyRule, ResourceModel, Scope } from '../shared/rule';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
-import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, GENERATORS, itemStream } from './generate';
+import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, generatorOf, itemStream } from './generate';
 
 /**
  * One throughput case, run in its own child process so that its peak memory is its own: either the pure evaluator
@@ -103,7 +103,7 @@ function scopeFor(accountId: string, region: string): Scope {
 /** A Config Lambda event as the Lambda runtime receives it: JSON text, `invokingEvent` itself JSON text. */
 function lambdaEventText(rule: AnyRule, item: unknown, parameters: Record<string, string>): string {
   const ci = item as { awsAccountId?: string; accountId?: string; awsRegion?: string } | undefined;
-  const periodic = GENERATORS[rule.meta.id]?.kind === 'context' || !rule.fromConfigurationItem;
+  const periodic = generatorOf(rule.meta.id).kind === 'context' || !rule.fromConfigurationItem;
   const region = ci?.awsRegion || BENCH_REGION;
   const accountId = (periodic ? undefined : (ci?.awsAccountId ?? ci?.accountId)) ?? BENCH_ACCOUNT;
   const invokingEvent = periodic
@@ -153,8 +153,8 @@ async function preparePure(
   items: AsyncIterable<unknown>,
   c: ThroughputCase,
 ): Promise<Prepared> {
-  const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
-  const params = ruleParameters(rule, c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {});
+  const kind = generatorOf(rule.meta.id).kind ?? 'configurationItem';
+  const params = ruleParameters(rule, c.parameters ?? generatorOf(rule.meta.id).parameters ?? {});
   const models: ResourceModel[] = [];
   const contexts: unknown[] = [];
   const scopes: Scope[] = [];
@@ -238,8 +238,8 @@ async function prepareLambda(
   items: AsyncIterable<unknown>,
   c: ThroughputCase,
 ): Promise<Prepared> {
-  const kind = GENERATORS[rule.meta.id]?.kind ?? 'configurationItem';
-  const parameters = c.parameters ?? GENERATORS[rule.meta.id]?.parameters ?? {};
+  const kind = generatorOf(rule.meta.id).kind ?? 'configurationItem';
+  const parameters = c.parameters ?? generatorOf(rule.meta.id).parameters ?? {};
   const account = new InMemoryAccount();
   const cached = new Map<string, InMemoryClients>();
   const clientsFor = (region: string) => {

@@ -37,6 +37,19 @@ export function budgetFor(zips: Record<string, number>): BundleBudget {
   };
 }
 
+/**
+ * The budget of a function: its recorded one, or for a function the file does not have yet (a rule just added) one
+ * computed from the recorded budgets: the largest of them, so a new Lambda may be as large as the largest existing
+ * one until `npm run build:budget` records its own.
+ * @example
+ * budgetOf(budget, 'ruleGuarddutyEnabled') // → 367284 while it has no entry
+ */
+export function budgetOf(budget: BundleBudget, fn: string): { bytes: number; computed: boolean } {
+  const recorded = budget.functions[fn];
+  if (recorded !== undefined) return { bytes: recorded, computed: false };
+  return { bytes: Math.max(...Object.values(budget.functions)), computed: true };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rebaseline-budget-'));
   try {

@@ -45,11 +45,11 @@ export function rulesTable(rules: readonly AnyRule[] = RULES): string {
     const params = Object.entries(m.parameters.properties)
       .map(([name, schema]) => `\`${name}\` (${defaultText(schema)})`)
       .join('<br>');
-    const remediation = REMEDIATIONS.find((r) => r.meta.id === m.remediation);
+    const remediation = m.remediation && REMEDIATIONS.find((r) => r.meta.id === m.remediation);
     const controls = Object.entries(m.controls)
       .map(([framework, ids]) => `${framework}: ${ids.join(', ')}`)
       .join('<br>');
-    return `| \`${m.id}\`<br>${m.severity} | ${m.description} | ${triggers(rule)} | ${params || '—'} | \`${remediation?.meta.id ?? m.remediation}\` | ${controls} |`;
+    return `| \`${m.id}\`<br>${m.severity} | ${m.description} | ${triggers(rule)} | ${params || '—'} | ${remediation ? `\`${remediation.meta.id}\`` : m.remediation ? `\`${m.remediation}\`` : '— (detection only)'} | ${controls} |`;
   });
   return [
     '| Rule | What it flags | Triggers (resource type reported) | Parameters (default) | Remediation | Controls |',

@@ -1,0 +1,33 @@
+/**
+ * `npm run generate`: writes every file derived from the registries and rule.json / remediation.json, so that a
+ * contributor adding a rule touches its folder, its test folder and one registry line, and nothing else by hand:
+ * the metadata JSON Schemas, the README rules table and the docs derived from rules and remediations, and the
+ * conformance packs. `npm test` runs it first; CI then fails when a generated file was not committed. The serverless
+ * sections are generated at packaging time, and a function without a recorded bundle budget gets one computed
+ * (`scripts/build-budget.ts`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { README, withRulesTable } from './build-docs';
+import { buildPacks } from './build-packs';
+import { buildSchemas } from './build-schemas';
+
+/**
+ * Writes what is stale and returns it.
+ * @example
+ * generate(); // → [] when everything is up to date
+ */
+export function generate(): string[] {
+  const written = [...buildSchemas({ write: true }), ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`)];
+  const readme = readFileSync(README, 'utf8');
+  const fresh = withRulesTable(readme);
+  if (fresh !== readme) {
+    writeFileSync(README, fresh);
+    written.push('README.md');
+  }
+  return written;
+}
+
+if (require.main === module) {
+  const written = generate();
+  process.stdout.write(written.length ? `Generated ${written.join(', ')}.\n` : 'Generated files are up to date.\n');
+}
