@@ -7,7 +7,7 @@
  * (`scripts/build-budget.ts`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { README, withRulesTable } from './build-docs';
+import { IAM_POLICY_FILES, iamPolicyFile, README, withRulesTable } from './build-docs';
 import { buildPacks } from './build-packs';
 import { buildSchemas } from './build-schemas';
 
@@ -17,17 +17,28 @@ import { buildSchemas } from './build-schemas';
  * generate(); // → [] when everything is up to date
  */
 export function generate(): string[] {
-  const written = [...buildSchemas({ write: true }), ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`)];
+  const written = [
+    ...buildSchemas({ write: true }),
+    ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`),
+  ];
   const readme = readFileSync(README, 'utf8');
   const fresh = withRulesTable(readme);
   if (fresh !== readme) {
     writeFileSync(README, fresh);
     written.push('README.md');
   }
+  for (const [kind, path] of Object.entries(IAM_POLICY_FILES)) {
+    const text = iamPolicyFile(kind as keyof typeof IAM_POLICY_FILES);
+    if (readFileSync(path, 'utf8') === text) continue;
+    writeFileSync(path, text);
+    written.push(path.slice(path.indexOf('docs/')));
+  }
   return written;
 }
 
 if (require.main === module) {
   const written = generate();
-  process.stdout.write(written.length ? `Generated ${written.join(', ')}.\n` : 'Generated files are up to date.\n');
+  process.stdout.write(
+    written.length ? `Generated ${written.join(', ')}.\n` : 'Generated files are up to date.\n',
+  );
 }

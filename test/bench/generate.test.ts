@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { InMemoryAccount, InMemoryClients } from '../../bench/fake-aws';
-import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, GENERATORS, generateItems, generatorOf } from '../../bench/generate';
+import {
+  BENCH_ACCOUNT,
+  BENCH_CONTEXT,
+  BENCH_NOW,
+  GENERATORS,
+  generateItems,
+  generatorOf,
+} from '../../bench/generate';
 import { findRule, RULES } from '../../rules';
 import { type EvaluationSnapshot, SnapshotReader } from '../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../shared/config/configuration-item';
@@ -38,7 +45,8 @@ async function pureVerdict(rule: AnyRule, item: unknown): Promise<string> {
 
 describe('bench/generate', () => {
   it('has a generator for every rule in the registry', () => {
-    for (const rule of RULES) expect(generatorOf(rule.meta.id).kind, rule.meta.id).to.be.oneOf(['context', 'configurationItem']);
+    for (const rule of RULES)
+      expect(generatorOf(rule.meta.id).kind, rule.meta.id).to.be.oneOf(['context', 'configurationItem']);
   });
 
   for (const ruleId of Object.keys(GENERATORS)) {

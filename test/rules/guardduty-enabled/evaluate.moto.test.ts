@@ -204,7 +204,10 @@ describe('rule guardduty-enabled', () => {
       const outcome = await verdictOfSnapshot({
         ...RECORDED,
         detectors: {
-          [DETECTOR_ID]: { ...recordedHere<Record<string, unknown>>('guardduty.GetDetector_1.json'), Status: 'enabled' } as never,
+          [DETECTOR_ID]: {
+            ...recordedHere<Record<string, unknown>>('guardduty.GetDetector_1.json'),
+            Status: 'enabled',
+          } as never,
         },
       });
       expect(outcome.evaluations).to.deep.equal([]);
