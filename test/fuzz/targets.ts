@@ -1,8 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GetTrailStatusResponse, Trail } from '@aws-sdk/client-cloudtrail';
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import type { Grant } from '@aws-sdk/client-s3';
+import { RULES } from '../../rules';
 import { rule as trailRule } from '../../rules/cloudtrail-multi-region-logging/evaluate';
 import { rule as sgRule } from '../../rules/ec2-security-group-no-public-ingress/evaluate';
 import { rule as rootKeysRule } from '../../rules/iam-root-access-keys-absent/evaluate';
@@ -512,7 +513,36 @@ export function ruleTargets(): Target[] {
         return periodicPath(rootKeysRule)({ credentialReport: csv });
       },
     },
+    ...registryTargets(),
   ];
+}
+
+/** The rules the targets above fuzz with their own seeds and oracle. */
+const HAND_WRITTEN = new Set([
+  'ec2-security-group-no-public-ingress',
+  's3-bucket-no-public-access',
+  's3-account-public-access-blocked',
+  'cloudtrail-multi-region-logging',
+  'iam-root-access-keys-absent',
+]);
+
+/**
+ * A target for every other registered rule, derived from the registry: its periodic path over the evaluation
+ * contexts of its fixtures (`test/rules/<id>/fixtures/*.snapshot.json`, recorded data). The oracle checks typed
+ * errors and well-formed output for each mutation.
+ */
+function registryTargets(): Target[] {
+  return RULES.filter((rule) => !HAND_WRITTEN.has(rule.meta.id) && rule.collect).flatMap((rule) => {
+    const dir = join(__dirname, '..', 'rules', rule.meta.id, 'fixtures');
+    const seeds = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.snapshot.json'))
+          .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown)
+      : [];
+    return seeds.length
+      ? [{ name: `${rule.meta.id} (periodic path, from the registry)`, seeds, run: periodicPath(rule) }]
+      : [];
+  });
 }
 
 /** Lambda events of the corpus (the documented and captured ones), for the event parser. */
