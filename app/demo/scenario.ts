@@ -5,7 +5,9 @@ import {
   CreateVpcCommand,
   type IpPermission,
 } from '@aws-sdk/client-ec2';
+import { CreateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { GuardDuty } from '../../rules/guardduty-enabled/reads';
 import type { AwsClients } from '../../shared/aws/clients';
 import { CloudTrail } from '../../shared/aws/services/cloudtrail';
 import { EC2 } from '../../shared/aws/services/ec2';
@@ -104,5 +106,9 @@ export async function makeInsecureAccount(aws: AwsClients, accountId: string): P
   );
   await cloudtrail.send(new StartLoggingCommand({ Name: trailName }));
   await cloudtrail.send(new StopLoggingCommand({ Name: trailName }));
+  // Detection is on (guardduty-enabled is COMPLIANT): its remediation, enable-guardduty, is not built yet.
+  await aws
+    .get(GuardDuty)
+    .send(new CreateDetectorCommand({ Enable: true, FindingPublishingFrequency: 'FIFTEEN_MINUTES' }));
   return { accountId, securityGroups, buckets, trailName, trailBucket };
 }
