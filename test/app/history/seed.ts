@@ -41,6 +41,20 @@ export const SG_RULE = 'ec2-security-group-no-public-ingress';
 export const BUCKET_RULE = 's3-bucket-no-public-access';
 export const ACCOUNT_BPA_RULE = 's3-account-public-access-blocked';
 export const TRAIL_RULE = 'cloudtrail-multi-region-logging';
+/** Never evaluated in the seed: in the catalog, so its controls are "not evaluated". */
+export const ROOT_RULE = 'iam-root-access-keys-absent';
+
+/**
+ * The rules the seed's history is about: the report's catalog in these tests. Pinned, so that registering a new
+ * rule (whose controls would join the catalog) does not change the seed's known answers.
+ */
+export const SEEDED_RULES: readonly string[] = [
+  SG_RULE,
+  BUCKET_RULE,
+  ACCOUNT_BPA_RULE,
+  ROOT_RULE,
+  TRAIL_RULE,
+];
 
 const at = (offset: number) => new Date(T0 + offset);
 
