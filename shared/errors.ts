@@ -32,6 +32,12 @@ export class MalformedFindingError extends RebaselineError {
  */
 export class PlaybookRefusedError extends RebaselineError {}
 
+/** A playbook step made its calls, but re-reading shows the resource is not in the state the step promises. */
+export class PlaybookVerificationError extends RebaselineError {}
+
+/** A playbook step stopped at a failed AWS call; the message says which calls were made before it. */
+export class PlaybookStepError extends RebaselineError {}
+
 /** An EventBridge event pattern is not one EventBridge accepts (the path and the problem are named). */
 export class InvalidEventPatternError extends RebaselineError {}
 

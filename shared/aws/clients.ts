@@ -50,16 +50,20 @@ export interface ClientOptions {
 
 /** The services rebaseline talks to; each has its module in `shared/aws/services/`. */
 export type ServiceName =
+  | 'autoscaling'
   | 'cloudtrail'
   | 'config'
+  | 'dynamodb'
   | 'ec2'
+  | 'elbv2'
   | 'iam'
   | 'organizations'
   | 's3'
   | 's3control'
   | 'sns'
   | 'ssm'
-  | 'sts';
+  | 'sts'
+  | 'wafv2';
 
 /** What `AwsClients` needs of an SDK v3 client: its middleware stack (for the call counter). */
 interface SdkClient {

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { AwsClients } from '../shared/aws/clients';
+import type { PlaybookMetadata } from '../shared/incident/playbook';
+import { isFunctionOf } from '../shared/remediation/metadata';
+import { createHandler as isolateEc2Instance } from './isolate-ec2-instance/handler';
+import isolateEc2InstanceMeta from './isolate-ec2-instance/playbook.json';
+
+/** The Lambda of a playbook, built for given clients (the deployed Lambda uses the default chain). */
+export type PlaybookLambdaFactory = (
+  clients?: (region: string) => AwsClients,
+) => (payload: unknown) => Promise<unknown>;
+
+/** A playbook: its metadata, its folder (holding `document.yaml`) and, when it has one, its Lambda. */
+export interface Playbook {
+  meta: PlaybookMetadata;
+  dir: string;
+  createHandler?: PlaybookLambdaFactory;
+}
+
+/** Every playbook rebaseline ships. A playbook folder missing here fails the registry test. */
+export const PLAYBOOKS: readonly Playbook[] = [
+  {
+    meta: isolateEc2InstanceMeta as PlaybookMetadata,
+    dir: join(__dirname, 'isolate-ec2-instance'),
+    createHandler: isolateEc2Instance,
+  },
+];
+
+export function findPlaybook(id: string): Playbook | undefined {
+  return PLAYBOOKS.find((p) => p.meta.id === id);
+}
+
+/** The playbook whose Lambda a document names: the function name (or ARN's function part) ends with its id. */
+export function playbookForFunction(functionName: string): Playbook | undefined {
+  return PLAYBOOKS.find((p) => p.createHandler && isFunctionOf(functionName, p.meta.id));
+}
