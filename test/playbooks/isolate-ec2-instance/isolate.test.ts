@@ -209,14 +209,12 @@ describe('playbook isolate-ec2-instance (moto_server)', function () {
   it('the skip tag, read live: nothing is changed', async () => {
     const aws = replaceGroupsLikeAws(motoClients(moto.endpoint));
     const w = await createWorkload(aws);
-    await aws
-      .get(EC2)
-      .send(
-        new CreateTagsCommand({
-          Resources: [w.instanceId],
-          Tags: [{ Key: 'rebaseline:incident-response', Value: 'skip' }],
-        }),
-      );
+    await aws.get(EC2).send(
+      new CreateTagsCommand({
+        Resources: [w.instanceId],
+        Tags: [{ Key: 'rebaseline:incident-response', Value: 'skip' }],
+      }),
+    );
     const before = await readBack(aws, w);
     const execution = await runPlaybook(
       'isolate-ec2-instance',
