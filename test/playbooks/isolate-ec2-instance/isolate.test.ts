@@ -264,7 +264,13 @@ describe('playbook isolate-ec2-instance (moto_server)', function () {
       'isolate-ec2-instance',
       aws,
       { InstanceId: w.instanceId, FindingId: FINDING, RequireApproval: true, Approvers: approvers },
-      { now, approve: async (r) => (asked.push(r.message ?? ''), { approved: true, approver: 'lead' }) },
+      {
+        now,
+        approve: async (r) => {
+          asked.push(r.message ?? '');
+          return { approved: true, approver: 'lead' };
+        },
+      },
     );
     expect(approved.status, approved.failureMessage).to.equal('Success');
     expect(asked[0]).to.contain(`Isolate ${w.instanceId} for finding ${FINDING}`);
