@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { AwsClients } from '../shared/aws/clients';
 import type { PlaybookMetadata } from '../shared/incident/playbook';
 import { isFunctionOf } from '../shared/remediation/metadata';
+import { createHandler as blockIp } from './block-ip/handler';
+import blockIpMeta from './block-ip/playbook.json';
 import { createHandler as isolateEc2Instance } from './isolate-ec2-instance/handler';
 import isolateEc2InstanceMeta from './isolate-ec2-instance/playbook.json';
 
@@ -24,6 +26,7 @@ export const PLAYBOOKS: readonly Playbook[] = [
     dir: join(__dirname, 'isolate-ec2-instance'),
     createHandler: isolateEc2Instance,
   },
+  { meta: blockIpMeta as PlaybookMetadata, dir: join(__dirname, 'block-ip'), createHandler: blockIp },
 ];
 
 export function findPlaybook(id: string): Playbook | undefined {

@@ -134,7 +134,7 @@ export interface DecisionOptions {
   minSeverity?: number;
   /** Finding types to act on, by prefix (`UnauthorizedAccess:`, `Recon:EC2/`); empty: every type. */
   typePrefixes?: readonly string[];
-  /** CIDRs that are never blocked (default {@link DEFAULT_ALLOW_LIST}); the VPC's CIDRs are added at run time. */
+  /** CIDRs never blocked, besides {@link DEFAULT_ALLOW_LIST} (always included); the VPC's CIDRs are added at run time. */
   allowList?: readonly string[];
   /** A resource with this tag (default `rebaseline:incident-response` = `skip`) gets only a notification. */
   skipTag?: { key: string; value: string };
@@ -252,7 +252,7 @@ export function decide(
 ): Decision {
   const minSeverity = options.minSeverity ?? DEFAULT_MIN_SEVERITY;
   const skip = options.skipTag ?? DEFAULT_SKIP_TAG;
-  const allowList = options.allowList ?? DEFAULT_ALLOW_LIST;
+  const allowList = [...DEFAULT_ALLOW_LIST, ...(options.allowList ?? [])];
   if (finding.archived)
     return notifyOnly('The finding is archived (suppressed or resolved): nothing is changed.', 'archived');
   if (finding.severity < minSeverity)

@@ -4,6 +4,7 @@ import {
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   type Instance,
+  type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../aws/clients';
 import { EC2 } from '../aws/services/ec2';
@@ -53,7 +54,11 @@ const tagMap = (tags: { Key?: string; Value?: string }[] | undefined) =>
  * volumes, termination protection, shutdown behaviour and instance profile association.
  * @throws PlaybookRefusedError when the instance does not exist (or is terminated): nothing can be done to it.
  */
-export async function readInstance(aws: AwsClients, instanceId: string): Promise<LiveInstance> {
+export async function readInstance(
+  aws: AwsClients,
+  instanceId: string,
+  options: { attributes?: boolean } = {},
+): Promise<LiveInstance> {
   const ec2 = aws.get(EC2);
   let found: Instance | undefined;
   try {
@@ -83,6 +88,13 @@ export async function readInstance(aws: AwsClients, instanceId: string): Promise
     ? ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })))
         .NetworkInterfaces ?? [])
     : [];
+  // A playbook that only needs the network (block-ip) reads no attribute and needs no permission for them.
+  if (options.attributes === false)
+    return {
+      ...(await describe(found, eniIds, enis)),
+      terminationProtection: false,
+      shutdownBehavior: 'stop',
+    };
   const [termination, shutdown, associations] = await Promise.all([
     ec2.send(
       new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'disableApiTermination' }),
@@ -103,6 +115,23 @@ export async function readInstance(aws: AwsClients, instanceId: string): Promise
     ),
   ]);
   const association = associations.IamInstanceProfileAssociations?.[0];
+  return {
+    ...(await describe(found, eniIds, enis)),
+    terminationProtection: termination.DisableApiTermination?.Value === true,
+    shutdownBehavior: shutdown.InstanceInitiatedShutdownBehavior?.Value ?? 'stop',
+    profile:
+      association?.IamInstanceProfile?.Arn && association.AssociationId
+        ? { arn: association.IamInstanceProfile.Arn, associationId: association.AssociationId }
+        : undefined,
+  };
+}
+
+async function describe(
+  found: Instance,
+  eniIds: string[],
+  enis: NetworkInterface[],
+): Promise<Omit<LiveInstance, 'terminationProtection' | 'shutdownBehavior' | 'profile'>> {
+  const instanceId = found.InstanceId as string;
   return {
     instanceId,
     state: found.State?.Name ?? 'unknown',
@@ -131,12 +160,6 @@ export async function readInstance(aws: AwsClients, instanceId: string): Promise
         volumeId: b.Ebs?.VolumeId as string,
         deleteOnTermination: b.Ebs?.DeleteOnTermination === true,
       })),
-    terminationProtection: termination.DisableApiTermination?.Value === true,
-    shutdownBehavior: shutdown.InstanceInitiatedShutdownBehavior?.Value ?? 'stop',
-    profile:
-      association?.IamInstanceProfile?.Arn && association.AssociationId
-        ? { arn: association.IamInstanceProfile.Arn, associationId: association.AssociationId }
-        : undefined,
   };
 }
 

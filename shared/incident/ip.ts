@@ -91,8 +91,8 @@ export function unblockableReason(ip: IpAddress): string | undefined {
 }
 
 /**
- * What is never blocked unless a person removes it from the allow-list parameter: the private ranges of RFC 1918,
- * carrier-grade NAT (RFC 6598) and IPv6 unique local addresses (RFC 4193). A VPC's own CIDRs are added at run time.
+ * What is never blocked, whatever the allow-list parameter adds: the private ranges of RFC 1918, carrier-grade NAT
+ * (RFC 6598) and IPv6 unique local addresses (RFC 4193). A VPC's own CIDRs are added at run time.
  */
 export const DEFAULT_ALLOW_LIST: readonly string[] = [
   '10.0.0.0/8',
