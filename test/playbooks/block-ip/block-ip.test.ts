@@ -21,13 +21,11 @@ const CHILD = join(__dirname, 'block-process.ts');
 
 async function entriesOf(aws: AwsClients, w: Workload): Promise<{ acl: string; entries: NetworkAclEntry[] }> {
   const acl = (
-    await aws
-      .get(EC2)
-      .send(
-        new DescribeNetworkAclsCommand({
-          Filters: [{ Name: 'association.subnet-id', Values: [w.subnetId] }],
-        }),
-      )
+    await aws.get(EC2).send(
+      new DescribeNetworkAclsCommand({
+        Filters: [{ Name: 'association.subnet-id', Values: [w.subnetId] }],
+      }),
+    )
   ).NetworkAcls![0]!;
   return { acl: acl.NetworkAclId!, entries: acl.Entries ?? [] };
 }
@@ -50,31 +48,27 @@ describe('playbook block-ip (moto_server)', function () {
     const w = await createWorkload(aws);
     const { acl } = await entriesOf(aws, w);
     // Someone else's entries, inside and outside the range: never touched.
-    await aws
-      .get(EC2)
-      .send(
-        new CreateNetworkAclEntryCommand({
-          NetworkAclId: acl,
-          RuleNumber: 1,
-          Protocol: '6',
-          RuleAction: 'allow',
-          Egress: false,
-          CidrBlock: '192.0.2.0/24',
-          PortRange: { From: 443, To: 443 },
-        }),
-      );
-    await aws
-      .get(EC2)
-      .send(
-        new CreateNetworkAclEntryCommand({
-          NetworkAclId: acl,
-          RuleNumber: 150,
-          Protocol: '-1',
-          RuleAction: 'deny',
-          Egress: false,
-          CidrBlock: '198.51.100.99/32',
-        }),
-      );
+    await aws.get(EC2).send(
+      new CreateNetworkAclEntryCommand({
+        NetworkAclId: acl,
+        RuleNumber: 1,
+        Protocol: '6',
+        RuleAction: 'allow',
+        Egress: false,
+        CidrBlock: '192.0.2.0/24',
+        PortRange: { From: 443, To: 443 },
+      }),
+    );
+    await aws.get(EC2).send(
+      new CreateNetworkAclEntryCommand({
+        NetworkAclId: acl,
+        RuleNumber: 150,
+        Protocol: '-1',
+        RuleAction: 'deny',
+        Egress: false,
+        CidrBlock: '198.51.100.99/32',
+      }),
+    );
     const before = (await entriesOf(aws, w)).entries;
 
     const execution = await runPlaybook('block-ip', aws, {
@@ -212,15 +206,13 @@ describe('playbook block-ip (moto_server)', function () {
       '203.0.113.52/32',
     ]);
     expect(denies(entries, true).map(cidrOf)).to.deep.equal(['203.0.113.50/32']);
-    const ledger = await aws
-      .get(DynamoDB)
-      .send(
-        new GetItemCommand({
-          TableName: STATE_TABLE,
-          Key: { pk: { S: `nacl#${acl}` } },
-          ConsistentRead: true,
-        }),
-      );
+    const ledger = await aws.get(DynamoDB).send(
+      new GetItemCommand({
+        TableName: STATE_TABLE,
+        Key: { pk: { S: `nacl#${acl}` } },
+        ConsistentRead: true,
+      }),
+    );
     const claimed = (
       JSON.parse(ledger.Item!.data!.S!) as {
         entries: { egress: boolean; ruleNumber: number; cidr: string }[];
@@ -340,16 +332,14 @@ describe('playbook block-ip (moto_server)', function () {
     const aws = motoClients(moto.endpoint);
     const w = await createWorkload(aws);
     const v4 = (
-      await aws
-        .get(WAFv2)
-        .send(
-          new CreateIPSetCommand({
-            Name: 'attackers-v4',
-            Scope: 'REGIONAL',
-            IPAddressVersion: 'IPV4',
-            Addresses: [],
-          }),
-        )
+      await aws.get(WAFv2).send(
+        new CreateIPSetCommand({
+          Name: 'attackers-v4',
+          Scope: 'REGIONAL',
+          IPAddressVersion: 'IPV4',
+          Addresses: [],
+        }),
+      )
     ).Summary!;
     const common = { InstanceId: w.instanceId, WafIpSetArns: v4.ARN };
     await runPlaybook(
