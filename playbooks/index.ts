@@ -6,6 +6,8 @@ import { createHandler as blockIp } from './block-ip/handler';
 import blockIpMeta from './block-ip/playbook.json';
 import { createHandler as isolateEc2Instance } from './isolate-ec2-instance/handler';
 import isolateEc2InstanceMeta from './isolate-ec2-instance/playbook.json';
+import { createHandler as revokeRoleSessions } from './revoke-role-sessions/handler';
+import revokeRoleSessionsMeta from './revoke-role-sessions/playbook.json';
 
 /** The Lambda of a playbook, built for given clients (the deployed Lambda uses the default chain). */
 export type PlaybookLambdaFactory = (
@@ -27,6 +29,11 @@ export const PLAYBOOKS: readonly Playbook[] = [
     createHandler: isolateEc2Instance,
   },
   { meta: blockIpMeta as PlaybookMetadata, dir: join(__dirname, 'block-ip'), createHandler: blockIp },
+  {
+    meta: revokeRoleSessionsMeta as PlaybookMetadata,
+    dir: join(__dirname, 'revoke-role-sessions'),
+    createHandler: revokeRoleSessions,
+  },
 ];
 
 export function findPlaybook(id: string): Playbook | undefined {
