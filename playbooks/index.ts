@@ -4,8 +4,12 @@ import type { PlaybookMetadata } from '../shared/incident/playbook';
 import { isFunctionOf } from '../shared/remediation/metadata';
 import { createHandler as blockIp } from './block-ip/handler';
 import blockIpMeta from './block-ip/playbook.json';
+import { createHandler as collectEvidence } from './collect-evidence/handler';
+import collectEvidenceMeta from './collect-evidence/playbook.json';
 import { createHandler as isolateEc2Instance } from './isolate-ec2-instance/handler';
 import isolateEc2InstanceMeta from './isolate-ec2-instance/playbook.json';
+import { createHandler as notify } from './notify/handler';
+import notifyMeta from './notify/playbook.json';
 import { createHandler as revokeRoleSessions } from './revoke-role-sessions/handler';
 import revokeRoleSessionsMeta from './revoke-role-sessions/playbook.json';
 
@@ -24,6 +28,11 @@ export interface Playbook {
 /** Every playbook rebaseline ships. A playbook folder missing here fails the registry test. */
 export const PLAYBOOKS: readonly Playbook[] = [
   {
+    meta: collectEvidenceMeta as PlaybookMetadata,
+    dir: join(__dirname, 'collect-evidence'),
+    createHandler: collectEvidence,
+  },
+  {
     meta: isolateEc2InstanceMeta as PlaybookMetadata,
     dir: join(__dirname, 'isolate-ec2-instance'),
     createHandler: isolateEc2Instance,
@@ -34,6 +43,7 @@ export const PLAYBOOKS: readonly Playbook[] = [
     dir: join(__dirname, 'revoke-role-sessions'),
     createHandler: revokeRoleSessions,
   },
+  { meta: notifyMeta as PlaybookMetadata, dir: join(__dirname, 'notify'), createHandler: notify },
 ];
 
 export function findPlaybook(id: string): Playbook | undefined {

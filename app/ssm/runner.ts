@@ -1062,24 +1062,32 @@ async function runCommand(
     throw new AutomationStepError(step.name, `SendCommand ${inputs.DocumentName} returned no command id.`);
   const interval = run.options.pollIntervalMs ?? 2000;
   const polls = Math.max(1, Math.floor((run.options.maxWaitMs ?? 120_000) / interval) + 1);
+  const instances = inputs.InstanceIds ?? sent.Command?.InstanceIds ?? [];
   for (let poll = 1; ; poll++) {
-    const listed = await client.send(
-      new ssm.ListCommandInvocationsCommand({ CommandId: commandId, Details: true }),
-      { abortSignal: signal },
-    );
-    const invocations = (listed.CommandInvocations ?? []).filter(
-      (i) => !inputs.InstanceIds || inputs.InstanceIds.includes(i.InstanceId ?? ''),
-    );
-    const done = invocations.length > 0 && invocations.every((i) => COMMAND_DONE.has(i.Status ?? ''));
+    const invocations: ssm.GetCommandInvocationCommandOutput[] = [];
+    for (const instanceId of instances) {
+      try {
+        invocations.push(
+          await client.send(
+            new ssm.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+            { abortSignal: signal },
+          ),
+        );
+      } catch (error) {
+        // Right after SendCommand the invocation may not exist yet: it is pending.
+        if (awsErrorName(error) !== 'InvocationDoesNotExist') throw error;
+      }
+    }
+    const done =
+      invocations.length === instances.length && invocations.every((i) => COMMAND_DONE.has(i.Status ?? ''));
     if (done) {
       const first = invocations[0];
-      const plugin = first?.CommandPlugins?.[0];
       const failed = invocations.filter((i) => i.Status !== 'Success');
       const outputs = {
         CommandId: commandId,
         Status: failed.length ? (failed[0]?.Status ?? 'Failed') : 'Success',
-        ResponseCode: plugin?.ResponseCode ?? 0,
-        Output: plugin?.Output ?? '',
+        ResponseCode: first?.ResponseCode ?? 0,
+        Output: first?.StandardOutputContent ?? '',
       };
       if (failed.length)
         throw new AutomationStepError(
@@ -1089,7 +1097,7 @@ async function runCommand(
         );
       return {
         outputs,
-        message: `Command ${commandId} (${inputs.DocumentName}) succeeded on ${invocations.map((i) => i.InstanceId).join(', ')}.`,
+        message: `Command ${commandId} (${inputs.DocumentName}) succeeded on ${instances.join(', ')}.`,
       };
     }
     if (poll >= polls || signal.aborted)

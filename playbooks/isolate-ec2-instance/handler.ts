@@ -126,7 +126,7 @@ export const parsePayload = payloadParser<IsolatePayload>(PLAYBOOK_ID, {
     InstanceId: { type: 'string', pattern: '^i-[0-9a-f]{8,17}$', description: 'an instance id' },
     FindingId: {
       type: 'string',
-      pattern: '^[A-Za-z0-9][A-Za-z0-9._:/=+@-]{0,255}$',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}$',
       description: 'a finding id',
     },
     StateTable: {

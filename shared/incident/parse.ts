@@ -24,7 +24,7 @@ const PARTITION = /^aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?$/;
 const INSTANCE_PROFILE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/[\w+=,.@/-]{1,512}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** Finding ids end up in tags and resource names: the characters every AWS tag value accepts. */
-const FINDING_ID = /^[A-Za-z0-9][A-Za-z0-9._:/=+@-]{0,255}$/;
+const FINDING_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}$/;
 /** `ThreatPurpose:ResourceTypeAffected/ThreatFamilyName.DetectionMechanism!Artifact`. */
 const GUARDDUTY_TYPE = /^[A-Za-z0-9]+:[A-Za-z0-9]+\/[A-Za-z0-9.&!_:-]+$/;
 
@@ -165,7 +165,7 @@ function accessKeyFromGuardDuty(details: Fields, warnings: string[]): FindingAcc
 export function parseGuardDutyFinding(raw: unknown, path: string, event?: Finding['event']): Finding {
   const detail = new Fields(raw, path);
   const warnings: string[] = [];
-  const id = detail.string('id', FINDING_ID, 'a finding id (letters, digits and ._:/=+@-)');
+  const id = detail.string('id', FINDING_ID, 'a finding id (letters, digits and ._:/@-)');
   const type = detail.string(
     'type',
     GUARDDUTY_TYPE,
@@ -451,11 +451,16 @@ export function parseAsffFinding(raw: unknown, path: string, event?: Finding['ev
   const resourceRole = role && (ROLES as string[]).includes(role) ? (role as ResourceRole) : undefined;
   const workflow =
     finding.optionalObject('Workflow')?.optionalString('Status') ?? finding.optionalString('WorkflowState');
-  const gdId = /\/finding\/([A-Za-z0-9]+)$/.exec(id)?.[1];
+  const shortId = /\/finding\/([A-Za-z0-9-]+)$/.exec(id)?.[1] ?? id;
+  if (!FINDING_ID.test(shortId))
+    finding.fail(
+      'Id',
+      `must end in a finding id (letters, digits and ._:/@-, at most 256), got ${JSON.stringify(id.slice(0, 80))}.`,
+    );
   const sample = productField(productFields, 'additionalInfo/sample')[0] === 'true';
   return {
     source: 'securityhub',
-    id: gdId ?? id,
+    id: shortId,
     arn: id,
     type,
     title: finding.optionalString('Title'),

@@ -10,6 +10,7 @@ export const FINDING_FIELDS = [
   'ipAddresses',
   'directions',
   'detectedAt',
+  'summary',
 ] as const;
 export type FindingField = (typeof FINDING_FIELDS)[number];
 

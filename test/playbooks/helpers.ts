@@ -144,7 +144,7 @@ export async function createWorkload(aws: AwsClients, name = 'web'): Promise<Wor
   const instance = (
     await ec2.send(
       new RunInstancesCommand({
-        ImageId: 'ami-12c6146b',
+        ImageId: 'ami-760aaa0f',
         InstanceType: 't3.micro',
         MinCount: 1,
         MaxCount: 1,
@@ -160,7 +160,7 @@ export async function createWorkload(aws: AwsClients, name = 'web'): Promise<Wor
   await autoscaling.send(
     new CreateLaunchConfigurationCommand({
       LaunchConfigurationName: `${name}-lc`,
-      ImageId: 'ami-12c6146b',
+      ImageId: 'ami-760aaa0f',
       InstanceType: 't3.micro',
     }),
   );
