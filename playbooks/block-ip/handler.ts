@@ -254,7 +254,7 @@ function blockable(ips: IpAddress[], allowList: string[]): { ips: IpAddress[]; n
   return { ips: kept, notes };
 }
 
-const SENDS = {
+export const SENDS = {
   'ec2:CreateNetworkAclEntry': [EC2, CreateNetworkAclEntryCommand],
   'ec2:ReplaceNetworkAclEntry': [EC2, ReplaceNetworkAclEntryCommand],
   'ec2:DeleteNetworkAclEntry': [EC2, DeleteNetworkAclEntryCommand],

@@ -289,7 +289,7 @@ async function readIsolation(aws: AwsClients, payload: IsolatePayload, settings:
   return { state, stored };
 }
 
-const SENDS = {
+export const SENDS = {
   'ec2:CreateTags': [EC2, CreateTagsCommand],
   'ec2:DeleteTags': [EC2, DeleteTagsCommand],
   'ec2:ModifyInstanceAttribute': [EC2, ModifyInstanceAttributeCommand],

@@ -52,7 +52,7 @@ function summaryOf(payload: NotifyPayload): ResponseSummary {
   }
 }
 
-const SENDS = { 'sns:Publish': [SNS, PublishCommand] } as const;
+export const SENDS = { 'sns:Publish': [SNS, PublishCommand] } as const;
 
 async function stage(aws: AwsClients, payload: NotifyPayload): Promise<StepResult> {
   const dryRun = payload.DryRun === true;

@@ -128,7 +128,7 @@ async function roleSkipped(
     : undefined;
 }
 
-const SENDS = { 'iam:PutRolePolicy': [IAM, PutRolePolicyCommand] } as const;
+export const SENDS = { 'iam:PutRolePolicy': [IAM, PutRolePolicyCommand] } as const;
 
 async function stage(aws: AwsClients, payload: RevokePayload, now: Date): Promise<StepResult> {
   const dryRun = payload.DryRun === true;
