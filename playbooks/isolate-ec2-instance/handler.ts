@@ -102,7 +102,8 @@ export interface IsolatePayload {
   Mode: Mode;
   AccountId: string;
   InstanceId: string;
-  FindingId: string;
+  /** Required to isolate (it tags the instance and the snapshots); a release needs none. */
+  FindingId?: string;
   StateTable?: string;
   IsolationGroupName?: string;
   ResetTrackedConnections?: string;
@@ -119,7 +120,7 @@ const OPTIONAL = { type: ['string', 'null'], description: 'a string' } as const;
 
 export const parsePayload = payloadParser<IsolatePayload>(PLAYBOOK_ID, {
   type: 'object',
-  required: ['Mode', 'AccountId', 'InstanceId', 'FindingId'],
+  required: ['Mode', 'AccountId', 'InstanceId'],
   properties: {
     Mode: { enum: MODES },
     AccountId: PLAYBOOK_COMMON_FIELDS.AccountId,
@@ -161,7 +162,7 @@ export const parsePayload = payloadParser<IsolatePayload>(PLAYBOOK_ID, {
 
 function settingsOf(payload: IsolatePayload, now: Date): IsolationSettings {
   return {
-    findingId: payload.FindingId,
+    findingId: payload.FindingId ?? '',
     isolationGroupName: payload.IsolationGroupName || ISOLATION_GROUP,
     untrackGroupName: `${payload.IsolationGroupName || ISOLATION_GROUP}-untrack`.replace(
       `${ISOLATION_GROUP}-untrack`,
@@ -425,6 +426,10 @@ async function forensics(
 }
 
 async function stage(aws: AwsClients, payload: IsolatePayload, now: Date): Promise<StepResult> {
+  if (!payload.FindingId && payload.Mode !== 'release' && payload.Mode !== 'verify-release')
+    throw new PlaybookRefusedError(
+      `isolate-ec2-instance: a FindingId is required to isolate ${payload.InstanceId} (it tags the instance and the snapshots); nothing was changed.`,
+    );
   const settings = settingsOf(payload, now);
   const send = sender(aws, SENDS);
   const dryRun = payload.DryRun === true;
