@@ -126,8 +126,9 @@ export const parsePayload = payloadParser<IsolatePayload>(PLAYBOOK_ID, {
     AccountId: PLAYBOOK_COMMON_FIELDS.AccountId,
     InstanceId: { type: 'string', pattern: '^i-[0-9a-f]{8,17}$', description: 'an instance id' },
     FindingId: {
-      type: 'string',
-      pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}$',
+      type: ['string', 'null'],
+      pattern: '^$|^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,255}$',
+      default: '',
       description: 'a finding id',
     },
     StateTable: {

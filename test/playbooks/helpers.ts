@@ -98,9 +98,15 @@ export interface Workload {
 
 /**
  * A VPC (IPv4 and IPv6) with a subnet, an instance with a data volume and an instance profile, in an Auto Scaling
- * group, registered on port 8080 in a target group; and the incident state table.
+ * group, registered on port 8080 in a target group; and the incident state table. With `groupsOn: 'interface'` the
+ * security group is given in the network interface specification, where the emulator replaces groups as AWS does
+ * (for tests whose playbooks run in another process, where no middleware can correct it).
  */
-export async function createWorkload(aws: AwsClients, name = 'web'): Promise<Workload> {
+export async function createWorkload(
+  aws: AwsClients,
+  name = 'web',
+  options: { groupsOn?: 'instance' | 'interface' } = {},
+): Promise<Workload> {
   const ec2 = aws.get(EC2);
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!;
   await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpc.VpcId, AmazonProvidedIpv6CidrBlock: true }));
@@ -148,8 +154,11 @@ export async function createWorkload(aws: AwsClients, name = 'web'): Promise<Wor
         InstanceType: 't3.micro',
         MinCount: 1,
         MaxCount: 1,
-        SubnetId: subnet.SubnetId,
-        SecurityGroupIds: [appGroupId],
+        // `instance` (SecurityGroupIds, the usual launch) meets the emulator's group discrepancy on the primary
+        // interface (see replaceGroupsLikeAws); `interface` (a network interface specification) does not.
+        ...(options.groupsOn === 'interface'
+          ? { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnet.SubnetId, Groups: [appGroupId] }] }
+          : { SubnetId: subnet.SubnetId, SecurityGroupIds: [appGroupId] }),
         IamInstanceProfile: { Arn: profile.Arn },
         BlockDeviceMappings: [{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 8, DeleteOnTermination: true } }],
         TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }],
