@@ -39,7 +39,7 @@ export function buildProgram({ rules: RULES, remediations, playbooks }: Registry
   registerEvaluate(program, RULES);
   registerScan(program, RULES);
   registerRemediate(program, RULES, remediations);
-  registerDemo(program, RULES, remediations);
+  registerDemo(program, RULES, remediations, playbooks);
   registerHistory(program, RULES);
   registerReport(program, RULES);
   registerAudit(program, RULES);
