@@ -23,9 +23,14 @@ import {
 import { parseAllowList, sparedReason } from '../../shared/incident/decision';
 import { checkSkipTag, readInstance } from '../../shared/incident/instance';
 import { DEFAULT_ALLOW_LIST, type IpAddress, parseCidr, parseIpAddress } from '../../shared/incident/ip';
-import { PLAYBOOK_COMMON_FIELDS, sender, verified } from '../../shared/incident/playbook-lambda';
+import {
+  PLAYBOOK_COMMON_FIELDS,
+  type PlaybookInvocation,
+  playbookLambda,
+  sender,
+  verified,
+} from '../../shared/incident/playbook-lambda';
 import { DEFAULT_STATE_TABLE, lostRace, readState, writeStateCall } from '../../shared/incident/state';
-import { remediationLambda } from '../../shared/lambda/remediation';
 import { payloadParser } from '../../shared/remediation/payload';
 import {
   type BlockSettings,
@@ -646,12 +651,8 @@ async function planOnly(aws: AwsClients, payload: BlockPayload, settings: Settin
 export function createHandler(
   clients?: (region: string) => AwsClients,
   options: { now?: () => Date } = {},
-): (payload: unknown) => Promise<StepResult> {
-  const run = async (
-    payload: BlockPayload,
-    account: () => Promise<{ aws: AwsClients }>,
-  ): Promise<StepResult> => {
-    const { aws } = await account();
+): (payload: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const run = async (payload: BlockPayload, aws: AwsClients): Promise<StepResult> => {
     const settings = settingsOf(payload, options.now?.() ?? new Date());
     switch (payload.Mode) {
       case 'plan':
@@ -669,15 +670,7 @@ export function createHandler(
         return verifyBlocked(aws, payload, settings, true);
     }
   };
-  return remediationLambda<BlockPayload, StepResult>(
-    {
-      id: PLAYBOOK_ID,
-      parse: parsePayload,
-      modes: Object.fromEntries(MODES.map((m) => [m, run])) as Record<Mode, typeof run>,
-      logFields: (r) => ({ calls: r.Calls.length }),
-    },
-    clients,
-  );
+  return playbookLambda({ id: PLAYBOOK_ID, parse: parsePayload, run }, clients);
 }
 
 export const handler = createHandler();

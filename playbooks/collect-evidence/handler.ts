@@ -6,8 +6,12 @@ import { S3 } from '../../shared/aws/services/s3';
 import { awsErrorName } from '../../shared/errors';
 import { type StepResult, stepResult } from '../../shared/incident/calls';
 import { checkSkipTag, readInstance } from '../../shared/incident/instance';
-import { PLAYBOOK_COMMON_FIELDS, verified } from '../../shared/incident/playbook-lambda';
-import { remediationLambda } from '../../shared/lambda/remediation';
+import {
+  PLAYBOOK_COMMON_FIELDS,
+  type PlaybookInvocation,
+  playbookLambda,
+  verified,
+} from '../../shared/incident/playbook-lambda';
 import { payloadParser } from '../../shared/remediation/payload';
 import { EVIDENCE_TAGS, evidenceKey, evidencePrefix } from './plan';
 
@@ -120,18 +124,10 @@ async function stage(aws: AwsClients, payload: CollectPayload, now: Date): Promi
 export function createHandler(
   clients?: (region: string) => AwsClients,
   options: { now?: () => Date } = {},
-): (payload: unknown) => Promise<StepResult> {
-  const run = async (payload: CollectPayload, account: () => Promise<{ aws: AwsClients }>) =>
-    stage((await account()).aws, payload, options.now?.() ?? new Date());
-  return remediationLambda<CollectPayload, StepResult>(
-    {
-      id: PLAYBOOK_ID,
-      parse: parsePayload,
-      modes: { plan: run, verify: run },
-      logFields: (r) => ({ calls: r.Calls.length }),
-    },
-    clients,
-  );
+): (payload: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const run = async (payload: CollectPayload, aws: AwsClients) =>
+    stage(aws, payload, options.now?.() ?? new Date());
+  return playbookLambda({ id: PLAYBOOK_ID, parse: parsePayload, run }, clients);
 }
 
 export const handler = createHandler();

@@ -43,6 +43,8 @@ import {
   BOOLEAN_FIELD,
   flagOf,
   PLAYBOOK_COMMON_FIELDS,
+  type PlaybookInvocation,
+  playbookLambda,
   runStage,
   sender,
   verified,
@@ -54,7 +56,6 @@ import {
   type Versioned,
   writeStateCall,
 } from '../../shared/incident/state';
-import { remediationLambda } from '../../shared/lambda/remediation';
 import { payloadParser } from '../../shared/remediation/payload';
 import {
   ISOLATION_GROUP,
@@ -562,18 +563,10 @@ async function stage(aws: AwsClients, payload: IsolatePayload, now: Date): Promi
 export function createHandler(
   clients?: (region: string) => AwsClients,
   options: { now?: () => Date } = {},
-): (payload: unknown) => Promise<StepResult> {
-  const run = async (payload: IsolatePayload, account: () => Promise<{ aws: AwsClients }>) =>
-    stage((await account()).aws, payload, options.now?.() ?? new Date());
-  return remediationLambda<IsolatePayload, StepResult>(
-    {
-      id: PLAYBOOK_ID,
-      parse: parsePayload,
-      modes: Object.fromEntries(MODES.map((m) => [m, run])) as Record<Mode, typeof run>,
-      logFields: (result) => ({ calls: result.Calls.length }),
-    },
-    clients,
-  );
+): (payload: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const run = async (payload: IsolatePayload, aws: AwsClients) =>
+    stage(aws, payload, options.now?.() ?? new Date());
+  return playbookLambda({ id: PLAYBOOK_ID, parse: parsePayload, run }, clients);
 }
 
 export const handler = createHandler();

@@ -3,9 +3,15 @@ import type { AwsClients } from '../../shared/aws/clients';
 import { SNS } from '../../shared/aws/services/sns';
 import { awsErrorName, RemediationInputError } from '../../shared/errors';
 import type { StepResult } from '../../shared/incident/calls';
-import { PLAYBOOK_COMMON_FIELDS, runStage, sender, verified } from '../../shared/incident/playbook-lambda';
+import {
+  PLAYBOOK_COMMON_FIELDS,
+  type PlaybookInvocation,
+  playbookLambda,
+  runStage,
+  sender,
+  verified,
+} from '../../shared/incident/playbook-lambda';
 import type { ResponseSummary } from '../../shared/incident/summary';
-import { remediationLambda } from '../../shared/lambda/remediation';
 import { payloadParser } from '../../shared/remediation/payload';
 import { messageOf, subjectOf } from './plan';
 
@@ -92,18 +98,9 @@ async function stage(aws: AwsClients, payload: NotifyPayload): Promise<StepResul
 /** The Lambda of `notify`: composes and publishes the response's one message, then checks the topic. */
 export function createHandler(
   clients?: (region: string) => AwsClients,
-): (payload: unknown) => Promise<StepResult> {
-  const run = async (payload: NotifyPayload, account: () => Promise<{ aws: AwsClients }>) =>
-    stage((await account()).aws, payload);
-  return remediationLambda<NotifyPayload, StepResult>(
-    {
-      id: PLAYBOOK_ID,
-      parse: parsePayload,
-      modes: { publish: run, verify: run },
-      logFields: (r) => ({ calls: r.Calls.length }),
-    },
-    clients,
-  );
+): (payload: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const run = async (payload: NotifyPayload, aws: AwsClients) => stage(aws, payload);
+  return playbookLambda({ id: PLAYBOOK_ID, parse: parsePayload, run }, clients);
 }
 
 export const handler = createHandler();

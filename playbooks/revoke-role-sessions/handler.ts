@@ -11,8 +11,14 @@ import { IAM } from '../../shared/aws/services/iam';
 import { awsErrorName, PlaybookRefusedError } from '../../shared/errors';
 import { type StepResult, stepResult } from '../../shared/incident/calls';
 import { checkSkipTag, readInstance } from '../../shared/incident/instance';
-import { PLAYBOOK_COMMON_FIELDS, runStage, sender, verified } from '../../shared/incident/playbook-lambda';
-import { remediationLambda } from '../../shared/lambda/remediation';
+import {
+  PLAYBOOK_COMMON_FIELDS,
+  type PlaybookInvocation,
+  playbookLambda,
+  runStage,
+  sender,
+  verified,
+} from '../../shared/incident/playbook-lambda';
 import { payloadParser } from '../../shared/remediation/payload';
 import { cutoffOf, planRevoke, REVOKE_POLICY } from './plan';
 
@@ -178,18 +184,10 @@ async function stage(aws: AwsClients, payload: RevokePayload, now: Date): Promis
 export function createHandler(
   clients?: (region: string) => AwsClients,
   options: { now?: () => Date } = {},
-): (payload: unknown) => Promise<StepResult> {
-  const run = async (payload: RevokePayload, account: () => Promise<{ aws: AwsClients }>) =>
-    stage((await account()).aws, payload, options.now?.() ?? new Date());
-  return remediationLambda<RevokePayload, StepResult>(
-    {
-      id: PLAYBOOK_ID,
-      parse: parsePayload,
-      modes: Object.fromEntries(MODES.map((m) => [m, run])) as Record<Mode, typeof run>,
-      logFields: (r) => ({ calls: r.Calls.length }),
-    },
-    clients,
-  );
+): (payload: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const run = async (payload: RevokePayload, aws: AwsClients) =>
+    stage(aws, payload, options.now?.() ?? new Date());
+  return playbookLambda({ id: PLAYBOOK_ID, parse: parsePayload, run }, clients);
 }
 
 export const handler = createHandler();

@@ -1,5 +1,7 @@
-import type { AwsClients, AwsService } from '../aws/clients';
+import { AwsClients, type AwsService } from '../aws/clients';
+import { targetAccountResolver } from '../aws/target-account';
 import { PlaybookStepError, PlaybookVerificationError } from '../errors';
+import { logger } from '../logger';
 import {
   type ApiCall,
   type CallRecord,
@@ -101,5 +103,45 @@ export function sender(
     const [service, CommandClass] = entry;
     const client = aws.get(service) as unknown as Client;
     return client.send(new CommandClass(call.inputs as never));
+  };
+}
+
+/** What the Lambda runtime (or the local runner) passes besides the event. */
+export interface PlaybookInvocation {
+  /** A member alias (`…:member-<account>`) entitles a member's automation to its own account only. */
+  invokedFunctionArn?: string;
+}
+
+/**
+ * A playbook's Lambda: parses the payload, reaches the account the automation runs in (the payload's `AccountId`,
+ * checked against the invocation as remediation Lambdas are: its own clients there, a member's execution role for
+ * a member alias, any other account refused before anything is read), runs the step and logs one line.
+ * @example
+ * export const createHandler = (clients?: (region: string) => AwsClients) =>
+ *   playbookLambda({ id: 'block-ip', parse: parsePayload, run: (payload, aws) => stage(aws, payload) }, clients);
+ */
+export function playbookLambda<P extends { Mode: string; AccountId: string; DryRun?: boolean }>(
+  spec: { id: string; parse: (raw: unknown) => P; run: (payload: P, aws: AwsClients) => Promise<StepResult> },
+  clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
+): (raw: unknown, context?: PlaybookInvocation) => Promise<StepResult> {
+  const resolve = targetAccountResolver(spec.id);
+  return async (raw, context) => {
+    const payload = spec.parse(raw);
+    const target = await resolve(clients(process.env.AWS_REGION || 'us-east-1'), {
+      accountIds: [payload.AccountId],
+      invokedFunctionArn: context?.invokedFunctionArn,
+    });
+    const result = await spec.run(payload, target.aws);
+    logger.info(
+      {
+        playbook: spec.id,
+        mode: payload.Mode,
+        accountId: payload.AccountId,
+        dryRun: payload.DryRun,
+        calls: result.Calls.length,
+      },
+      result.Message,
+    );
+    return result;
   };
 }
