@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../shared/aws/clients';
+
+export { playbookParameters } from '../shared/incident/parameters';
+
 import { STS } from '../shared/aws/services/sts';
 import { UsageError } from '../shared/errors';
 import type { CallRecord } from '../shared/incident/calls';
@@ -9,11 +12,11 @@ import {
   type DecisionOptions,
   decide,
   PLAYBOOK_IDS,
-  type PlannedResponse,
   type PlaybookId,
   parseAllowList,
 } from '../shared/incident/decision';
-import { describeFinding, type Finding } from '../shared/incident/finding';
+import type { Finding } from '../shared/incident/finding';
+import { forcedResponse, playbookParameters } from '../shared/incident/parameters';
 import { parseFindings } from '../shared/incident/parse';
 import { type PlaybookMetadata, RESPONSE_SETTINGS, type ResponseSettings } from '../shared/incident/playbook';
 import type { ResponseSummary, SummaryCall, SummaryPlaybook } from '../shared/incident/summary';
@@ -113,55 +116,6 @@ export function responseSettings(given: Partial<ResponseSettings> = {}): Respons
 }
 
 const CONTAINMENT: readonly PlaybookId[] = ['revoke-role-sessions', 'block-ip', 'isolate-ec2-instance'];
-
-function detectedAt(finding: Finding): string {
-  const text = finding.createdAt ?? finding.updatedAt;
-  const date = text ? new Date(text) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : '';
-}
-
-/** The document parameters of one playbook for one planned response, from its metadata's sources. */
-export function playbookParameters(
-  meta: PlaybookMetadata,
-  finding: Finding,
-  planned: PlannedResponse,
-  settings: ResponseSettings,
-  deployment: { lambdaPrefix: string; assumeRoleArn: string; summary?: string },
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, source] of Object.entries(meta.parameters)) {
-    switch (source.source) {
-      case 'static':
-        out[name] = source.value;
-        break;
-      case 'setting':
-        out[name] = settings[source.setting];
-        break;
-      case 'lambda':
-        out[name] = `${deployment.lambdaPrefix}${meta.id}`;
-        break;
-      case 'assumeRole':
-        out[name] = deployment.assumeRoleArn;
-        break;
-      case 'finding': {
-        const values: Record<string, string> = {
-          findingId: finding.id,
-          findingType: finding.type,
-          severity: String(finding.severity),
-          instanceId: planned.instanceId ?? '',
-          roleName: planned.roleName ?? '',
-          ipAddresses: (planned.ips ?? []).map((i) => i.address).join(','),
-          directions: planned.directions ?? 'inbound',
-          detectedAt: detectedAt(finding),
-          summary: deployment.summary ?? '{}',
-        };
-        out[name] = values[source.field] ?? '';
-        break;
-      }
-    }
-  }
-  return out;
-}
 
 /** The rows of one execution: every call its Lambda steps made or planned, approvals, Run Commands, verifications. */
 export function stepsOf(playbook: string, execution: AutomationExecution): ResponseStep[] {
@@ -371,7 +325,7 @@ export async function respondToFindings(options: RespondOptions): Promise<Incide
     let planned = decision.responses;
     if (options.playbook) {
       const chosen =
-        planned.find((r) => r.playbook === options.playbook) ?? forced(finding, options.playbook);
+        planned.find((r) => r.playbook === options.playbook) ?? forcedResponse(finding, options.playbook);
       planned = [
         chosen,
         ...(options.playbook === 'notify'
@@ -466,38 +420,6 @@ export async function respondToFindings(options: RespondOptions): Promise<Incide
     });
   }
   return responses;
-}
-
-/** A playbook a person chose for a finding the table answers otherwise: its target from the finding. */
-function forced(finding: Finding, playbook: PlaybookId): PlannedResponse {
-  const instanceId = finding.instance?.instanceId ?? finding.accessKey?.instanceId;
-  const reason = `Chosen by a person (--playbook) for ${describeFinding(finding)}.`;
-  if (playbook === 'block-ip') {
-    if (finding.remoteIps.length === 0)
-      throw new UsageError(`--playbook block-ip: the finding names no remote address.`);
-    return {
-      playbook,
-      reason,
-      ips: finding.remoteIps.map(({ address, version, cidr }) => ({ address, version, cidr })),
-      directions: 'inbound',
-      ...(instanceId ? { instanceId } : {}),
-    };
-  }
-  if (playbook === 'revoke-role-sessions') {
-    if (!finding.accessKey?.roleName && !instanceId)
-      throw new UsageError(
-        '--playbook revoke-role-sessions: the finding names neither a role nor an instance.',
-      );
-    return {
-      playbook,
-      reason,
-      ...(finding.accessKey?.roleName ? { roleName: finding.accessKey.roleName } : {}),
-      ...(instanceId ? { instanceId } : {}),
-    };
-  }
-  if (playbook !== 'notify' && !instanceId)
-    throw new UsageError(`--playbook ${playbook}: the finding names no instance.`);
-  return { playbook, reason, ...(instanceId ? { instanceId } : {}) };
 }
 
 /** Runs the release of an isolated instance (the isolate playbook's `release` mode). */
