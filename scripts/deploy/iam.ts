@@ -41,6 +41,21 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   'organizations:listdelegatedadministrators': 'ListDelegatedAdministrators has no resource type.',
   'iam:listorganizationsfeatures':
     'ListOrganizationsFeatures (centralized root access) has no resource type.',
+  // Incident response (playbooks/): reads of the instance, its network and its groups.
+  'ec2:describeinstances': 'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describeinstanceattribute': 'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describenetworkinterfaces': 'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describeiaminstanceprofileassociations':
+    'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describesnapshots': 'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describenetworkacls': 'EC2 Describe* actions do not support resource-level permissions.',
+  'ec2:describevpcs': 'EC2 Describe* actions do not support resource-level permissions.',
+  'autoscaling:describeautoscalinginstances': 'Auto Scaling Describe* actions have no resource type.',
+  'elasticloadbalancing:describetargetgroups':
+    'Elastic Load Balancing Describe* actions have no resource type.',
+  'elasticloadbalancing:describetargethealth':
+    'Elastic Load Balancing Describe* actions have no resource type.',
+  'ssm:getcommandinvocation': 'GetCommandInvocation has no resource type (the command id names it).',
 };
 
 const PLACEHOLDERS = ['Partition', 'AccountId', 'Region', 'OrganizationId'] as const;

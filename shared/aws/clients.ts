@@ -60,6 +60,7 @@ export type ServiceName =
   | 'organizations'
   | 's3'
   | 's3control'
+  | 'securityhub'
   | 'sns'
   | 'ssm'
   | 'sts'

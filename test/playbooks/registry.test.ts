@@ -11,14 +11,21 @@ import { RESPONSE_SETTINGS } from '../../shared/incident/playbook';
 import playbookSchema from '../../shared/playbook.schema.json';
 
 const DIR = join(__dirname, '..', '..', 'playbooks');
+/** The deployed router and the custom-action resource are Lambdas beside the playbooks, not playbooks. */
+const INFRASTRUCTURE = ['action-targets', 'router'];
 const folders = readdirSync(DIR, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && !INFRASTRUCTURE.includes(d.name))
   .map((d) => d.name);
 
 /** The IAM action of a call a handler makes (`elbv2` calls are `elasticloadbalancing:` in IAM). */
 const iamAction = (call: string) => call.replace(/^elbv2:/, 'elasticloadbalancing:');
 
 describe('playbook registry', () => {
+  it('holds only playbooks (playbook.json) besides the router and the custom-action resource', () => {
+    for (const name of folders) expect(existsSync(join(DIR, name, 'playbook.json')), name).to.equal(true);
+    for (const name of INFRASTRUCTURE) expect(existsSync(join(DIR, name, 'handler.ts')), name).to.equal(true);
+  });
+
   it('registers every playbook folder, once, and every playbook the decision table can run', () => {
     expect(PLAYBOOKS.map((p) => p.meta.id).sort()).to.deep.equal([...folders].sort());
     expect([...PLAYBOOK_IDS].sort()).to.deep.equal([...folders].sort());

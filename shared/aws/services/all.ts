@@ -9,6 +9,7 @@ import { IAM } from './iam';
 import { Organizations } from './organizations';
 import { S3 } from './s3';
 import { S3Control } from './s3control';
+import { SecurityHub } from './securityhub';
 import { SNS } from './sns';
 import { SSM } from './ssm';
 import { STS } from './sts';
@@ -29,6 +30,7 @@ export const ALL_SERVICES = {
   organizations: Organizations,
   s3: S3,
   s3control: S3Control,
+  securityhub: SecurityHub,
   sns: SNS,
   ssm: SSM,
   sts: STS,
