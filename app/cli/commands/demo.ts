@@ -4,11 +4,11 @@ import type { AnyRule } from '../../../shared/rule';
 import { type DemoResult, demoTotals, runDemo, seedEmulator } from '../../demo/run-demo';
 import { formatDuration } from '../../history/format';
 import type { RemediationEntry } from '../../remediate';
+import type { PlaybookEntry } from '../../respond';
 import { displayPath } from '../open-history';
 import { table } from '../table';
-import { catalogOf } from './report';
-import type { PlaybookEntry } from '../../respond';
 import { incidentDemo } from './incident-demo';
+import { catalogOf } from './report';
 
 interface DemoCliOptions {
   format: 'table' | 'json';
