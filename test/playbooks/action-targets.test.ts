@@ -12,9 +12,15 @@ import { type CustomResourceEvent, createActionTargetHandler } from '../../playb
 import { AwsClients } from '../../shared/aws/clients';
 import { TEST_CREDENTIALS } from '../helpers/moto';
 
+const mockSecurityHub = () => mockClient(SecurityHubClient);
+
 /** The custom resource against Security Hub's response shapes, reporting to a real CloudFormation-like URL on loopback. */
 describe('playbooks/action-targets (the Security Hub custom actions custom resource)', () => {
-  const hub = mockClient(SecurityHubClient);
+  // Created in before(), not while mocha loads the files (another file's mock + restore would undo it).
+  let hub: ReturnType<typeof mockSecurityHub>;
+  before(() => {
+    hub = mockSecurityHub();
+  });
   afterEach(() => hub.reset());
   after(() => hub.restore());
 

@@ -1,10 +1,13 @@
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   GetAutomationExecutionCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   SSMClient,
+  type SSMClientResolvedConfig,
   StartAutomationExecutionCommand,
 } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { createRouter } from '../../playbooks/router/handler';
 import { SNS } from '../../shared/aws/services/sns';
@@ -22,7 +25,12 @@ import { motoClients } from './helpers';
 describe('playbooks/router (the deployed entry point)', function () {
   this.timeout(60_000);
   const moto = useMoto();
-  const ssm = mockClient(SSMClient);
+  // Created in before(), not while mocha loads the files: another file's mockClient(SSMClient) + restore() in
+  // between would otherwise undo this one.
+  let ssm: AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
+  before(() => {
+    ssm = mockClient(SSMClient);
+  });
   afterEach(() => ssm.reset());
   after(() => ssm.restore());
 
