@@ -1,9 +1,11 @@
 /**
- * Writes `shared/rule.schema.json` and `shared/remediation.schema.json` from their sources in `shared/schemas/`
- * (where the metadata types are derived from them), for editors that validate rule.json through `$schema`.
+ * Writes `shared/rule.schema.json`, `shared/remediation.schema.json` and `shared/playbook.schema.json` from their
+ * sources in `shared/schemas/` (where the metadata types are derived from them), for editors that validate rule.json
+ * through `$schema`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PLAYBOOK_SCHEMA } from '../shared/schemas/playbook';
 import { REMEDIATION_SCHEMA } from '../shared/schemas/remediation';
 import { RULE_SCHEMA } from '../shared/schemas/rule';
 
@@ -14,6 +16,7 @@ export function schemaFiles(): Record<string, string> {
   return {
     [join(SHARED, 'rule.schema.json')]: `${JSON.stringify(RULE_SCHEMA, null, 2)}\n`,
     [join(SHARED, 'remediation.schema.json')]: `${JSON.stringify(REMEDIATION_SCHEMA, null, 2)}\n`,
+    [join(SHARED, 'playbook.schema.json')]: `${JSON.stringify(PLAYBOOK_SCHEMA, null, 2)}\n`,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * `npm run generate`: writes every file derived from the registries and rule.json / remediation.json, so that a
  * contributor adding a rule touches its folder, its test folder and one registry line, and nothing else by hand:
- * the metadata JSON Schemas, the README rules table and the docs derived from rules and remediations, and the
- * conformance packs. `npm test` runs it first; CI then fails when a generated file was not committed. The serverless
+ * the metadata JSON Schemas, the README rules table and the docs derived from rules and remediations, the decision
+ * table of docs/respond.md, and the conformance packs. `npm test` runs it first; CI then fails when a generated file was not committed. The serverless
  * sections are generated at packaging time, and a function without a recorded bundle budget gets one computed
  * (`scripts/build-budget.ts`).
  */
@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { IAM_POLICY_FILES, iamPolicyFile, README, withRulesTable } from './build-docs';
 import { buildPacks } from './build-packs';
 import { buildSchemas } from './build-schemas';
+import { RESPOND_DOC, withDecisionTable } from './respond-docs';
 
 /**
  * Writes what is stale and returns it.
@@ -21,11 +22,15 @@ export function generate(): string[] {
     ...buildSchemas({ write: true }),
     ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`),
   ];
-  const readme = readFileSync(README, 'utf8');
-  const fresh = withRulesTable(readme);
-  if (fresh !== readme) {
-    writeFileSync(README, fresh);
-    written.push('README.md');
+  for (const [path, name, withTable] of [
+    [README, 'README.md', withRulesTable],
+    [RESPOND_DOC, 'docs/respond.md', withDecisionTable],
+  ] as const) {
+    const text = readFileSync(path, 'utf8');
+    const fresh = withTable(text);
+    if (fresh === text) continue;
+    writeFileSync(path, fresh);
+    written.push(name);
   }
   for (const [kind, path] of Object.entries(IAM_POLICY_FILES)) {
     const text = iamPolicyFile(kind as keyof typeof IAM_POLICY_FILES);

@@ -12,6 +12,35 @@ export class RebaselineError extends Error {
 /** The Lambda event from AWS Config (or a CLI event file) is not what Config sends. */
 export class MalformedEventError extends RebaselineError {}
 
+/**
+ * A GuardDuty or Security Hub finding (or the EventBridge event carrying it) is not what those services send: the
+ * field is named (`detail.service.action.networkConnectionAction.remoteIpDetails.ipAddressV4`). Nothing is started.
+ */
+export class MalformedFindingError extends RebaselineError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Malformed finding: ${field} ${problem}`, options);
+  }
+}
+
+/**
+ * An incident playbook stopped on purpose before changing anything more: the resource carries the skip tag, the
+ * recorded state it needs is missing, or what it found is not what it may act on. The message says what to do.
+ */
+export class PlaybookRefusedError extends RebaselineError {}
+
+/** A playbook step made its calls, but re-reading shows the resource is not in the state the step promises. */
+export class PlaybookVerificationError extends RebaselineError {}
+
+/** A playbook step stopped at a failed AWS call; the message says which calls were made before it. */
+export class PlaybookStepError extends RebaselineError {}
+
+/** An EventBridge event pattern is not one EventBridge accepts (the path and the problem are named). */
+export class InvalidEventPatternError extends RebaselineError {}
+
 /** A rule parameter is unknown, or its value is not of the expected form. */
 export class InvalidParametersError extends RebaselineError {
   constructor(

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { DeploymentConfigError } from './errors';
+import { PLAYBOOK_SCHEMA, type PlaybookMetadataSchema } from './schemas/playbook';
 import { REMEDIATION_SCHEMA, type RemediationMetadataSchema } from './schemas/remediation';
 import { RULE_SCHEMA, type RuleMetadataSchema } from './schemas/rule';
 
@@ -42,4 +43,14 @@ export function ruleMetadata(json: unknown): RuleMetadataSchema {
  */
 export function remediationMetadata(json: unknown): RemediationMetadataSchema {
   return validated<RemediationMetadataSchema>(REMEDIATION_SCHEMA, 'remediation.json of remediation', json);
+}
+
+/**
+ * `playbooks/<id>/playbook.json`, checked against its schema and typed by it (never cast).
+ * @throws DeploymentConfigError naming the playbook, the field and what is wrong.
+ * @example
+ * const meta = playbookMetadata(json);
+ */
+export function playbookMetadata(json: unknown): PlaybookMetadataSchema {
+  return validated<PlaybookMetadataSchema>(PLAYBOOK_SCHEMA, 'playbook.json of playbook', json);
 }

@@ -8,7 +8,7 @@ import { expect } from 'chai';
  * there are no import cycles (type-only imports included: they are design cycles too).
  */
 const ROOT = join(__dirname, '..');
-const SOURCE_DIRS = ['shared', 'app', 'rules', 'remediations', 'scripts', 'bench'];
+const SOURCE_DIRS = ['shared', 'app', 'rules', 'remediations', 'playbooks', 'scripts', 'bench'];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -58,9 +58,9 @@ describe('architecture (layers and cycles)', () => {
     expect(offending).to.deep.equal([]);
   });
 
-  it('nothing in shared/, rules/ or remediations/ imports the application (app/), scripts or bench', () => {
+  it('nothing in shared/, rules/, remediations/ or playbooks/ imports the application (app/), scripts or bench', () => {
     const offending = [...graph]
-      .filter(([file]) => ['shared', 'rules', 'remediations'].includes(top(file)))
+      .filter(([file]) => ['shared', 'rules', 'remediations', 'playbooks'].includes(top(file)))
       .flatMap(([file, deps]) =>
         deps.filter((d) => ['app', 'scripts', 'bench'].includes(top(d))).map((d) => `${file} → ${d}`),
       );
@@ -78,6 +78,20 @@ describe('architecture (layers and cycles)', () => {
               (ruleFolder(d) !== undefined && ruleFolder(d) !== ruleFolder(file) && d !== 'rules/index.ts'),
           )
           .map((d) => `${file} → ${d}`),
+      );
+    expect(offending).to.deep.equal([]);
+  });
+
+  it('a playbook imports only shared/ (its Lambda bundles nothing else): no rule, no remediation, no other playbook', () => {
+    const folder = (path: string) => (path.startsWith('playbooks/') ? path.split('/')[1] : undefined);
+    const offending = [...graph]
+      // The registry and the deployed router (which starts every playbook) are the two dispatchers.
+      .filter(
+        ([file]) =>
+          top(file) === 'playbooks' && !['playbooks/index.ts', 'playbooks/router/handler.ts'].includes(file),
+      )
+      .flatMap(([file, deps]) =>
+        deps.filter((d) => top(d) !== 'shared' && folder(d) !== folder(file)).map((d) => `${file} → ${d}`),
       );
     expect(offending).to.deep.equal([]);
   });

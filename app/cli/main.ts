@@ -2,14 +2,17 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json';
 import type { AnyRule } from '../../shared/rule';
 import type { RemediationEntry } from '../remediate';
+import type { PlaybookEntry } from '../respond';
 import { explainAwsError } from './aws-errors';
 import { registerAudit } from './commands/audit';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
 import { registerHistory } from './commands/history';
 import { registerIamPolicy } from './commands/iam-policy';
+import { registerRelease } from './commands/release';
 import { registerRemediate } from './commands/remediate';
 import { registerReport } from './commands/report';
+import { registerRespond } from './commands/respond';
 import { registerScan } from './commands/scan';
 import { EXIT_USAGE, exitCodeFor } from './io';
 
@@ -17,10 +20,12 @@ import { EXIT_USAGE, exitCodeFor } from './io';
 export interface Registry {
   rules: readonly AnyRule[];
   remediations: readonly RemediationEntry[];
+  /** The incident playbooks (`playbooks/`); without them, `respond` and `release` are not offered. */
+  playbooks?: readonly PlaybookEntry[];
 }
 
 /** The `rebaseline` command line. `shared/` never imports the registries; `bin/rebaseline.js` passes them in. */
-export function buildProgram({ rules: RULES, remediations }: Registry): Command {
+export function buildProgram({ rules: RULES, remediations, playbooks }: Registry): Command {
   const program = new Command('rebaseline')
     .description('Custom AWS Config rules with precise, verified remediation.')
     .version(packageJson.version, '-V, --version', 'print the version of rebaseline')
@@ -34,7 +39,7 @@ export function buildProgram({ rules: RULES, remediations }: Registry): Command 
   registerEvaluate(program, RULES);
   registerScan(program, RULES);
   registerRemediate(program, RULES, remediations);
-  registerDemo(program, RULES, remediations);
+  registerDemo(program, RULES, remediations, playbooks);
   registerHistory(program, RULES);
   registerReport(program, RULES);
   registerAudit(program, RULES);
@@ -43,6 +48,10 @@ export function buildProgram({ rules: RULES, remediations }: Registry): Command 
     'after',
     '\nStart with `rebaseline demo` (a local emulator, no AWS account), then docs/your-account.md for your own account.',
   );
+  if (playbooks) {
+    registerRespond(program, playbooks);
+    registerRelease(program, playbooks);
+  }
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { accountTrendSvg, escapeHtml, responsiveChart, seriesOf, timeToRemediateSvg } from './charts';
 import { EVIDENCE_HEADER, evidenceFileName, evidenceParts } from './evidence';
 import { formatDuration, formatTime } from './format';
+import { renderIncidentsSection } from './incidents-report';
 import type { DurationStats, RuleMttr } from './mttr';
 import type {
   ComplianceCount,
@@ -885,6 +886,7 @@ export function renderHtmlReport(data: ReportData): string {
 </header>
 <main>
 ${sections.join('\n')}
+${renderIncidentsSection(data.incidents)}
 </main>
 <footer>
 <p><strong>How findings and time to remediate are counted.</strong> A non-compliance episode (a finding) starts at a resource's first NON_COMPLIANT evaluation for a rule and ends at its next COMPLIANT evaluation: the fix verified, not merely attempted; a resource that flaps has one episode per stretch. <em>Found</em> counts episodes that started in the period, <em>fixed</em> those that ended COMPLIANT in it, <em>open now</em> those still open. An episode is fixed <em>automatically</em> when a successful remediation started by AWS Config (or rebaseline's automatic mode) ran during it, <em>manually</em> when a person ran one, and <em>out-of-band</em> (counted as manual in time to remediate) when it became compliant with no remediation recorded. Episodes that ended because the resource left the rule's scope are not timed. The median of an even count is the mean of the two middle values; p90 is the nearest-rank 90th percentile. Compliance now counts each resource by its latest evaluation.</p>

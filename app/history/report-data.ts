@@ -1,4 +1,5 @@
 import type { ComplianceType } from '../../shared/rule';
+import type { IncidentsSection } from './incidents-report';
 import type { RuleMttr } from './mttr';
 import type { Resolution } from './timeline';
 
@@ -252,6 +253,8 @@ export interface ReportData {
   executions: ExecutionItem[];
   episodes: EpisodeItem[];
   resources: ResourceItem[];
+  /** Incident responses (absent in data written before incident response existed). */
+  incidents?: IncidentsSection;
   /** SHA-256 of the data above (hex): shown in the HTML and carried by every evidence export, so they can be matched. */
   digest: string;
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../../shared/errors';
 import type { ComplianceType } from '../../shared/rule';
 import { type Cell, controlEvidence, csv, evidenceCsv, findControl } from './evidence';
 import { renderHtmlReport } from './html';
+import { buildIncidentsSection } from './incidents-report';
 import { mttrByRule, type RuleMttr } from './mttr';
 import {
   type AccountCompliance,
@@ -502,6 +503,7 @@ export function buildReport(store: HistoryStore, options: ReportOptions = {}): R
     executions,
     episodes: episodesOf(timelines, options.since),
     resources,
+    incidents: buildIncidentsSection(store, { since: options.since }),
   };
   return { ...data, digest: dataDigest(data) };
 }

@@ -7,6 +7,7 @@ import type { Evaluation } from '../../shared/engine';
 import { HistoryStoreError, RebaselineError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import type { ComplianceType } from '../../shared/rule';
+import { INCIDENTS_MIGRATION, IncidentLog } from './incidents';
 
 /** What produced a run: a local scan or remediation, an import of AWS Config's history, or the demo. */
 export type RunKind = 'scan' | 'remediate' | 'import' | 'demo';
@@ -186,6 +187,7 @@ UPDATE runs SET status = 'interrupted',
 ALTER TABLE evaluations ADD COLUMN resource_name TEXT;
 `,
   },
+  { version: 5, ...INCIDENTS_MIGRATION },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -617,6 +619,11 @@ export class HistoryStore {
 
   schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** The incident responses (`rebaseline respond`, `release`, the demo's second act): see `incidents.ts`. */
+  incidents(): IncidentLog {
+    return new IncidentLog(this.db, this.path);
   }
 
   /** `PRAGMA integrity_check`: `['ok']` for a sound file. */

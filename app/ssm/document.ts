@@ -119,6 +119,11 @@ export interface AutomationDocument extends AutomationDocumentContent {
 
 export interface ParseOptions {
   /**
+   * `remediation` (the default): the description has "Rules it restores". `playbook` (an incident playbook in
+   * `playbooks/`): it has "Findings it answers" instead.
+   */
+  kind?: 'remediation' | 'playbook';
+  /**
    * Apply rebaseline's own rules on top of SSM's schema (assume role, allowedPattern everywhere, description
    * sections, ending with a verification…). Default true; only the runner's own test documents turn it off.
    */
@@ -139,6 +144,31 @@ export const SYSTEM_VARIABLES = [
 
 /** Outputs every `aws:invokeLambdaFunction` step has without declaring them. */
 export const LAMBDA_OUTPUTS = ['Payload', 'StatusCode', 'FunctionError'] as const;
+
+/** Outputs of `aws:runCommand` (SSM's: the command, its overall status, the first invocation's code and output). */
+export const RUN_COMMAND_OUTPUTS = ['CommandId', 'Status', 'ResponseCode', 'Output'] as const;
+
+/** Outputs of `aws:approve`. */
+export const APPROVE_OUTPUTS = ['ApprovalStatus', 'ApproverDecisions', 'Approvers'] as const;
+
+/** Inputs of `aws:approve`: who may approve, how many must, and what they are told. */
+export interface ApproveInputs {
+  Approvers: string[];
+  MinRequiredApprovals?: number;
+  Message?: string;
+  NotificationArn?: string;
+}
+
+/** Inputs of `aws:runCommand` (an SSM Command document on instances). */
+export interface RunCommandInputs {
+  DocumentName: string;
+  InstanceIds?: string[];
+  Parameters?: Record<string, unknown>;
+  Comment?: string;
+  OutputS3BucketName?: string;
+  OutputS3KeyPrefix?: string;
+  TimeoutSeconds?: number;
+}
 
 /** A `{{ name }}` reference; SSM allows spaces inside the braces. */
 export const REFERENCE_PATTERN = /\{\{\s*([^{}\s]+)\s*\}\}/g;
@@ -439,7 +469,7 @@ export function parseAutomationDocument(
   };
   const semantic = [
     ...structureProblems(doc),
-    ...(options.rebaselineChecks === false ? [] : rebaselineProblems(doc)),
+    ...(options.rebaselineChecks === false ? [] : rebaselineProblems(doc, options.kind)),
   ];
   if (semantic.length) throw new InvalidDocumentError(name, dedupe(semantic));
   return doc;
@@ -510,7 +540,10 @@ function after(doc: AutomationDocument, from: number): Set<number> {
 
 function outputsOf(step: AutomationStep): string[] {
   const declared = (step.outputs ?? []).map((o) => o.Name);
-  return step.action === 'aws:invokeLambdaFunction' ? [...LAMBDA_OUTPUTS, ...declared] : declared;
+  if (step.action === 'aws:invokeLambdaFunction') return [...LAMBDA_OUTPUTS, ...declared];
+  if (step.action === 'aws:runCommand') return [...RUN_COMMAND_OUTPUTS, ...declared];
+  if (step.action === 'aws:approve') return [...APPROVE_OUTPUTS, ...declared];
+  return declared;
 }
 
 /** Problems SSM itself would reject at CreateDocument or at run time: names, targets, references, outputs. */
@@ -602,12 +635,16 @@ export function isVerificationStep(step: AutomationStep): boolean {
   );
 }
 
-const DESCRIPTION_SECTIONS = ['What it does', 'Parameters', 'Rules it restores'];
+const DESCRIPTION_SECTIONS = {
+  remediation: ['What it does', 'Parameters', 'Rules it restores'],
+  playbook: ['What it does', 'Parameters', 'Findings it answers'],
+} as const;
 
 /**
- * rebaseline's rules for every document in `remediations/` (on top of SSM's):
+ * rebaseline's rules for every document in `remediations/` and `playbooks/` (on top of SSM's):
  * - `assumeRole` is `{{ AutomationAssumeRole }}`, a String parameter;
- * - the description has the sections "What it does", "Parameters" and "Rules it restores";
+ * - the description has the sections "What it does", "Parameters" and "Rules it restores" (a playbook: "Findings
+ *   it answers");
  * - every parameter has a description and, unless it is a Boolean, an anchored `allowedPattern` (^…$) or
  *   `allowedValues`: the pattern is what keeps `{{ }}` interpolation safe, and a Boolean can only be
  *   true or false, so a pattern would add nothing; a default must satisfy its own constraints;
@@ -616,14 +653,17 @@ const DESCRIPTION_SECTIONS = ['What it does', 'Parameters', 'Rules it restores']
  * - every step where the success path ends is a verification: an assert or wait on the resource, or a Lambda
  *   step named `Verify…`.
  */
-export function rebaselineProblems(doc: AutomationDocument): DocumentProblem[] {
+export function rebaselineProblems(
+  doc: AutomationDocument,
+  kind: 'remediation' | 'playbook' = 'remediation',
+): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   if (doc.assumeRole?.replace(/\s+/g, '') !== '{{AutomationAssumeRole}}')
     problems.push({ field: 'assumeRole', message: "must be '{{ AutomationAssumeRole }}'." });
   if (doc.parameters.AutomationAssumeRole?.type !== 'String')
     problems.push({ field: 'parameters.AutomationAssumeRole', message: 'must be declared, of type String.' });
   const description = doc.description ?? '';
-  for (const section of DESCRIPTION_SECTIONS)
+  for (const section of DESCRIPTION_SECTIONS[kind])
     if (!description.toLowerCase().includes(section.toLowerCase()))
       problems.push({ field: 'description', message: `has no "${section}" section.` });
 

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import {
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
+  SendCommandCommand,
+} from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { JSONPath } from 'jsonpath-plus';
 import { type AwsClients, type AwsService, definedService, defineService } from '../../shared/aws/clients';
 import { S3 } from '../../shared/aws/services/s3';
 import { S3Control } from '../../shared/aws/services/s3control';
+import { SSM } from '../../shared/aws/services/ssm';
 import { STS } from '../../shared/aws/services/sts';
 import {
   AutomationStepError,
@@ -13,6 +19,7 @@ import {
 } from '../../shared/errors';
 import { isFunctionOf, lambdaFunctionName } from '../../shared/remediation/metadata';
 import {
+  type ApproveInputs,
   type AutomationDocument,
   type AutomationStep,
   type BranchCondition,
@@ -26,6 +33,7 @@ import {
   isReadOnlyApi,
   type PropertyCheckInputs,
   REFERENCE_PATTERN,
+  type RunCommandInputs,
   type SleepInputs,
   type StepOutputDefinition,
   shown,
@@ -41,6 +49,8 @@ export const SUPPORTED_ACTIONS = [
   'aws:branch',
   'aws:sleep',
   'aws:invokeLambdaFunction',
+  'aws:approve',
+  'aws:runCommand',
 ] as const;
 
 /** SSM's service names (boto3's) whose SDK v3 package is not `@aws-sdk/client-<name>`. */
@@ -124,6 +134,23 @@ export type LambdaHandler = (event: Record<string, unknown>, context: LambdaCont
 /** Finds the in-process handler for a function name (or ARN) the document invokes. */
 export type LambdaResolver = (functionName: string) => LambdaHandler | undefined;
 
+/** What an `aws:approve` step asks of the people it names. */
+export interface ApprovalRequest {
+  document: string;
+  step: string;
+  approvers: string[];
+  minRequiredApprovals: number;
+  message?: string;
+}
+
+/** A person's answer to an approval request. */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** Who answered (an IAM ARN or the local user). */
+  approver: string;
+  comment?: string;
+}
+
 export interface RunAutomationOptions {
   /** Clients for the account and region the document acts on (endpoint-configurable: moto_server in tests). */
   aws: AwsClients;
@@ -148,6 +175,11 @@ export interface RunAutomationOptions {
   signal?: AbortSignal;
   /** Guard against documents that loop forever; default 1000 step executions. */
   maxStepExecutions?: number;
+  /**
+   * Answers `aws:approve` steps (the command line asks the person running it, or takes `--approve`). Without it an
+   * approval step fails: nothing after it runs unless a person said yes.
+   */
+  approve?: (request: ApprovalRequest) => Promise<ApprovalDecision>;
 }
 
 export type ExecutionStatus = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
@@ -181,8 +213,8 @@ export interface PlannedCall {
   service: string;
   api: string;
   inputs: Record<string, unknown>;
-  /** `aws:executeAwsApi`, or `aws:invokeLambdaFunction` for a plan returned by a Lambda in dry-run. */
-  via: 'aws:executeAwsApi' | 'aws:invokeLambdaFunction';
+  /** `aws:executeAwsApi`, `aws:runCommand`, or `aws:invokeLambdaFunction` for a plan returned by a Lambda in dry-run. */
+  via: 'aws:executeAwsApi' | 'aws:invokeLambdaFunction' | 'aws:runCommand';
 }
 
 export interface AutomationExecution {
@@ -518,6 +550,10 @@ async function execute(
       return sleepStep(run, step, inputs as unknown as SleepInputs);
     case 'aws:invokeLambdaFunction':
       return invokeLambda(run, step, inputs as unknown as InvokeLambdaInputs);
+    case 'aws:approve':
+      return approve(run, step, inputs as unknown as ApproveInputs);
+    case 'aws:runCommand':
+      return runCommand(run, step, inputs as unknown as RunCommandInputs, signal);
     default:
       throw new UnsupportedActionError(run.doc.name, step.name, step.action);
   }
@@ -964,4 +1000,160 @@ function recordLambdaPlan(run: Run, step: AutomationStep, payload: unknown): voi
       via: 'aws:invokeLambdaFunction',
     });
   if (plan.length) run.pendingChange = true;
+}
+
+async function approve(run: Run, step: AutomationStep, inputs: ApproveInputs): Promise<StepResult> {
+  const approvers = Array.isArray(inputs.Approvers) ? inputs.Approvers.map(String) : [];
+  const needed = inputs.MinRequiredApprovals ?? 1;
+  const who = approvers.length ? approvers.join(', ') : 'nobody (Approvers is empty)';
+  if (run.options.dryRun)
+    return {
+      outputs: {},
+      skipReason: 'dry-run',
+      message: `Would wait for ${needed} approval(s) by ${who}${inputs.Message ? `: ${inputs.Message}` : ''}.`,
+    };
+  if (approvers.length === 0)
+    throw new AutomationStepError(step.name, 'Approvers is empty: SSM needs at least one approver.');
+  if (!run.options.approve)
+    throw new AutomationStepError(
+      step.name,
+      `approval by ${who} is required and nobody can answer here (the command line takes --approve, or asks on a terminal); nothing after this step runs.`,
+    );
+  const decision = await run.options.approve({
+    document: run.doc.name,
+    step: step.name,
+    approvers,
+    minRequiredApprovals: needed,
+    ...(inputs.Message ? { message: inputs.Message } : {}),
+  });
+  const decisions = [
+    {
+      Approver: decision.approver,
+      Decision: decision.approved ? 'Approve' : 'Reject',
+      ...(decision.comment ? { Comment: decision.comment } : {}),
+    },
+  ];
+  if (!decision.approved)
+    throw new AutomationStepError(
+      step.name,
+      `rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}.`,
+      {
+        outputs: { ApprovalStatus: 'Rejected', ApproverDecisions: decisions, Approvers: approvers },
+      },
+    );
+  return {
+    outputs: { ApprovalStatus: 'Approved', ApproverDecisions: decisions, Approvers: approvers },
+    message: `Approved by ${decision.approver}.`,
+  };
+}
+
+const COMMAND_DONE = new Set([
+  'Success',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+  'Undeliverable',
+  'Terminated',
+  'InvalidPlatform',
+  'AccessDenied',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+]);
+
+/** Run Command parameters are lists of strings: a scalar is a one-item list. */
+function commandParameters(parameters: Record<string, unknown> | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parameters ?? {}))
+    out[k] = Array.isArray(v)
+      ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+      : [typeof v === 'string' ? v : JSON.stringify(v)];
+  return out;
+}
+
+async function runCommand(
+  run: Run,
+  step: AutomationStep,
+  inputs: RunCommandInputs,
+  signal: AbortSignal,
+): Promise<StepResult> {
+  const request = {
+    DocumentName: inputs.DocumentName,
+    InstanceIds: inputs.InstanceIds,
+    Parameters: commandParameters(inputs.Parameters),
+    ...(inputs.Comment ? { Comment: inputs.Comment } : {}),
+    ...(inputs.OutputS3BucketName ? { OutputS3BucketName: inputs.OutputS3BucketName } : {}),
+    ...(inputs.OutputS3KeyPrefix ? { OutputS3KeyPrefix: inputs.OutputS3KeyPrefix } : {}),
+    ...(inputs.TimeoutSeconds !== undefined ? { TimeoutSeconds: Number(inputs.TimeoutSeconds) } : {}),
+  };
+  if (run.options.dryRun) {
+    run.execution.plan.push({
+      step: step.name,
+      service: 'ssm',
+      api: 'SendCommand',
+      inputs: jsonSafe(request) as Record<string, unknown>,
+      via: 'aws:runCommand',
+    });
+    run.pendingChange = true;
+    return {
+      outputs: {},
+      skipReason: 'planned',
+      message: `Planned: ssm SendCommand ${inputs.DocumentName} (not sent in dry-run).`,
+    };
+  }
+  const client = run.options.aws.get(SSM);
+  const sent = await client.send(new SendCommandCommand(request), { abortSignal: signal });
+  const commandId = sent.Command?.CommandId;
+  if (!commandId)
+    throw new AutomationStepError(step.name, `SendCommand ${inputs.DocumentName} returned no command id.`);
+  const interval = run.options.pollIntervalMs ?? 2000;
+  const polls = Math.max(1, Math.floor((run.options.maxWaitMs ?? 120_000) / interval) + 1);
+  const instances = inputs.InstanceIds ?? sent.Command?.InstanceIds ?? [];
+  for (let poll = 1; ; poll++) {
+    const invocations: GetCommandInvocationCommandOutput[] = [];
+    for (const instanceId of instances) {
+      try {
+        invocations.push(
+          await client.send(
+            new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+            { abortSignal: signal },
+          ),
+        );
+      } catch (error) {
+        // Right after SendCommand the invocation may not exist yet: it is pending.
+        if (awsErrorName(error) !== 'InvocationDoesNotExist') throw error;
+      }
+    }
+    const done =
+      invocations.length === instances.length && invocations.every((i) => COMMAND_DONE.has(i.Status ?? ''));
+    if (done) {
+      const first = invocations[0];
+      const failed = invocations.filter((i) => i.Status !== 'Success');
+      const outputs = {
+        CommandId: commandId,
+        Status: failed.length ? (failed[0]?.Status ?? 'Failed') : 'Success',
+        ResponseCode: first?.ResponseCode ?? 0,
+        Output: first?.StandardOutputContent ?? '',
+      };
+      if (failed.length)
+        throw new AutomationStepError(
+          step.name,
+          `command ${commandId} (${inputs.DocumentName}) ended ${failed.map((i) => `${i.Status} on ${i.InstanceId}`).join(', ')}.`,
+          { outputs },
+        );
+      return {
+        outputs,
+        message: `Command ${commandId} (${inputs.DocumentName}) succeeded on ${instances.join(', ')}.`,
+      };
+    }
+    if (poll >= polls || signal.aborted)
+      throw new AutomationStepError(
+        step.name,
+        `command ${commandId} (${inputs.DocumentName}) did not finish within the local bound.`,
+        {
+          timedOut: true,
+          outputs: { CommandId: commandId },
+        },
+      );
+    await run.sleep(interval);
+  }
 }

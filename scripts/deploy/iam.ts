@@ -1,7 +1,8 @@
+import { PLAYBOOKS } from '../../playbooks';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { DeploymentConfigError } from '../../shared/errors';
-import type { RemediationIamStatement, RemediationMetadata } from '../../shared/remediation/metadata';
+import type { RemediationIamStatement } from '../../shared/remediation/metadata';
 import type { IamStatement } from '../../shared/rule';
 
 /** A CloudFormation template value: plain JSON plus intrinsic functions (which are JSON objects too). */
@@ -28,15 +29,18 @@ export const FRAMEWORK_WILDCARD_ACTIONS: Readonly<Record<string, string>> = {
 
 /**
  * Actions that may be granted on `Resource: "*"`, lower-cased, each with the reason: the framework's, and those of
- * every statement on `"*"` in a rule.json or remediation.json, whose `wildcardReason` says why (the registry tests
- * require one exactly on such statements). Everything else must name its resources: the least-privilege test walks
- * every generated policy.
+ * every statement on `"*"` in a rule.json, remediation.json or playbook.json, whose `wildcardReason` says why (the
+ * registry tests require one exactly on such statements). Everything else must name its resources: the
+ * least-privilege test walks every generated policy.
  * @example
  * wildcardResourceActions([ruleMeta], [])['cloudtrail:describetrails'] // → 'CloudTrail DescribeTrails has no resource type.'
  */
 export function wildcardResourceActions(
   rules: readonly { iam: readonly IamStatement[] }[],
-  remediations: readonly RemediationMetadata[],
+  remediations: readonly {
+    iam: readonly RemediationIamStatement[];
+    lambda?: { iam: readonly RemediationIamStatement[] };
+  }[],
 ): Record<string, string> {
   const out: Record<string, string> = { ...FRAMEWORK_WILDCARD_ACTIONS };
   const statements = [
@@ -49,10 +53,10 @@ export function wildcardResourceActions(
   return out;
 }
 
-/** Every action the registered rules and remediations, and the framework, may grant on `Resource: "*"`. */
+/** Every action the registered rules, remediations and playbooks, and the framework, may grant on `Resource: "*"`. */
 export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = wildcardResourceActions(
   RULES.map((r) => r.meta),
-  REMEDIATIONS.map((r) => r.meta),
+  [...REMEDIATIONS.map((r) => r.meta), ...PLAYBOOKS.map((p) => p.meta)],
 );
 
 const PLACEHOLDERS = ['Partition', 'AccountId', 'Region', 'OrganizationId'] as const;

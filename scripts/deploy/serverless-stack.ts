@@ -35,6 +35,7 @@ import {
   readsThroughExecutionRole,
   remediationOf,
 } from './registry';
+import { addIncidentResponse } from './respond';
 import type { StageSettings } from './stage-params';
 
 /** One osls function definition (the subset rebaseline uses). */
@@ -48,7 +49,8 @@ export interface FunctionDefinition {
   timeout: number;
   logRetentionInDays: number;
   reservedConcurrency?: number;
-  environment: Record<string, string>;
+  /** Values are strings, or `Fn::Sub` for what only the stack knows (an ARN, a table name). */
+  environment: Record<string, string | Cfn>;
 }
 
 /** What serverless.yml takes from the generator: `functions` and `resources`. */
@@ -427,6 +429,7 @@ export function buildServerlessSections(
       const remediation = remediationOf(registry, rule);
       if (remediation) addRemediationConfiguration(settings, rule, remediation, out);
     }
+  addIncidentResponse(settings, out);
   const count =
     Object.keys(out.resources.Resources).length +
     OSLS_RESOURCES_PER_FUNCTION * Object.keys(out.functions).length +

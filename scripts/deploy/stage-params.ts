@@ -2,6 +2,7 @@ import { DeploymentConfigError, InvalidParametersError } from '../../shared/erro
 import { COMMON_PARAMETERS, parseRuleParameters } from '../../shared/params';
 import type { ParameterSchema, RuleMetadata } from '../../shared/rule';
 import type { DeployRegistry } from './registry';
+import { RESPOND_PARAMETERS, type RespondSettings, resolveRespondSettings } from './respond';
 
 /** One stage parameter every stage has (serverless.yml `params.default` lists them with the same defaults). */
 interface GlobalParameter {
@@ -181,6 +182,8 @@ export interface StageSettings {
   statics: Record<string, string>;
   /** Boolean stage parameters that IAM statements may be `enabledBy` (remediation.json), by name. */
   switches: Record<string, boolean>;
+  /** Incident response (scripts/deploy/respond.ts). */
+  respond: RespondSettings;
 }
 
 /** The boolean stage parameters a remediation.json IAM statement may name in `enabledBy`. */
@@ -190,6 +193,7 @@ export const STATEMENT_SWITCHES = ['rootCredentialsManagement'] as const;
 export function knownParameters(registry: DeployRegistry): Record<string, string> {
   const known: Record<string, string> = {};
   for (const [name, p] of Object.entries(GLOBAL_PARAMETERS)) known[name] = p.default;
+  for (const [name, p] of Object.entries(RESPOND_PARAMETERS)) known[name] = p.default;
   for (const rule of registry.rules) {
     for (const [name, schema] of Object.entries(deployableParameters(rule)))
       known[ruleParameterKey(rule.id, name)] = toConfigString(schema.default);
@@ -313,5 +317,6 @@ export function resolveStageSettings(
     rules,
     statics,
     switches: Object.fromEntries(STATEMENT_SWITCHES.map((name) => [name, raw(name) === 'true'])),
+    respond: resolveRespondSettings(raw),
   };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
+import { PLAYBOOKS } from '../../playbooks';
 import { BUDGET_FILE, type BundleBudget, budgetOf } from '../../scripts/build-budget';
 import { PACKS_DIR } from '../../scripts/build-packs';
 import { leastPrivilegeProblems } from '../../scripts/deploy/iam';
@@ -19,6 +20,11 @@ import {
   readsThroughExecutionRole,
   remediationOf,
 } from '../../scripts/deploy/registry';
+import {
+  ACTION_TARGETS_FUNCTION_KEY,
+  playbookFunctionKey,
+  ROUTER_FUNCTION_KEY,
+} from '../../scripts/deploy/respond';
 import { rolePolicies } from '../helpers/deploy';
 import { fixture } from '../helpers/fixtures';
 import { suiteLogWatch } from '../helpers/log-secrets';
@@ -84,6 +90,9 @@ describe('packaging with osls, offline', () => {
     const expected = [
       ...registry.rules.map((r) => ruleFunctionKey(r.id)),
       ...registry.remediations.filter((r) => r.meta.lambda).map((r) => remediationFunctionKey(r.meta.id)),
+      ...PLAYBOOKS.map((p) => playbookFunctionKey(p.meta.id)),
+      ROUTER_FUNCTION_KEY,
+      ACTION_TARGETS_FUNCTION_KEY,
     ];
     expect(Object.keys(result.zips).sort()).to.deep.equal(expected.sort());
   });
@@ -154,6 +163,30 @@ describe('packaging with osls, offline', () => {
           PrincipalOrgID: CI_PACKAGE_PARAMS.organizationId,
         });
     });
+
+  it('holds incident response: every playbook (Lambda, document, automation role), the router, its rules and permissions', () => {
+    for (const p of PLAYBOOKS) {
+      const P = pascal(p.meta.id);
+      expect(resources[lambdaLogicalId(playbookFunctionKey(p.meta.id))]?.Properties).to.deep.include({
+        Runtime: 'nodejs22.x',
+        Handler: `playbooks/${p.meta.id}/handler.handler`,
+      });
+      expect(resources[`Playbook${P}Document`]?.Type).to.equal('AWS::SSM::Document');
+      expect(resources[`Playbook${P}AutomationRole`]?.Type).to.equal('AWS::IAM::Role');
+    }
+    expect(resources.IncidentGuardDutyRule?.Type).to.equal('AWS::Events::Rule');
+    for (const permission of [
+      'IncidentGuardDutyPermission',
+      'IncidentSecurityHubPermission',
+      'IncidentPrunePermission',
+    ])
+      expect(resources[permission]?.Properties.SourceArn, permission).to.have.property('Fn::GetAtt');
+    expect(
+      Object.values(resources)
+        .filter((r) => r.Type === 'Custom::SecurityHubActionTarget')
+        .map((r) => String(r.Properties.Name).length),
+    ).to.satisfy((lengths: number[]) => lengths.length === 4 && lengths.every((n) => n <= 20));
+  });
 
   it('hard-codes no partition or account id (only the member ids given as stage parameters)', () => {
     const text = JSON.stringify(resources);

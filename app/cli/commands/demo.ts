@@ -4,8 +4,10 @@ import type { AnyRule } from '../../../shared/rule';
 import { type DemoResult, demoTotals, runDemo, seedEmulator } from '../../demo/run-demo';
 import { formatDuration } from '../../history/format';
 import type { RemediationEntry } from '../../remediate';
+import type { PlaybookEntry } from '../../respond';
 import { displayPath } from '../open-history';
 import { table } from '../table';
+import { incidentDemo } from './incident-demo';
 import { catalogOf } from './report';
 
 interface DemoCliOptions {
@@ -80,6 +82,7 @@ export function registerDemo(
   program: Command,
   rules: readonly AnyRule[],
   remediations: readonly RemediationEntry[],
+  playbooks: readonly PlaybookEntry[] = [],
 ) {
   program
     .command('demo')
@@ -98,9 +101,11 @@ export function registerDemo(
       'only make the accounts of an emulator you started insecure (with --endpoint-url), then scan and remediate it yourself',
     )
     .option('--endpoint-url <url>', 'the emulator to seed with --seed, e.g. http://127.0.0.1:5000')
-    .action(async (opts: DemoCliOptions) => {
+    .option('--incident', 'the incident-response act instead: a finding answered by isolate + block + notify')
+    .action(async (opts: DemoCliOptions & { incident?: boolean }) => {
       if (!['table', 'json'].includes(opts.format))
         throw new UsageError(`--format must be table or json, not ${opts.format}.`);
+      if (opts.incident) return incidentDemo(playbooks, opts);
       if (Boolean(opts.seed) !== Boolean(opts.endpointUrl))
         throw new UsageError(
           '--seed and --endpoint-url go together: start moto_server, then rebaseline demo --seed --endpoint-url <its url>.',

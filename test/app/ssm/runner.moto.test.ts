@@ -666,7 +666,7 @@ mainSteps:
       expect(error).to.be.instanceOf(UnsupportedActionError);
       expect(error).to.include({ document: 'with-script', step: 'RunScript', action: 'aws:executeScript' });
       expect((error as Error).message).to.equal(
-        'with-script, step RunScript: action aws:executeScript is not supported by the local SSM runner (it runs aws:executeAwsApi, aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:branch, aws:sleep, aws:invokeLambdaFunction).',
+        'with-script, step RunScript: action aws:executeScript is not supported by the local SSM runner (it runs aws:executeAwsApi, aws:assertAwsResourceProperty, aws:waitForAwsResourceProperty, aws:branch, aws:sleep, aws:invokeLambdaFunction, aws:approve, aws:runCommand).',
       );
       expect((await readGroup()).Tags ?? []).to.deep.equal([]);
     });
