@@ -10,6 +10,8 @@ import { createHandler as blockS3BucketPublicAccess } from './block-s3-bucket-pu
 import blockS3BucketPublicAccessMeta from './block-s3-bucket-public-access/remediation.json';
 import { createHandler as enableCloudTrail } from './enable-cloudtrail/handler';
 import enableCloudTrailMeta from './enable-cloudtrail/remediation.json';
+import { createHandler as enableGuardduty } from './enable-guardduty/handler';
+import enableGuarddutyMeta from './enable-guardduty/remediation.json';
 import { createHandler as removeRootAccessKeys } from './remove-root-access-keys/handler';
 import removeRootAccessKeysMeta from './remove-root-access-keys/remediation.json';
 import { createHandler as revokePublicIngress } from './revoke-public-ingress/handler';
@@ -53,6 +55,11 @@ export const REMEDIATIONS: readonly Remediation[] = [
     meta: remediationMetadata(enableCloudTrailMeta),
     dir: join(__dirname, 'enable-cloudtrail'),
     createHandler: enableCloudTrail,
+  },
+  {
+    meta: remediationMetadata(enableGuarddutyMeta),
+    dir: join(__dirname, 'enable-guardduty'),
+    createHandler: enableGuardduty,
   },
 ];
 

@@ -105,14 +105,14 @@ export async function seedEmulator(endpoint: string, log: (line: string) => void
     'rebaseline-demo',
   );
   const seeded = [];
-  for (const [accountId, clients] of [
-    [DEMO_ACCOUNTS.security, security],
-    [DEMO_ACCOUNTS.member, member],
+  for (const [accountId, clients, guardDuty] of [
+    [DEMO_ACCOUNTS.security, security, 'default-frequency'],
+    [DEMO_ACCOUNTS.member, member, 'never-enabled'],
   ] as const) {
     log(
-      `Account ${accountId}: making it insecure (world-open SSH/RDP, ::/0, public buckets, no account BPA, stopped trail)…`,
+      `Account ${accountId}: making it insecure (world-open SSH/RDP, ::/0, public buckets, no account BPA, stopped trail, GuardDuty ${guardDuty === 'never-enabled' ? 'off' : 'publishing every six hours'})…`,
     );
-    seeded.push({ accountId, clients, insecure: await makeInsecureAccount(clients, accountId) });
+    seeded.push({ accountId, clients, insecure: await makeInsecureAccount(clients, accountId, guardDuty) });
   }
   return seeded;
 }

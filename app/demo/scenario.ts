@@ -20,7 +20,12 @@ export interface InsecureAccount {
   buckets: { publicAcl: string; publicPolicy: string; vpceOnly: string };
   trailName: string;
   trailBucket: string;
+  /** The GuardDuty detector the account was given, if any. */
+  detectorId?: string;
 }
+
+/** How GuardDuty drifted in an account: turned on with its default frequency (SIX_HOURS), or never turned on. */
+export type GuardDutyDrift = 'default-frequency' | 'never-enabled';
 
 const world = (port: number, extra: Partial<IpPermission> = {}): IpPermission => ({
   IpProtocol: 'tcp',
@@ -33,9 +38,14 @@ const world = (port: number, extra: Partial<IpPermission> = {}): IpPermission =>
 /**
  * Makes an account deliberately insecure, the way accounts drift: world-open SSH and RDP, an IPv6 ::/0 rule, a
  * permission mixing 0.0.0.0/0 with 10.0.0.0/8, a public-read bucket ACL, a public bucket policy, a policy restricted
- * to a VPC endpoint (which must stay compliant), no account-level Block Public Access, a stopped single-region trail.
+ * to a VPC endpoint (which must stay compliant), no account-level Block Public Access, a stopped single-region trail,
+ * and GuardDuty either never turned on or turned on with its default finding publishing frequency (every six hours).
  */
-export async function makeInsecureAccount(aws: AwsClients, accountId: string): Promise<InsecureAccount> {
+export async function makeInsecureAccount(
+  aws: AwsClients,
+  accountId: string,
+  guardDuty: GuardDutyDrift = 'default-frequency',
+): Promise<InsecureAccount> {
   const ec2 = aws.get(EC2);
   const s3 = aws.get(S3);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
@@ -106,9 +116,17 @@ export async function makeInsecureAccount(aws: AwsClients, accountId: string): P
   );
   await cloudtrail.send(new StartLoggingCommand({ Name: trailName }));
   await cloudtrail.send(new StopLoggingCommand({ Name: trailName }));
-  // Detection is on (guardduty-enabled is COMPLIANT): its remediation, enable-guardduty, is not built yet.
-  await aws
-    .get(GuardDuty)
-    .send(new CreateDetectorCommand({ Enable: true, FindingPublishingFrequency: 'FIFTEEN_MINUTES' }));
-  return { accountId, securityGroups, buckets, trailName, trailBucket };
+  // No frequency given: GuardDuty's default, SIX_HOURS, is slower than guardduty-enabled accepts.
+  const detectorId =
+    guardDuty === 'default-frequency'
+      ? (await aws.get(GuardDuty).send(new CreateDetectorCommand({ Enable: true }))).DetectorId
+      : undefined;
+  return {
+    accountId,
+    securityGroups,
+    buckets,
+    trailName,
+    trailBucket,
+    ...(detectorId ? { detectorId } : {}),
+  };
 }

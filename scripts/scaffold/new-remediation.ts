@@ -20,7 +20,13 @@ export interface NewRemediationOptions {
 export function remediationFiles({ id, rule }: NewRemediationOptions): Record<string, string> {
   const ruleJson = JSON.parse(readFileSync(join(REPO_ROOT, 'rules', rule, 'rule.json'), 'utf8')) as {
     trigger: { periodic?: { resourceType: string }; configurationChange?: { resourceTypes: string[] } };
+    iam?: { actions: string[]; resources: string[]; reason: string; wildcardReason?: string }[];
   };
+  // The Lambda plans and verifies through the rule's reader: it needs exactly the rule's reads.
+  const ruleReads = (ruleJson.iam ?? []).map((s) => ({
+    ...s,
+    reason: `${s.reason.replace(/\.$/, '')}: the rule's read, to plan and to verify.`,
+  }));
   const resourceType =
     ruleJson.trigger.periodic?.resourceType ?? ruleJson.trigger.configurationChange?.resourceTypes[0] ?? '';
   const accountLevel = resourceType === 'AWS::::Account';
@@ -55,13 +61,7 @@ export function remediationFiles({ id, rule }: NewRemediationOptions): Record<st
               required: ['ResourceId'],
               properties: { ResourceId: { type: 'string', description: 'the resource id' } },
             },
-        iam: [
-          {
-            actions: ['scaffolded:ReadTheResource'],
-            resources: [`arn:\${Partition}:scaffolded:*:\${AccountId}:*`],
-            reason: `The reads of ${rule}, to plan and to verify (scaffolded: copy them from its rule.json).`,
-          },
-        ],
+        iam: ruleReads,
       },
     },
     null,

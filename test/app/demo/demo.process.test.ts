@@ -77,12 +77,26 @@ describe('rebaseline demo (end to end on moto_server)', function () {
         's3-bucket-no-public-access',
         's3-account-public-access-blocked',
         'cloudtrail-multi-region-logging',
+        'guardduty-enabled',
       ]),
     );
     for (const r of fixed) {
       expect(r.outcome, r.resourceId).to.equal('remediated');
       expect(r.timeToRemediateMs).to.be.a('number').and.to.be.at.least(0);
     }
+  });
+
+  it('turns GuardDuty on where it drifted: never enabled in one account, publishing every six hours in the other', () => {
+    const guardduty = out.resources.filter((r) => r.ruleId === 'guardduty-enabled');
+    expect(guardduty.map((r) => [r.before, r.after, r.outcome])).to.deep.equal([
+      ['NON_COMPLIANT', 'COMPLIANT', 'remediated'],
+      ['NON_COMPLIANT', 'COMPLIANT', 'remediated'],
+    ]);
+    // The security account first (GuardDuty at its default frequency), then the member (never enabled).
+    expect(guardduty[0]!.beforeAnnotation).to.match(
+      /^GuardDuty detector \w+ publishes findings every SIX_HOURS; at most FIFTEEN_MINUTES is required\.$/,
+    );
+    expect(guardduty[1]!.beforeAnnotation).to.equal('GuardDuty has no detector in us-east-1.');
   });
 
   it('says the same thing about the root-key rule on the emulator everywhere, and shows its NON_COMPLIANT path', () => {
