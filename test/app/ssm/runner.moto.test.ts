@@ -691,7 +691,7 @@ mainSteps:
           (e: Error) => `${e.name}: ${e.message}`,
         );
       expect(await messageOf(runAutomation(service, { aws }))).to.match(
-        /^UnsupportedActionError: inline, step Invoke: service lambda is not supported by the local SSM runner \(it calls [a-z0-9, -]*\bcloudtrail, config, ec2, /,
+        /^UnsupportedActionError: inline, step Invoke: service lambda is not supported by the local SSM runner \(it calls [a-z0-9, -]*\bcloudtrail, config, (dynamodb, )?ec2, /,
       );
       expect(await messageOf(runAutomation(api, { aws }))).to.equal(
         'UnsupportedActionError: inline, step Nope: ec2 has no API DescribeNothing (@aws-sdk/client-ec2 has no DescribeNothingCommand).',
