@@ -128,3 +128,36 @@ export function messageOf(summary: ResponseSummary): string {
   );
   return lines.join('\n');
 }
+
+/** The most of a malformed event a notification quotes (SNS holds 256 KB; a person reads the start). */
+export const QUOTED_EVENT_CHARS = 4000;
+
+/** `[rebaseline] Malformed finding: detail.severity`: an event that started nothing. */
+export function malformedSubjectOf(field: string): string {
+  const text = ascii(`[rebaseline] Malformed finding: ${field}`);
+  return text.length > MAX_SUBJECT ? `${text.slice(0, MAX_SUBJECT - 1)}~` : text;
+}
+
+/** The body for an event that could not be read: the field and the problem, what to do, the event's start. */
+export function malformedMessageOf(event: unknown, field: string, problem: string): string {
+  const envelope = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
+  const named = (key: string) => (typeof envelope[key] === 'string' ? String(envelope[key]) : '(none)');
+  let text: string;
+  try {
+    text = JSON.stringify(event, null, 2) ?? String(event);
+  } catch {
+    text = String(event);
+  }
+  return [
+    `A finding arrived that rebaseline cannot read: ${field} ${problem}`,
+    '',
+    'No playbook was started. Look at the finding in the console (GuardDuty or Security Hub) and respond by hand,',
+    'or correct the event and run: rebaseline respond --finding <file.json>',
+    '',
+    `Event: source ${named('source')}, detail-type ${named('detail-type')}, id ${named('id')}.`,
+    '',
+    text.length > QUOTED_EVENT_CHARS
+      ? `${text.slice(0, QUOTED_EVENT_CHARS)}\n… (${text.length} characters in all)`
+      : text,
+  ].join('\n');
+}

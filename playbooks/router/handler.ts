@@ -9,7 +9,7 @@ import { AwsClients } from '../../shared/aws/clients';
 import { SNS } from '../../shared/aws/services/sns';
 import { SSM } from '../../shared/aws/services/ssm';
 import { STS } from '../../shared/aws/services/sts';
-import { PlaybookRefusedError } from '../../shared/errors';
+import { MalformedFindingError, PlaybookRefusedError } from '../../shared/errors';
 import {
   decide,
   type PlannedResponse,
@@ -27,7 +27,7 @@ import { playbookMetadata } from '../../shared/metadata';
 import blockIp from '../block-ip/playbook.json';
 import collectEvidence from '../collect-evidence/playbook.json';
 import isolateEc2Instance from '../isolate-ec2-instance/playbook.json';
-import { messageOf, subjectOf } from '../notify/plan';
+import { malformedMessageOf, malformedSubjectOf, messageOf, subjectOf } from '../notify/plan';
 import revokeRoleSessions from '../revoke-role-sessions/playbook.json';
 
 /**
@@ -181,6 +181,29 @@ async function runPlaybook(
   }
 }
 
+async function notifyMalformed(
+  aws: AwsClients,
+  config: RouterConfig,
+  event: unknown,
+  error: MalformedFindingError,
+): Promise<void> {
+  logger.error({ field: error.field, problem: error.problem }, error.message);
+  if (!config.settings.topicArn)
+    throw new PlaybookRefusedError(
+      'The router has no TOPIC_ARN in RESPONSE_SETTINGS: nobody would be told.',
+      {
+        cause: error,
+      },
+    );
+  await aws.get(SNS).send(
+    new PublishCommand({
+      TopicArn: config.settings.topicArn,
+      Subject: malformedSubjectOf(error.field),
+      Message: malformedMessageOf(event, error.field, error.problem),
+    }),
+  );
+}
+
 /** The handler, built for given clients (tests point them at the emulator). */
 export function createRouter(
   clients: (region: string) => AwsClients = (region) => new AwsClients({ region }),
@@ -200,7 +223,17 @@ export function createRouter(
         : undefined;
     const chosen = action ? config.customActions[action] : undefined;
     const summaries: ResponseSummary[] = [];
-    for (const finding of parseFindings(event)) {
+    let findings: Finding[];
+    try {
+      findings = parseFindings(event);
+    } catch (error) {
+      if (!(error instanceof MalformedFindingError)) throw error;
+      // Nothing starts. A retry would fail the same way, so the event is not thrown back to EventBridge (whose
+      // retries end in silence): people are told what arrived and which field is wrong.
+      await notifyMalformed(aws, config, event, error);
+      return summaries;
+    }
+    for (const finding of findings) {
       const startedAt = now();
       const decision = decide(finding, {
         minSeverity: config.minSeverity,

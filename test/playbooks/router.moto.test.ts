@@ -161,4 +161,32 @@ describe('playbooks/router (the deployed entry point)', function () {
       await subscriber.close();
     }
   });
+
+  it('a malformed finding starts nothing and is not thrown back for retries: one notification names the field', async () => {
+    const { router, subscriber } = await setup('block-ip,isolate-ec2-instance');
+    try {
+      const batch = {
+        source: 'aws.securityhub',
+        'detail-type': 'Security Hub Findings - Imported',
+        detail: { findings: ['not a finding'] },
+      };
+      for (const [input, field] of [
+        [guardDutyEvent({ severity: '8' }), 'detail.severity'],
+        [
+          guardDutyEvent({ resource: { instanceDetails: { instanceId: 'i-$(reboot)' } } }),
+          'detail.resource.instanceDetails.instanceId',
+        ],
+        [batch, 'detail.findings[0]'],
+      ] as const) {
+        expect(await router(input)).to.deep.equal([]);
+        const delivery = await subscriber.next();
+        expect(delivery.Subject).to.equal(`[rebaseline] Malformed finding: ${field}`);
+        expect(delivery.Message).to.contain(`cannot read: ${field} `);
+        expect(delivery.Message).to.contain('No playbook was started.');
+      }
+      expect(ssm.commandCalls(StartAutomationExecutionCommand)).to.have.length(0);
+    } finally {
+      await subscriber.close();
+    }
+  });
 });
