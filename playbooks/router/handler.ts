@@ -9,9 +9,10 @@ import { AwsClients } from '../../shared/aws/clients';
 import { SNS } from '../../shared/aws/services/sns';
 import { SSM } from '../../shared/aws/services/ssm';
 import { STS } from '../../shared/aws/services/sts';
-import { MalformedFindingError, PlaybookRefusedError } from '../../shared/errors';
+import { DeploymentConfigError, MalformedFindingError, PlaybookRefusedError } from '../../shared/errors';
 import {
   decide,
+  PLAYBOOK_IDS,
   type PlannedResponse,
   type PlaybookId,
   parseAllowList,
@@ -28,6 +29,7 @@ import blockIp from '../block-ip/playbook.json';
 import collectEvidence from '../collect-evidence/playbook.json';
 import isolateEc2Instance from '../isolate-ec2-instance/playbook.json';
 import { malformedMessageOf, malformedSubjectOf, messageOf, subjectOf } from '../notify/plan';
+import notify from '../notify/playbook.json';
 import revokeRoleSessions from '../revoke-role-sessions/playbook.json';
 
 /**
@@ -38,11 +40,12 @@ import revokeRoleSessions from '../revoke-role-sessions/playbook.json';
  * choice and always runs. Only this account is acted on: a finding about another account is only notified.
  */
 
-const METAS: Record<string, PlaybookMetadata> = {
+const METAS: Record<PlaybookId, PlaybookMetadata> = {
   'block-ip': playbookMetadata(blockIp),
   'collect-evidence': playbookMetadata(collectEvidence),
   'isolate-ec2-instance': playbookMetadata(isolateEc2Instance),
   'revoke-role-sessions': playbookMetadata(revokeRoleSessions),
+  notify: playbookMetadata(notify),
 };
 
 /** The router's configuration, from its environment (set by the stack). */
@@ -71,15 +74,32 @@ export function configFrom(env: NodeJS.ProcessEnv): RouterConfig {
     ...json<Partial<ResponseSettings>>('RESPONSE_SETTINGS', {}),
   } as ResponseSettings;
   parseAllowList(settings.allowList);
+  // A severity that is not a number would compare false and let every finding through: refuse it.
+  const minSeverity = Number(env.MIN_SEVERITY ?? '7');
+  if (env.MIN_SEVERITY?.trim() === '' || !(minSeverity >= 0 && minSeverity <= 10))
+    throw new DeploymentConfigError(
+      `MIN_SEVERITY must be a number from 0 to 10, got ${JSON.stringify(env.MIN_SEVERITY)}.`,
+    );
+  const waitSeconds = Number(env.WAIT_SECONDS ?? '240');
+  if (!(Number.isFinite(waitSeconds) && waitSeconds >= 0))
+    throw new DeploymentConfigError(
+      `WAIT_SECONDS must be a number of seconds, got ${JSON.stringify(env.WAIT_SECONDS)}.`,
+    );
+  const customActions = json<Record<string, string>>('CUSTOM_ACTIONS', {});
+  for (const [action, playbook] of Object.entries(customActions))
+    if (playbook !== 'respond' && !(PLAYBOOK_IDS as readonly string[]).includes(playbook))
+      throw new DeploymentConfigError(
+        `CUSTOM_ACTIONS: the action ${action} names ${JSON.stringify(playbook)}, which is neither respond nor a playbook (${PLAYBOOK_IDS.join(', ')}).`,
+      );
   return {
     prefix: env.PLAYBOOK_PREFIX ?? 'rebaseline-',
     automatic: (env.AUTOMATIC_PLAYBOOKS ?? '').split(',').filter((s) => s),
     automationRoles: json('AUTOMATION_ROLES', {}),
-    customActions: json('CUSTOM_ACTIONS', {}),
+    customActions,
     settings,
-    minSeverity: Number(env.MIN_SEVERITY ?? '7'),
+    minSeverity,
     typePrefixes: (env.TYPE_PREFIXES ?? '').split(',').filter((s) => s),
-    waitSeconds: Number(env.WAIT_SECONDS ?? '240'),
+    waitSeconds,
   };
 }
 
@@ -139,7 +159,7 @@ async function runPlaybook(
   deadline: number,
   sleep: (ms: number) => Promise<void>,
 ): Promise<SummaryPlaybook> {
-  const meta = METAS[response.playbook] as PlaybookMetadata;
+  const meta = METAS[response.playbook];
   const parameters = playbookParameters(meta, finding, response, config.settings, {
     lambdaPrefix: config.prefix,
     assumeRoleArn: config.automationRoles[response.playbook] ?? '',
