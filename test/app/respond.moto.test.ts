@@ -20,7 +20,13 @@ import { guardDutyEvent, merge } from '../helpers/findings';
 import { FIXTURES, fixture } from '../helpers/fixtures';
 import { useMoto } from '../helpers/moto';
 import { startSubscriber } from '../helpers/sns-subscriber';
-import { createWorkload, motoClients, replaceGroupsLikeAws, type Workload } from '../playbooks/helpers';
+import {
+  ACCOUNT,
+  createWorkload,
+  motoClients,
+  replaceGroupsLikeAws,
+  type Workload,
+} from '../playbooks/helpers';
 
 /** The corpus SSH brute-force sample, adapted to a workload of the emulator (its account, its instance). */
 function findingFor(w: Workload, patch: unknown = {}) {
@@ -40,6 +46,29 @@ function findingFor(w: Workload, patch: unknown = {}) {
       patch,
     ),
   );
+}
+
+/**
+ * A recorded finding pointed at a workload of the emulator: its instance, interface, subnet, VPC and group ids, and
+ * every account id, become the workload's (the rest of the finding is kept as recorded).
+ */
+function adaptedTo(w: Workload, finding: unknown): unknown {
+  const ids: [RegExp, string][] = [
+    [/^i-[0-9a-f]{8,17}$/, w.instanceId],
+    [/^eni-[0-9a-f]{8,17}$/, w.primaryInterfaceId],
+    [/^subnet-[0-9a-f]{8,17}$/, w.subnetId],
+    [/^vpc-[0-9a-f]{8,17}$/, w.vpcId],
+    [/^sg-[0-9a-f]{8,17}$/, w.appGroupId],
+  ];
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    if (typeof value !== 'string') return value;
+    const id = ids.find(([pattern]) => pattern.test(value));
+    return id ? id[1] : value.replace(/\b\d{12}\b/g, ACCOUNT);
+  };
+  return walk(finding);
 }
 
 async function denies(aws: AwsClients, w: Workload) {
@@ -68,21 +97,49 @@ describe('rebaseline respond: the flow (moto_server)', function () {
   this.timeout(180_000);
   const moto = useMoto();
 
-  it('every corpus finding gets a decision and a dry-run, nothing is changed', async () => {
-    const aws = motoClients(moto.endpoint);
-    for (const file of readdirSync(join(FIXTURES, 'corpus', 'guardduty')).filter((f) =>
-      f.endsWith('.json'),
-    )) {
-      const [response] = await respondToFindings({
-        input: fixture(join('corpus', 'guardduty', file)),
-        clients: aws,
-        playbooks: PLAYBOOKS,
-        apply: false,
-        decision: { minSeverity: 0 },
-      });
-      expect(response!.decision.responses.at(-1)?.playbook, file).to.equal('notify');
-      expect(response!.steps.length, file).to.be.greaterThan(0);
-      expect(response!.applied).to.equal(false);
+  it('every corpus finding, adapted to a workload of the emulator: decided, dry-run changes nothing, --apply acts', async () => {
+    const aws = replaceGroupsLikeAws(motoClients(moto.endpoint));
+    // What each recorded finding gets with no severity floor: archived samples and types no row answers are only
+    // notified; the brute force against the instance blocks its attacker; the C&C domain query isolates.
+    const expected: Record<string, string[]> = {
+      'aws-samples__automated-response__guardduty_ec2_event.json': ['notify'],
+      'aws-samples__automated-response__guardduty_iam_event.json': ['notify'],
+      'aws-samples__automated-response__guardduty_s3_event.json': ['notify'],
+      'aws-samples__guardduty-waf-acl__gd2acl_test_event.json': ['block-ip', 'notify'],
+      'c7n__ec2-duty-event.json': ['isolate-ec2-instance', 'notify'],
+      'c7n__iam-duty-event.json': ['notify'],
+    };
+    const files = readdirSync(join(FIXTURES, 'corpus', 'guardduty')).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).to.deep.equal(Object.keys(expected).sort());
+    for (const [index, file] of files.entries()) {
+      const w = await createWorkload(aws, `corpus${index}`);
+      const input = adaptedTo(w, fixture(join('corpus', 'guardduty', file)));
+      const run = (apply: boolean) =>
+        respondToFindings({ input, clients: aws, playbooks: PLAYBOOKS, apply, decision: { minSeverity: 0 } });
+      const outcomes = (r: Awaited<ReturnType<typeof run>>[number]) =>
+        JSON.stringify(
+          r.runs.map((x) => [x.playbook, x.execution?.status, x.execution?.failureMessage ?? x.skipped]),
+        );
+
+      const [dry] = await run(false);
+      expect(
+        dry!.decision.responses.map((r) => r.playbook),
+        file,
+      ).to.deep.equal(expected[file]);
+      expect(dry!.failed, `${file} ${outcomes(dry!)}`).to.equal(false);
+      expect(dry!.applied).to.equal(false);
+      expect(await denies(aws, w), file).to.deep.equal([]);
+      expect(await groupsOf(aws, w), file).to.deep.equal([`corpus${index}-app`]);
+
+      const [applied] = await run(true);
+      expect(applied!.failed, `${file} ${outcomes(applied!)}`).to.equal(false);
+      const playbooks = expected[file]!;
+      expect(await denies(aws, w), file).to.deep.equal(
+        playbooks.includes('block-ip') ? ['in 198.51.100.0/32'] : [],
+      );
+      expect(await groupsOf(aws, w), file).to.deep.equal(
+        playbooks.includes('isolate-ec2-instance') ? ['rebaseline-isolation'] : [`corpus${index}-app`],
+      );
     }
   });
 
