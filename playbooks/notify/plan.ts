@@ -100,11 +100,13 @@ export function messageOf(summary: ResponseSummary): string {
     release.push(
       `  Release the instance (a person decided it is clean): rebaseline release --instance ${finding.instanceId} --apply`,
     );
-  const blocked = ran.find((p) => p.playbook === 'block-ip');
-  if (blocked) {
+  // The deployed router may run block-ip in several executions (SSM's parameter length): every one counts.
+  const blocked = ran.filter((p) => p.playbook === 'block-ip');
+  if (blocked.length) {
     const ips = [
       ...new Set(
-        blocked.calls
+        blocked
+          .flatMap((p) => p.calls)
           .filter((c) => /NetworkAclEntry|UpdateIPSet/.test(c.action))
           .map((c) => /(\S+)\/(32|128)/.exec(c.why)?.[1])
           .filter((x): x is string => !!x),

@@ -18,7 +18,12 @@ import {
   parseAllowList,
 } from '../../shared/incident/decision';
 import type { Finding } from '../../shared/incident/finding';
-import { forcedResponse, playbookParameters } from '../../shared/incident/parameters';
+import {
+  executionParts,
+  forcedResponse,
+  MAX_PARAMETER_VALUE,
+  playbookParameters,
+} from '../../shared/incident/parameters';
 import { parseFindings } from '../../shared/incident/parse';
 import type { PlaybookMetadata } from '../../shared/incident/playbook';
 import { RESPONSE_SETTINGS, type ResponseSettings } from '../../shared/incident/settings';
@@ -168,6 +173,19 @@ async function runPlaybook(
   for (const [name, value] of Object.entries(parameters))
     if (value !== '')
       ssmParameters[name] = name === 'Approvers' ? value.split(',').map((s) => s.trim()) : [value];
+  const tooLong = Object.entries(ssmParameters).filter(([, values]) =>
+    values.some((v) => v.length > MAX_PARAMETER_VALUE),
+  );
+  if (tooLong.length)
+    return {
+      playbook: response.playbook,
+      status: 'Failed',
+      message: `Not started: SSM takes at most ${MAX_PARAMETER_VALUE} characters in a parameter value, and ${tooLong
+        .map(([name, values]) => `${name} has ${Math.max(...values.map((v) => v.length))}`)
+        .join(', ')} (shorten the stage parameter it comes from).`,
+      calls: [],
+      notes: [],
+    };
   const started = await aws.get(SSM).send(
     new StartAutomationExecutionCommand({
       DocumentName: `${config.prefix}${response.playbook}`,
@@ -294,12 +312,15 @@ export function createRouter(
             `Automatic response is off for ${response.playbook} (stage parameter ${response.playbook}.automaticResponse): a person runs it (rebaseline respond --finding … --apply, or the Security Hub action).`,
           );
         else if (stop) skip(stop);
-        else {
-          const ran = await runPlaybook(aws, config, finding, response, deadline, sleep);
-          playbooks.push(ran);
-          if (!ran.status.startsWith('Success'))
-            stop = `Not started: ${response.playbook} came after ${ran.playbook}, which ended ${ran.status}.`;
-        }
+        else
+          for (const part of executionParts(response)) {
+            const ran = await runPlaybook(aws, config, finding, part, deadline, sleep);
+            playbooks.push(ran);
+            if (!ran.status.startsWith('Success')) {
+              stop = `Not started: ${response.playbook} came after ${ran.playbook}, which ended ${ran.status}.`;
+              break;
+            }
+          }
       }
       const summary: ResponseSummary = {
         finding: {

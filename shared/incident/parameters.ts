@@ -1,6 +1,7 @@
 import { PlaybookRefusedError } from '../errors';
 import type { PlannedResponse, PlaybookId } from './decision';
 import { describeFinding, type Finding } from './finding';
+import type { IpAddress } from './ip';
 import type { PlaybookMetadata } from './playbook';
 import type { ResponseSettings } from './settings';
 
@@ -87,4 +88,32 @@ export function forcedResponse(finding: Finding, playbook: PlaybookId): PlannedR
   if (playbook !== 'notify' && !instanceId)
     throw new PlaybookRefusedError(`--playbook ${playbook}: the finding names no instance.`);
   return { playbook, reason, ...(instanceId ? { instanceId } : {}) };
+}
+
+/** SSM Automation takes at most 512 characters in one parameter value (`AutomationParameterValue`). */
+export const MAX_PARAMETER_VALUE = 512;
+
+/**
+ * A block-ip response as executions SSM accepts: its addresses, comma-joined into one parameter, in parts of at most
+ * {@link MAX_PARAMETER_VALUE} characters (a port probe names dozens; about 33 IPv4 or 13 IPv6 addresses fit in one).
+ * Any other response is one execution.
+ * @example
+ * executionParts({ playbook: 'block-ip', ips: fortyAddresses, … }).length; // 2
+ */
+export function executionParts(planned: PlannedResponse): PlannedResponse[] {
+  if (planned.playbook !== 'block-ip' || !planned.ips?.length) return [planned];
+  const parts: IpAddress[][] = [[]];
+  let length = 0;
+  for (const ip of planned.ips) {
+    const current = parts[parts.length - 1] as IpAddress[];
+    const added = current.length ? ip.address.length + 1 : ip.address.length;
+    if (current.length && length + added > MAX_PARAMETER_VALUE) {
+      parts.push([ip]);
+      length = ip.address.length;
+    } else {
+      current.push(ip);
+      length += added;
+    }
+  }
+  return parts.map((ips) => ({ ...planned, ips }));
 }

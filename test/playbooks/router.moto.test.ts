@@ -11,7 +11,7 @@ import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { createRouter } from '../../playbooks/router/handler';
 import { SNS } from '../../shared/aws/services/sns';
-import { guardDutyEvent } from '../helpers/findings';
+import { guardDutyEvent, merge, portProbe } from '../helpers/findings';
 import { fixture } from '../helpers/fixtures';
 import { useMoto } from '../helpers/moto';
 import { startSubscriber } from '../helpers/sns-subscriber';
@@ -34,7 +34,7 @@ describe('playbooks/router (the deployed entry point)', function () {
   afterEach(() => ssm.reset());
   after(() => ssm.restore());
 
-  async function setup(automatic: string) {
+  async function setup(automatic: string, settings: Record<string, string> = {}) {
     const aws = motoClients(moto.endpoint);
     const subscriber = await startSubscriber();
     const { TopicArn } = await aws.get(SNS).send(new CreateTopicCommand({ Name: 'incidents' }));
@@ -76,7 +76,11 @@ describe('playbooks/router (the deployed entry point)', function () {
         'block-ip': 'arn:aws:iam::123456789012:role/rebaseline/prod/incident/block',
       }),
       CUSTOM_ACTIONS: JSON.stringify({ RblProdIso: 'isolate-ec2-instance' }),
-      RESPONSE_SETTINGS: JSON.stringify({ topicArn: TopicArn, stateTable: 'rebaseline-prod-incident-state' }),
+      RESPONSE_SETTINGS: JSON.stringify({
+        topicArn: TopicArn,
+        stateTable: 'rebaseline-prod-incident-state',
+        ...settings,
+      }),
       MIN_SEVERITY: '7',
       WAIT_SECONDS: '10',
     };
@@ -185,6 +189,51 @@ describe('playbooks/router (the deployed entry point)', function () {
         expect(delivery.Message).to.contain('No playbook was started.');
       }
       expect(ssm.commandCalls(StartAutomationExecutionCommand)).to.have.length(0);
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('a port probe of 60 addresses: block-ip in executions whose parameters SSM accepts (≤ 512 characters), every address once', async () => {
+    const { router, subscriber } = await setup('block-ip');
+    try {
+      const addresses = Array.from({ length: 60 }, (_, i) => `203.0.113.${100 + i}`);
+      const [summary] = await router(
+        guardDutyEvent(
+          merge(portProbe(addresses), { severity: 8, type: 'Recon:EC2/PortProbeUnprotectedPort' }),
+        ),
+      );
+      const sent = ssm
+        .commandCalls(StartAutomationExecutionCommand)
+        .map((c) => c.args[0].input.Parameters!.IpAddresses!);
+      expect(sent).to.have.length(2);
+      for (const values of sent) {
+        expect(values).to.have.length(1);
+        expect(values[0]!.length).to.be.at.most(512);
+      }
+      expect(sent.flatMap((v) => v[0]!.split(','))).to.deep.equal(addresses);
+      expect(summary!.playbooks.map((p) => [p.playbook, p.status])).to.deep.equal([
+        ['block-ip', 'Success'],
+        ['block-ip', 'Success'],
+      ]);
+      await subscriber.next();
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('a parameter longer than SSM takes: the playbook is not started, the notification says which and why', async () => {
+    const arn = (n: number) =>
+      `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/rebaseline-prod-blocked-extra-${n}/a1b2c3d4-5678-90ab-cdef-0000000000${n}`;
+    const { router, subscriber } = await setup('block-ip', {
+      wafIpSetArns: [1, 2, 3, 4, 5].map(arn).join(','),
+    });
+    try {
+      const [summary] = await router(guardDutyEvent({ severity: 8 }));
+      expect(ssm.commandCalls(StartAutomationExecutionCommand)).to.have.length(0);
+      expect(summary!.playbooks[0]).to.deep.include({ playbook: 'block-ip', status: 'Failed' });
+      expect(summary!.playbooks[0]!.message).to.match(/at most 512 characters .* WafIpSetArns has \d{3}/);
+      expect((await subscriber.next()).Message).to.contain('WafIpSetArns has');
     } finally {
       await subscriber.close();
     }
