@@ -1,8 +1,9 @@
 import { main } from '../../app/cli/main';
+import { requireCommand } from '../../app/cli/run';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 
 /** Runs the CLI in-process with the real registries, as `bin/rebaseline.js` does. */
 export function runCli(argv: string[]): Promise<number> {
-  return main(argv, { rules: RULES, remediations: REMEDIATIONS });
+  return main(argv, { rules: RULES, remediations: REMEDIATIONS }, requireCommand);
 }
