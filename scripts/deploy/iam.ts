@@ -3,6 +3,7 @@ import { RULES } from '../../rules';
 import { DeploymentConfigError } from '../../shared/errors';
 import type { RemediationIamStatement, RemediationMetadata } from '../../shared/remediation/metadata';
 import type { IamStatement } from '../../shared/rule';
+import { ORGANIZATION_SCAN_STATEMENTS, SCAN_READS } from '../../app/scan/iam';
 
 /** A CloudFormation template value: plain JSON plus intrinsic functions (which are JSON objects too). */
 export type Cfn = string | number | boolean | null | Cfn[] | { [key: string]: Cfn };
@@ -51,7 +52,7 @@ export function wildcardResourceActions(
 
 /** Every action the registered rules and remediations, and the framework, may grant on `Resource: "*"`. */
 export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = wildcardResourceActions(
-  RULES.map((r) => r.meta),
+  [...RULES.map((r) => r.meta), { iam: [...SCAN_READS, ...ORGANIZATION_SCAN_STATEMENTS] }],
   REMEDIATIONS.map((r) => r.meta),
 );
 
