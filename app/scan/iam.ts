@@ -42,14 +42,14 @@ export const ORGANIZATION_SCAN_STATEMENTS: readonly RemediationIamStatement[] = 
   },
   {
     actions: ['sts:AssumeRole'],
-    resources: ['arn:${Partition}:iam::*:role/rebaseline-execution'],
-    condition: { StringEquals: { 'aws:ResourceOrgID': '${OrganizationId}' } },
+    resources: [`arn:\${Partition}:iam::*:role/rebaseline-execution`],
+    condition: { StringEquals: { 'aws:ResourceOrgID': `\${OrganizationId}` } },
     reason:
       'Assume the member role conformance-packs/member-roles.yaml creates in each account, in this organization only (with --role-name, grant that role instead).',
   },
   {
     actions: ['config:ListAggregateDiscoveredResources', 'config:BatchGetAggregateResourceConfig'],
-    resources: ['arn:${Partition}:config:*:${AccountId}:config-aggregator/*'],
+    resources: [`arn:\${Partition}:config:*:\${AccountId}:config-aggregator/*`],
     reason:
       "Read the organization's configuration items through its aggregator in this account (scan --org --aggregator).",
   },

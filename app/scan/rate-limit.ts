@@ -1,6 +1,11 @@
 import { isThrottlingError } from '@smithy/core/retry';
 import type { FinalizeRequestMiddleware, MetadataBearer } from '@smithy/types';
-import type { ClientOptions, ConfigurableClient, ServiceName } from '../../shared/aws/clients';
+import {
+  type ClientOptions,
+  type ConfigurableClient,
+  definedService,
+  type ServiceName,
+} from '../../shared/aws/clients';
 import { UsageError } from '../../shared/errors';
 
 /** A steady rate (requests per second) and how many requests may go at once after a quiet spell. */
@@ -18,6 +23,7 @@ export interface Rate {
  * `--max-rate service=perSecond,…`.
  */
 export const DEFAULT_RATES: Readonly<Record<ServiceName, Rate>> = {
+  // A service with no entry here (one a new rule reads) gets DEFAULT_RATE.
   ec2: { perSecond: 10, burst: 20 },
   s3: { perSecond: 50, burst: 50 },
   s3control: { perSecond: 5, burst: 5 },
@@ -29,6 +35,9 @@ export const DEFAULT_RATES: Readonly<Record<ServiceName, Rate>> = {
   sns: { perSecond: 10, burst: 10 },
   ssm: { perSecond: 5, burst: 5 },
 };
+
+/** The rate of a service not in {@link DEFAULT_RATES}: conservative, as for the reads AWS publishes no rate for. */
+export const DEFAULT_RATE: Rate = { perSecond: 5, burst: 5 };
 
 /** Services whose rate limits hold per account, whatever the region (the others: per account and region). */
 const GLOBAL_SERVICES: ReadonlySet<string> = new Set(['iam', 'organizations']);
@@ -47,9 +56,11 @@ export function parseRates(text: string | undefined): Record<ServiceName, Rate> 
     const m = /^([a-z0-9]+)=(\d+(?:\.\d+)?)$/.exec(entry);
     const service = m?.[1] as ServiceName | undefined;
     const perSecond = Number(m?.[2]);
-    if (!m || !service || !(service in DEFAULT_RATES) || !(perSecond > 0))
+    const known =
+      service !== undefined && (service in DEFAULT_RATES || definedService(service) !== undefined);
+    if (!m || !known || !(perSecond > 0))
       throw new UsageError(
-        `--max-rate ${entry} is not service=requests-per-second with a rate above 0 (services: ${Object.keys(DEFAULT_RATES).join(', ')}).`,
+        `--max-rate ${entry} is not service=requests-per-second with a rate above 0 (services: ${Object.keys(DEFAULT_RATES).join(', ')}, and those the rules define).`,
       );
     rates[service] = { perSecond, burst: Math.max(1, Math.floor(perSecond)) };
   }
@@ -149,7 +160,7 @@ export class ScanRateLimits {
     const key = `${accountId}|${service}|${GLOBAL_SERVICES.has(service) ? '*' : region}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(this.rates[service] ?? { perSecond: 5, burst: 5 }, this.clock);
+      bucket = new TokenBucket(this.rates[service] ?? DEFAULT_RATE, this.clock);
       this.buckets.set(key, bucket);
     }
     return bucket;

@@ -1,9 +1,9 @@
+import { ORGANIZATION_SCAN_STATEMENTS, SCAN_READS } from '../../app/scan/iam';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { DeploymentConfigError } from '../../shared/errors';
 import type { RemediationIamStatement, RemediationMetadata } from '../../shared/remediation/metadata';
 import type { IamStatement } from '../../shared/rule';
-import { ORGANIZATION_SCAN_STATEMENTS, SCAN_READS } from '../../app/scan/iam';
 
 /** A CloudFormation template value: plain JSON plus intrinsic functions (which are JSON objects too). */
 export type Cfn = string | number | boolean | null | Cfn[] | { [key: string]: Cfn };

@@ -1,10 +1,10 @@
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import type { Grant } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../../shared/aws/clients';
-import { ec2Reads } from '../../shared/collectors/live/ec2';
-import { s3Reads } from '../../shared/collectors/live/s3';
 import { LiveReader } from '../../shared/collectors/live-reader';
 import type { BucketReadout } from '../../shared/collectors/reader';
+import { ec2Reads } from '../../shared/collectors/reads/ec2';
+import { s3Reads } from '../../shared/collectors/reads/s3';
 import type { ConfigResponder, RecordedItem } from './config-responder';
 
 /**

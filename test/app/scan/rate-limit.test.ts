@@ -2,12 +2,17 @@ import { expect } from 'chai';
 import { ScanProgress } from '../../../app/scan/progress';
 import {
   type Clock,
+  DEFAULT_RATE,
   DEFAULT_RATES,
   emptyStats,
   parseRates,
   ScanRateLimits,
   TokenBucket,
 } from '../../../app/scan/rate-limit';
+
+/** The bucket a service without a rate of its own gets. */
+const limitsFor = (service: string) =>
+  new ScanRateLimits(DEFAULT_RATES).bucket('111111111111', service, 'eu-west-1');
 
 /** A clock that moves only when told to; `sleep` records the wait and returns at once. */
 function fakeClock(): Clock & { advance(ms: number): void; slept: number[] } {
@@ -56,8 +61,8 @@ describe('scan rate limits (app/scan/rate-limit.ts)', () => {
   });
 
   it('stays well under the limits AWS publishes (EC2: 20 requests/s refill, bucket of 100, for Describe*)', () => {
-    expect(DEFAULT_RATES.ec2.perSecond).to.be.at.most(20 / 2);
-    expect(DEFAULT_RATES.ec2.burst).to.be.at.most(100 / 2);
+    expect(DEFAULT_RATES.ec2?.perSecond).to.be.at.most(20 / 2);
+    expect(DEFAULT_RATES.ec2?.burst).to.be.at.most(100 / 2);
     for (const rate of Object.values(DEFAULT_RATES)) expect(rate.burst).to.be.at.least(1);
   });
 
@@ -65,6 +70,7 @@ describe('scan rate limits (app/scan/rate-limit.ts)', () => {
     expect(parseRates('ec2=20, s3=100').ec2).to.deep.equal({ perSecond: 20, burst: 20 });
     expect(parseRates('config=0.5').config).to.deep.equal({ perSecond: 0.5, burst: 1 });
     expect(parseRates(undefined)).to.deep.equal(DEFAULT_RATES);
+    expect(limitsFor('kinesis').rate).to.deep.equal(DEFAULT_RATE);
     for (const bad of ['ec2', 'ec2=0', 'ec2=-1', 'lambda=5', 'ec2=fast'])
       expect(() => parseRates(bad), bad).to.throw(/--max-rate .* is not service=requests-per-second/);
   });
