@@ -278,6 +278,7 @@ describe('scan --source config|auto: AWS Config’s items through the real SDK c
       's3-account-public-access-blocked': 'live',
       'iam-root-access-keys-absent': 'live',
       'cloudtrail-multi-region-logging': 'live',
+      'guardduty-enabled': 'live',
     });
     expect(result.failures).to.deep.equal([]);
     expect(calls['ec2:DescribeSecurityGroups']).to.equal(undefined);
