@@ -10,8 +10,8 @@ export const SCAN_READS: readonly RemediationIamStatement[] = [
   {
     actions: ['ec2:DescribeRegions'],
     resources: ['*'],
-    reason:
-      'List the regions enabled in the account (scan --regions all; DescribeRegions supports no resource-level permissions).',
+    reason: 'List the regions enabled in the account (scan --regions all).',
+    wildcardReason: 'EC2 Describe* actions do not support resource-level permissions.',
   },
   {
     actions: [
@@ -37,8 +37,8 @@ export const ORGANIZATION_SCAN_STATEMENTS: readonly RemediationIamStatement[] = 
   {
     actions: ['organizations:ListAccounts'],
     resources: ['*'],
-    reason:
-      "List the organization's accounts and their state (ListAccounts supports no resource-level permissions).",
+    reason: "List the organization's accounts and their state.",
+    wildcardReason: 'ListAccounts has no resource type.',
   },
   {
     actions: ['sts:AssumeRole'],
