@@ -271,6 +271,27 @@ describe('scan --org: an organisation of 3 member accounts × 2 regions on the e
     }
   });
 
+  it('says where to run it from when the organization cannot be listed (exit 1, nothing scanned)', async () => {
+    script = (r) =>
+      r.operation === 'ListAccounts' ? { status: 400, code: 'AccessDeniedException' } : undefined;
+    const { status, stdout, stderr } = await cli([
+      'scan',
+      '--org',
+      '--endpoint-url',
+      proxy.endpoint,
+      '--source',
+      'live',
+      '--db',
+      join(dir, 'denied.db'),
+    ]);
+    expect(status).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr).to.match(
+      /Could not list the organization's accounts \(AccessDeniedException\): run it from the management account or a delegated administrator/,
+    );
+    expect(forwarded.filter((r) => r.operation === 'AssumeRole')).to.deep.equal([]);
+  });
+
   it('reports an account whose role cannot be assumed, retries it at the end, and scans the others (exit 1)', async () => {
     // Prepare: the second member's role refuses the caller.
     const refused = org.members[1] as string;
