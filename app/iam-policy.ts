@@ -3,6 +3,7 @@ import { RebaselineError } from '../shared/errors';
 import type { RemediationIamStatement } from '../shared/remediation/metadata';
 import type { IamStatement, RuleMetadata } from '../shared/rule';
 import type { RemediationEntry } from './remediate';
+import { ORGANIZATION_SCAN_STATEMENTS, SCAN_READS } from './scan/iam';
 import { type AutomationDocument, loadAutomationDocument } from './ssm/document';
 
 // The policies a person attaches to run rebaseline on their own account, generated from what the rules and the
@@ -92,9 +93,11 @@ export function documentApiActions(document: Pick<AutomationDocument, 'mainSteps
   return [...actions].sort();
 }
 
-/** What `scan` reads: every selected rule's declared reads. */
-export function readOnlyStatements(rules: readonly Pick<RuleMetadata, 'id' | 'iam'>[]): IamStatement[] {
-  return rules.flatMap((rule) => rule.iam);
+/** What `scan` reads: every selected rule's declared reads, and the scan's own (regions, Config's inventory). */
+export function readOnlyStatements(
+  rules: readonly Pick<RuleMetadata, 'id' | 'iam'>[],
+): (IamStatement | RemediationIamStatement)[] {
+  return [...rules.flatMap((rule) => rule.iam), ...SCAN_READS];
 }
 
 /**
@@ -163,7 +166,7 @@ function covers(pattern: string, resource: string): boolean {
 /** Actions IAM's Service Authorization Reference lists at the Read or List access level despite their name. */
 const READ_ACTIONS = new Set(['iam:GenerateCredentialReport']);
 const isRead = (action: string) =>
-  /^[a-z0-9-]+:(Describe|Get|List|Head)/.test(action) || READ_ACTIONS.has(action);
+  /^[a-z0-9-]+:(Describe|Get|List|Head|BatchGet)/.test(action) || READ_ACTIONS.has(action);
 const pascal = (service: string) =>
   service
     .split(/[^a-z0-9]+/i)
@@ -267,7 +270,7 @@ export function policyDocument(
   return { Version: '2012-10-17', Statement };
 }
 
-export type PolicyKind = 'read-only' | 'remediate';
+export type PolicyKind = 'read-only' | 'remediate' | 'organization';
 
 export interface IamPolicyOptions {
   rules: readonly Pick<RuleMetadata, 'id' | 'iam' | 'remediation'>[];
@@ -279,8 +282,10 @@ export interface IamPolicyOptions {
 }
 
 /**
- * The policy to attach for `rebaseline scan` (`read-only`) or `rebaseline remediate` (`remediate`: the reads, since
- * remediate scans before and after and re-evaluates each resource, plus the selected rules' remediations).
+ * The policy to attach for `rebaseline scan` (`read-only`), `rebaseline scan --org` in the account it runs from
+ * (`organization`: the reads, the organisation's accounts, the member role, the aggregator), or `rebaseline
+ * remediate` (`remediate`: the reads, since remediate scans before and after and re-evaluates each resource, plus
+ * the selected rules' remediations).
  * @example
  * const policy = iamPolicy('read-only', { rules: RULES.map((r) => r.meta) });
  * writeFileSync('read-only-policy.json', `${JSON.stringify(policy, null, 2)}\n`);
@@ -289,6 +294,7 @@ export function iamPolicy(kind: PolicyKind, options: IamPolicyOptions): PolicyDo
   const target = options.target ?? ANY_ACCOUNT;
   const reads = readOnlyStatements(options.rules);
   if (kind === 'read-only') return policyDocument(reads, target);
+  if (kind === 'organization') return policyDocument([...reads, ...ORGANIZATION_SCAN_STATEMENTS], target);
   const wanted = new Set(options.rules.map((r) => r.remediation));
   const remediations = (options.remediations ?? [])
     .filter((r) => wanted.has(r.meta.id))

@@ -12,23 +12,47 @@ import {
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type MotoServer, startMoto } from '../app/moto';
-import { scanAccount } from '../app/scan';
+import { type ScanSource, scanAccount } from '../app/scan';
 import { RULES } from '../rules';
 import { rule as securityGroupRule } from '../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../shared/aws/clients';
 import { CloudTrail } from '../shared/aws/services/cloudtrail';
 import { EC2 } from '../shared/aws/services/ec2';
 import { S3 } from '../shared/aws/services/s3';
+import { STS } from '../shared/aws/services/sts';
 import { createConfigRuleHandler, PUT_EVALUATIONS_BATCH } from '../shared/lambda/config-rule';
+import { recordAccount } from '../test/helpers/config-recorder';
+import { type ConfigResponder, startConfigResponder } from '../test/helpers/config-responder';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
 import { BENCH_NOW, Rng } from './generate';
 
 /**
  * API calls per resource: a moto_server account with N security groups, N buckets and 3 trails is scanned with
- * every rule, counting each SDK operation with the client factory's `onCall` hook; then the security-group rule's
- * periodic Lambda path runs against the same account to count PutEvaluations calls per 1,000 evaluations.
+ * every rule, counting each SDK operation with the client factory's `onCall` hook, from each source: the live APIs
+ * (`--source live`) and AWS Config's items (`--source config`: what Config's recorder holds for the same account,
+ * served through the real SDK client by the test suite's recorded-Config responder, moto_server having no
+ * BatchGetResourceConfig); then the security-group rule's periodic Lambda path runs against the same account to
+ * count PutEvaluations calls per 1,000 evaluations.
  */
+
+/** The rules Config's items can decide: their calls per resource is the figure the inventory source is for. */
+const INVENTORY_RULES = ['ec2-security-group-no-public-ingress', 's3-bucket-no-public-access'];
+
+/** One source's figures for one account. */
+export interface SourceFigures {
+  /** Every rule. */
+  totalCalls: number;
+  callsPerResource: number;
+  /** The security-group and bucket rules alone, per group and bucket (2N resources). */
+  groupAndBucketCalls: number;
+  groupAndBucketCallsPerResource: number;
+  scanSeconds: number;
+  byOperation: Record<string, number>;
+  findings: number;
+  failures: string[];
+}
 
 export interface ApiCallsCase {
   n: number;
@@ -41,6 +65,10 @@ export interface ApiCallsCase {
   byOperation: Record<string, number>;
   findings: number;
   failures: string[];
+  /** The same account, per source (`live` repeats the figures above). */
+  sources: Record<Exclude<ScanSource, 'auto'>, SourceFigures>;
+  /** Both sources gave the same verdicts and annotations. */
+  sameVerdicts: boolean;
   lambda: {
     evaluations: number;
     putEvaluationsCalls: number;
@@ -146,31 +174,92 @@ async function buildAccount(aws: AwsClients, n: number, seed: number): Promise<v
   }
 }
 
-async function measureOne(moto: MotoServer, n: number, seed: number): Promise<ApiCallsCase> {
-  await moto.reset();
-  const setupStarted = performance.now();
-  await buildAccount(
-    new AwsClients({ region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS }),
-    n,
-    seed,
-  );
-  const setupSeconds = (performance.now() - setupStarted) / 1000;
-
+/** Scans the account from one source, counting each operation. */
+async function scanFrom(
+  endpoint: string,
+  source: Exclude<ScanSource, 'auto'>,
+  rules: typeof RULES,
+): Promise<{
+  byOperation: Record<string, number>;
+  seconds: number;
+  scan: Awaited<ReturnType<typeof scanAccount>>;
+}> {
   const byOperation: Record<string, number> = {};
   const clients = new AwsClients({
     region: REGION,
-    endpoint: moto.endpoint,
+    endpoint,
     credentials: CREDENTIALS,
     onCall: (service, operation) => {
       const key = `${service}:${operation}`;
       byOperation[key] = (byOperation[key] ?? 0) + 1;
     },
   });
-  const scanStarted = performance.now();
-  const scan = await scanAccount({ rules: RULES, clients, now: () => BENCH_NOW });
-  const scanSeconds = (performance.now() - scanStarted) / 1000;
-  const totalCalls = Object.values(byOperation).reduce((a, b) => a + b, 0);
+  const started = performance.now();
+  const scan = await scanAccount({ rules, clients, now: () => BENCH_NOW, source });
+  return { byOperation, seconds: (performance.now() - started) / 1000, scan };
+}
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const sorted = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).sort(([, a], [, b]) => b - a));
+const verdictLines = (
+  findings: readonly {
+    ruleId: string;
+    complianceResourceId: string;
+    complianceType: string;
+    annotation?: string;
+  }[],
+) => findings.map((f) => `${f.ruleId} ${f.complianceResourceId} ${f.complianceType} ${f.annotation}`).sort();
+
+async function figuresOf(
+  endpoint: string,
+  source: Exclude<ScanSource, 'auto'>,
+  n: number,
+): Promise<SourceFigures & { verdicts: string[] }> {
+  const all = await scanFrom(endpoint, source, RULES);
+  const inventoryRules = RULES.filter((r) => INVENTORY_RULES.includes(r.meta.id));
+  const groupsAndBuckets = await scanFrom(endpoint, source, inventoryRules);
   const resources = 2 * n + 3;
+  return {
+    totalCalls: total(all.byOperation),
+    callsPerResource: total(all.byOperation) / resources,
+    groupAndBucketCalls: total(groupsAndBuckets.byOperation),
+    groupAndBucketCallsPerResource: total(groupsAndBuckets.byOperation) / (2 * n),
+    scanSeconds: all.seconds,
+    byOperation: sorted(all.byOperation),
+    findings: all.scan.findings.length,
+    failures: all.scan.failures.map((f) => `${f.ruleId}: ${f.message}`),
+    verdicts: verdictLines(all.scan.findings),
+  };
+}
+
+async function measureOne(
+  moto: MotoServer,
+  config: ConfigResponder,
+  n: number,
+  seed: number,
+): Promise<ApiCallsCase> {
+  await moto.reset();
+  config.clear();
+  const setupStarted = performance.now();
+  const setupClients = new AwsClients({ region: REGION, endpoint: moto.endpoint, credentials: CREDENTIALS });
+  await buildAccount(setupClients, n, seed);
+  // What AWS Config's recorder would hold for this account (not counted: Config records it, not the scan).
+  await recordAccount(
+    setupClients,
+    (await setupClients.get(STS).send(new GetCallerIdentityCommand({}))).Account as string,
+    config,
+  );
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+
+  const live = await figuresOf(moto.endpoint, 'live', n);
+  const fromConfig = await figuresOf(config.endpoint, 'config', n);
+  const resources = 2 * n + 3;
+  const { verdicts: liveVerdicts, ...liveFigures } = live;
+  const { verdicts: configVerdicts, ...configFigures } = fromConfig;
+  const scan = {
+    accountId: (await setupClients.get(STS).send(new GetCallerIdentityCommand({}))).Account as string,
+  };
 
   // The periodic Lambda path of the security-group rule against the same account; Config itself answers from
   // memory (moto implements PutEvaluations only in test mode and has no GetComplianceDetailsByConfigRule).
@@ -221,12 +310,14 @@ async function measureOne(moto: MotoServer, n: number, seed: number): Promise<Ap
     n,
     resources,
     setupSeconds,
-    scanSeconds,
-    totalCalls,
-    callsPerResource: totalCalls / resources,
-    byOperation: Object.fromEntries(Object.entries(byOperation).sort(([, a], [, b]) => b - a)),
-    findings: scan.findings.length,
-    failures: scan.failures.map((f) => `${f.ruleId}: ${f.message}`),
+    scanSeconds: liveFigures.scanSeconds,
+    totalCalls: liveFigures.totalCalls,
+    callsPerResource: liveFigures.callsPerResource,
+    byOperation: liveFigures.byOperation,
+    findings: liveFigures.findings,
+    failures: [...liveFigures.failures, ...configFigures.failures.map((f) => `(config) ${f}`)],
+    sources: { live: liveFigures, config: configFigures },
+    sameVerdicts: JSON.stringify(liveVerdicts) === JSON.stringify(configVerdicts),
     lambda: {
       evaluations: result.evaluations,
       putEvaluationsCalls: putCalls,
@@ -250,13 +341,21 @@ export async function measureApiCalls(options: {
   log?: (line: string) => void;
 }): Promise<ApiCallsResult> {
   const moto = await startMoto();
+  const config = await startConfigResponder({ upstream: moto.endpoint });
   const cases: ApiCallsCase[] = [];
   const capped: ApiCallsResult['capped'] = [];
   try {
     for (const n of options.sizes) {
       const last = cases.at(-1);
       if (last) {
-        const estimateMs = ((last.setupSeconds + last.scanSeconds + last.lambda.seconds) * 1000 * n) / last.n;
+        const estimateMs =
+          ((last.setupSeconds +
+            2 * last.scanSeconds +
+            last.sources.config.scanSeconds +
+            last.lambda.seconds) *
+            1000 *
+            n) /
+          last.n;
         const leftMs = options.deadline - Date.now();
         if (estimateMs > leftMs) {
           capped.push({
@@ -267,9 +366,10 @@ export async function measureApiCalls(options: {
         }
       }
       options.log?.(`api calls: N=${n}`);
-      cases.push(await measureOne(moto, n, options.seed));
+      cases.push(await measureOne(moto, config, n, options.seed));
     }
   } finally {
+    await config.close();
     await moto.stop();
   }
   return {
@@ -278,6 +378,47 @@ export async function measureApiCalls(options: {
     notes: [
       'moto_server does not return BucketRegion in ListBuckets, so the live reader calls GetBucketLocation once per bucket; against AWS (which returns BucketRegion) that call is not made.',
       'moto answers GetAccountSummary with AccountAccessKeysPresent 0, so the root-key rule never reads the credential report here.',
+      'moto_server 5.2.1 does not implement AWS Config’s inventory APIs (BatchGetResourceConfig fails, SelectResourceConfig returns canned rows): the config source reads the same account’s items, written as Config writes them (test/helpers/config-recorder.ts), from the test suite’s responder (test/helpers/config-responder.ts), through the real SDK client; every other call goes on to moto_server.',
+      'Config source: ListDiscoveredResources and BatchGetResourceConfig take 100 resources a call, so a type of N resources costs about N/50 calls; on top come a fixed few per account and region (DescribeConfigurationRecorders and its status, STS GetCallerIdentity, the account-level Block Public Access that no bucket item carries), which dominate at small N. The account-level rules (root keys, account Block Public Access, CloudTrail) are read live from either source: no configuration item carries what they evaluate.',
     ],
   };
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const operations = (byOperation: Record<string, number>) =>
+  Object.entries(byOperation)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(', ');
+
+/**
+ * The section's Markdown: per N, both sources, every rule and the security-group and bucket rules alone.
+ * @example
+ * lines.push(...apiCallsMarkdown(results.apiCalls));
+ */
+export function apiCallsMarkdown(a: ApiCallsResult): string[] {
+  const lines = [
+    'Account: N security groups, N buckets, 3 trails, scanned with every rule from each source (`scan --source live|config`). Calls counted per SDK operation with the client factory’s `onCall` middleware.',
+    '',
+    '| N | Resources | Live: calls (per resource) | Config: calls (per resource) | Groups + buckets only, per resource: live / config | Same verdicts | Scan wall time: live / config | Lambda adapter: PutEvaluations per 1,000 evaluations |',
+    '|---:|---:|---:|---:|---:|:---:|---:|---:|',
+  ];
+  for (const c of a.cases) {
+    const { live, config } = c.sources;
+    lines.push(
+      `| ${int(c.n)} | ${int(c.resources)} | ${int(live.totalCalls)} (${live.callsPerResource.toFixed(2)}) | ${int(config.totalCalls)} (${config.callsPerResource.toFixed(3)}) | ${live.groupAndBucketCallsPerResource.toFixed(2)} / **${config.groupAndBucketCallsPerResource.toFixed(3)}** | ${c.sameVerdicts ? 'yes' : '**no**'} | ${live.scanSeconds.toFixed(1)} s / ${config.scanSeconds.toFixed(1)} s | ${c.lambda.perThousandEvaluations.toFixed(1)} (${c.lambda.putEvaluationsCalls} call${c.lambda.putEvaluationsCalls === 1 ? '' : 's'} for ${int(c.lambda.evaluations)} evaluations) |`,
+    );
+  }
+  for (const cap of a.capped) lines.push(`| ${int(cap.n)} | capped: ${cap.reason} | | | | | | |`);
+  const largest = a.cases.at(-1);
+  if (largest)
+    lines.push(
+      '',
+      `Calls by operation at N=${int(largest.n)}, live: ${operations(largest.sources.live.byOperation)}.`,
+      '',
+      `Calls by operation at N=${int(largest.n)}, config: ${operations(largest.sources.config.byOperation)}.`,
+    );
+  const failures = a.cases.flatMap((c) => c.failures.map((f) => `N=${c.n}: ${f}`));
+  if (failures.length > 0) lines.push('', ...failures.map((f) => `- Not evaluated: ${f}`));
+  lines.push('', ...a.notes.map((n) => `- ${n}`), '');
+  return lines;
 }

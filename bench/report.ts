@@ -1,4 +1,4 @@
-import type { ApiCallsResult } from './api-calls';
+import { type ApiCallsResult, apiCallsMarkdown } from './api-calls';
 import type { ColdStartResult } from './cold-start';
 import type { ThroughputResult } from './throughput';
 import type { TimeToRemediateResult } from './time-to-remediate';
@@ -112,27 +112,12 @@ function coldStartSection(c: NonNullable<BenchResults['coldStart']>): string[] {
 }
 
 function apiCallsSection(a: NonNullable<BenchResults['apiCalls']>): string[] {
-  const lines = ['### 3. API calls per resource (`scan` of every rule against moto_server)', ''];
-  if (isNotAvailable(a)) return [...lines, `Not available: ${a.notAvailable}`, ''];
-  lines.push(
-    'Account: N security groups, N buckets, 3 trails. Calls counted per SDK operation with the client factory’s `onCall` middleware.',
+  const lines = [
+    '### 3. API calls per resource (`scan` of every rule against moto_server, from each source)',
     '',
-    '| N | Resources | API calls | Calls per resource | Scan wall time | Account setup | Lambda adapter: PutEvaluations per 1,000 evaluations |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-  );
-  for (const c of a.cases)
-    lines.push(
-      `| ${int(c.n)} | ${int(c.resources)} | ${int(c.totalCalls)} | ${c.callsPerResource.toFixed(2)} | ${seconds(
-        c.scanSeconds,
-      )} | ${seconds(c.setupSeconds)} | ${c.lambda.perThousandEvaluations.toFixed(1)} (${c.lambda.putEvaluationsCalls} call${c.lambda.putEvaluationsCalls === 1 ? '' : 's'} for ${int(c.lambda.evaluations)} evaluations) |`,
-    );
-  for (const cap of a.capped) lines.push(`| ${int(cap.n)} | capped: ${cap.reason} | | | | | |`);
-  const largest = a.cases.at(-1);
-  if (largest) lines.push('', `Calls by operation at N=${int(largest.n)}: ${calls(largest.byOperation)}.`);
-  const failures = a.cases.flatMap((c) => c.failures.map((f) => `N=${c.n}: ${f}`));
-  if (failures.length > 0) lines.push('', ...failures.map((f) => `- Not evaluated: ${f}`));
-  lines.push('', ...a.notes.map((n) => `- ${n}`), '');
-  return lines;
+  ];
+  if (isNotAvailable(a)) return [...lines, `Not available: ${a.notAvailable}`, ''];
+  return [...lines, ...apiCallsMarkdown(a)];
 }
 
 function remediateSection(r: NonNullable<BenchResults['timeToRemediate']>): string[] {

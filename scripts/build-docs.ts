@@ -69,6 +69,7 @@ export function withRulesTable(readme: string): string {
 /** The IAM policies to attach for `scan` and `remediate` (docs/your-account.md), generated from every rule. */
 export const IAM_POLICY_FILES: Readonly<Record<PolicyKind, string>> = {
   'read-only': join(__dirname, '..', 'docs', 'iam', 'read-only-policy.json'),
+  organization: join(__dirname, '..', 'docs', 'iam', 'organization-scan-policy.json'),
   remediate: join(__dirname, '..', 'docs', 'iam', 'remediation-policy.json'),
 };
 

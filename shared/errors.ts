@@ -148,10 +148,21 @@ export class PartialEvaluationError extends RebaselineError {
 
 /** What did not get done in a CLI run: a resource not evaluated or not remediated, and why. */
 export interface UnfinishedResource {
+  /** The rule, or `*` when a whole account could not be reached. */
   ruleId: string;
   resourceType?: string;
   resourceId?: string;
+  /** Where, in a run over several accounts or regions. */
+  accountId?: string;
+  region?: string;
   message: string;
+}
+
+/** One line of an {@link IncompleteRunError}: where, the rule, the resource, why. */
+function unfinishedLine(u: UnfinishedResource): string {
+  const where = u.accountId ? `${u.accountId}${u.region ? ` ${u.region}` : ''} ` : '';
+  if (u.ruleId === '*') return `  ${where}(every rule): ${u.message}`;
+  return `  ${where}${u.ruleId} ${u.resourceId ?? '(every resource of the rule)'}: ${u.message}`;
 }
 
 /**
@@ -165,12 +176,7 @@ export class IncompleteRunError extends RebaselineError {
     readonly unfinished: readonly UnfinishedResource[],
     options?: { cause?: unknown },
   ) {
-    super(
-      `${unfinished.length} ${what}:\n${unfinished
-        .map((u) => `  ${u.ruleId} ${u.resourceId ?? '(every resource of the rule)'}: ${u.message}`)
-        .join('\n')}`,
-      options,
-    );
+    super(`${unfinished.length} ${what}:\n${unfinished.map(unfinishedLine).join('\n')}`, options);
   }
 }
 

@@ -29,6 +29,20 @@ export type ParameterSchema = RuleMetadata['parameters']['properties'][string];
 /** An AWS managed rule that checks what a rebaseline rule checks (the companion pack). */
 export type ManagedRule = NonNullable<RuleMetadata['managedRules']>[number];
 
+/** Where a rule is evaluated: in every region, or once per account (rule.json `scope`). */
+export type RuleScope = NonNullable<RuleMetadata['scope']>;
+
+/**
+ * The rule's scope: `global` when what it evaluates is the same seen from any region (IAM, account-level S3 Block
+ * Public Access, multi-region trails), so a scan of several regions evaluates it once per account; a rule.json
+ * without one is `regional`, the reading that never evaluates a region too few.
+ * @example
+ * ruleScope(rootKeysRule.meta); // → 'global'
+ */
+export function ruleScope(meta: Pick<RuleMetadata, 'scope'>): RuleScope {
+  return meta.scope ?? 'regional';
+}
+
 /** What the evaluator says about one resource. */
 export interface Verdict {
   complianceType: ComplianceType;

@@ -4,6 +4,8 @@ process.env.LOG_LEVEL ??= 'silent';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 process.env.AWS_REGION ??= 'us-east-1';
+// Tests run the sources: bin/rebaseline.js never runs a dist/ build in the suite (one test runs the packed CLI).
+process.env.REBASELINE_SOURCES = '1';
 delete process.env.AWS_ENDPOINT_URL;
 delete process.env.AWS_PROFILE;
 // Tests never write to the user's ~/.rebaseline/history.db; child processes inherit this.

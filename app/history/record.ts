@@ -70,7 +70,8 @@ export class RunRecorder implements RemediationJournal {
     return this.id;
   }
 
-  started(run: { accountId: string; region: string; startedAt: Date }): void {
+  /** The run begins; `region` is absent for a run over several regions (each evaluation has its own). */
+  started(run: { accountId: string; region?: string; startedAt: Date }): void {
     if (this.id !== undefined) return;
     this.id = this.store.beginRun({
       kind: this.options.kind,

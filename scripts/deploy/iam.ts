@@ -1,3 +1,4 @@
+import { ORGANIZATION_SCAN_STATEMENTS, SCAN_READS } from '../../app/scan/iam';
 import { PLAYBOOKS } from '../../playbooks';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
@@ -55,7 +56,7 @@ export function wildcardResourceActions(
 
 /** Every action the registered rules, remediations and playbooks, and the framework, may grant on `Resource: "*"`. */
 export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = wildcardResourceActions(
-  RULES.map((r) => r.meta),
+  [...RULES.map((r) => r.meta), { iam: [...SCAN_READS, ...ORGANIZATION_SCAN_STATEMENTS] }],
   [...REMEDIATIONS.map((r) => r.meta), ...PLAYBOOKS.map((p) => p.meta)],
 );
 

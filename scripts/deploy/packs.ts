@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { SCAN_READS } from '../../app/scan/iam';
 import { memberAlias } from '../../shared/aws/target-account';
 import { DeploymentConfigError } from '../../shared/errors';
 import type { ParameterSchema, RuleMetadata } from '../../shared/rule';
@@ -470,6 +471,14 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
     PrimaryRegion: stringParameter('The one region where the (global) IAM roles are created.', 'us-east-1', {
       AllowedPattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
     }),
+    ScannerPrincipalArns: stringParameter(
+      'Comma-separated ARN patterns (wildcards allowed) of the principals of the organization that may assume the execution role to run `rebaseline scan --org` (read-only), e.g. arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_SecurityAudit_*; empty: none.',
+      '',
+      {
+        AllowedPattern:
+          '^(arn:aws[a-z-]*:(iam|sts)::\\d{12}:[\\w+=,.@/*?-]+(,arn:aws[a-z-]*:(iam|sts)::\\d{12}:[\\w+=,.@/*?-]+)*)?$',
+      },
+    ),
   };
   const Conditions: Record<string, Cfn> = {
     IsPrimaryRegion: { 'Fn::Equals': [ref('AWS::Region'), ref('PrimaryRegion')] },
@@ -478,8 +487,12 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
     UsesRemoteRemediationLambda: {
       'Fn::Or': [{ Condition: 'HasRemediationLambdaAccountId' }, { Condition: 'HasCentralAccount' }],
     },
+    HasScanner: notEmpty('ScannerPrincipalArns'),
     CreateExecutionRole: {
-      'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'HasCentralAccount' }],
+      'Fn::And': [
+        { Condition: 'IsPrimaryRegion' },
+        { 'Fn::Or': [{ Condition: 'HasCentralAccount' }, { Condition: 'HasScanner' }] },
+      ],
     },
   };
   const Rules: Record<string, Cfn> = {
@@ -496,6 +509,19 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
         },
       ],
     },
+    ScannerNeedsOrganizationAndExternalId: {
+      RuleCondition: notEmpty('ScannerPrincipalArns'),
+      Assertions: [
+        {
+          Assert: notEmpty('OrganizationId'),
+          AssertDescription: 'OrganizationId is required with ScannerPrincipalArns.',
+        },
+        {
+          Assert: notEmpty('ExternalId'),
+          AssertDescription: 'ExternalId is required with ScannerPrincipalArns.',
+        },
+      ],
+    },
   };
   const remediationReads = remediationReadStatements(registry.remediations);
   const Resources: Record<string, Cfn> = {
@@ -505,31 +531,57 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
       Properties: {
         RoleName: ref('ExecutionRoleName'),
         Description:
-          'rebaseline: assumed by the Config rule and remediation Lambdas of the central account to read this account.',
+          'rebaseline: assumed by the Config rule and remediation Lambdas of the central account, and by the principals of ScannerPrincipalArns (rebaseline scan --org), to read this account.',
         MaxSessionDuration: 3600,
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [
             {
-              Effect: 'Allow',
-              Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::\${CentralAccountId}:root`) },
-              Action: 'sts:AssumeRole',
-              Condition: {
-                StringEquals: {
-                  'sts:ExternalId': ref('ExternalId'),
-                  'aws:PrincipalOrgID': ref('OrganizationId'),
+              'Fn::If': [
+                'HasCentralAccount',
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::\${CentralAccountId}:root`) },
+                  Action: 'sts:AssumeRole',
+                  Condition: {
+                    StringEquals: {
+                      'sts:ExternalId': ref('ExternalId'),
+                      'aws:PrincipalOrgID': ref('OrganizationId'),
+                    },
+                    ArnLike: {
+                      'aws:PrincipalArn': [
+                        sub(
+                          `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${ruleRolePath(CENTRAL_STAGE)}*`,
+                        ),
+                        sub(
+                          `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${stackRolePath(CENTRAL_STAGE, 'remediation')}*`,
+                        ),
+                      ],
+                    },
+                  },
                 },
-                ArnLike: {
-                  'aws:PrincipalArn': [
-                    sub(
-                      `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${ruleRolePath(CENTRAL_STAGE)}*`,
-                    ),
-                    sub(
-                      `arn:\${AWS::Partition}:iam::\${CentralAccountId}:role${stackRolePath(CENTRAL_STAGE, 'remediation')}*`,
-                    ),
-                  ],
+                ref('AWS::NoValue'),
+              ],
+            },
+            {
+              // scan --org from the management or a delegated administrator account: a person's role (an SSO
+              // role's name ends with a suffix AWS makes up, hence patterns), in the organization, with the id.
+              'Fn::If': [
+                'HasScanner',
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: '*' },
+                  Action: 'sts:AssumeRole',
+                  Condition: {
+                    StringEquals: {
+                      'sts:ExternalId': ref('ExternalId'),
+                      'aws:PrincipalOrgID': ref('OrganizationId'),
+                    },
+                    ArnLike: { 'aws:PrincipalArn': { 'Fn::Split': [',', ref('ScannerPrincipalArns')] } },
+                  },
                 },
-              },
+                ref('AWS::NoValue'),
+              ],
             },
           ],
         },
@@ -546,6 +598,12 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
                 },
               ]
             : []),
+          {
+            PolicyName: 'rebaseline-scan',
+            PolicyDocument: policyDocument(
+              renderStatements(SCAN_READS, MEMBER_PLACEHOLDERS, 'Scan'),
+            ) as unknown as Cfn,
+          },
         ],
       },
     },

@@ -9,6 +9,8 @@ import {
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
+  MetadataBearer,
+  MiddlewareStack,
   RetryErrorInfo,
   RetryStrategyV2,
   RetryToken,
@@ -46,6 +48,16 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Called once per API operation sent (for call counting in benchmarks and the CLI). */
   onCall?: (service: string, operation: string) => void;
+  /**
+   * Called once per client made, before its first call, with the client's middleware stack: the organisation scan
+   * adds its per-account rate limit and its throttle counter there (`app/scan/rate-limit.ts`).
+   */
+  configure?: (client: ConfigurableClient, service: ServiceName, region: string) => void;
+}
+
+/** What {@link ClientOptions.configure} gets of a client: its middleware stack, to add a middleware to. */
+export interface ConfigurableClient {
+  middlewareStack: Pick<MiddlewareStack<object, MetadataBearer>, 'add' | 'addRelativeTo'>;
 }
 
 /**
@@ -173,6 +185,7 @@ export class AwsClients {
         { step: 'initialize', name: 'rebaselineCallCounter' },
       );
     }
+    this.options.configure?.(client as unknown as ConfigurableClient, service.name, this.region);
     return client;
   }
 }

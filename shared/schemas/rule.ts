@@ -33,6 +33,11 @@ export const RULE_SCHEMA = {
     severity: {
       enum: ['low', 'medium', 'high', 'critical'],
     },
+    scope: {
+      enum: ['regional', 'global'],
+      description:
+        'regional (the default): the rule is evaluated in every region; global: what it evaluates is the same seen from any region (IAM, account-level S3 Block Public Access, multi-region trails), so a scan of several regions evaluates it once per account.',
+    },
     trigger: {
       type: 'object',
       additionalProperties: false,

@@ -10,6 +10,7 @@ import {
   remediationStatements,
   renderArn,
 } from '../../app/iam-policy';
+import { SCAN_READS } from '../../app/scan/iam';
 import { loadAutomationDocument } from '../../app/ssm/document';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
@@ -23,12 +24,31 @@ describe('IAM policies to attach (app/iam-policy.ts)', () => {
   const readOnly = iamPolicy('read-only', { rules });
   const remediate = iamPolicy('remediate', { rules, remediations: REMEDIATIONS });
 
-  it('grants scan exactly the reads the rules declare, and nothing that writes', () => {
+  it('grants scan exactly the reads the rules declare and its own (regions, Config’s inventory), and nothing that writes', () => {
     expect([...actionsOf(readOnly)].sort()).to.deep.equal(
-      [...new Set(rules.flatMap((r) => r.iam.flatMap((s) => s.actions)))].sort(),
+      [...new Set([...rules, { iam: SCAN_READS }].flatMap((r) => r.iam.flatMap((s) => s.actions)))].sort(),
     );
     for (const action of actionsOf(readOnly))
-      expect(action, action).to.match(/:(Describe|Get|List|GenerateCredentialReport)/);
+      expect(action, action).to.match(/:(Describe|Get|List|BatchGet|GenerateCredentialReport)/);
+  });
+
+  it('grants scan --org the reads, the organisation’s accounts, the member role in the organisation only, and the aggregator', () => {
+    const organization = iamPolicy('organization', { rules });
+    expect(leastPrivilegeProblems(organization)).to.deep.equal([]);
+    for (const action of actionsOf(readOnly))
+      expect(actionsOf(organization).has(action), action).to.equal(true);
+    const assume = organization.Statement.find((s) => s.Action.includes('sts:AssumeRole'));
+    expect(assume?.Resource).to.deep.equal(['arn:aws:iam::*:role/rebaseline-execution']);
+    expect(assume?.Condition).to.deep.equal({
+      StringEquals: { 'aws:ResourceOrgID': `\${aws:PrincipalOrgID}` },
+    });
+    expect(actionsOf(organization).has('organizations:ListAccounts')).to.equal(true);
+    expect(
+      organization.Statement.find((s) => s.Action.includes('config:BatchGetAggregateResourceConfig'))
+        ?.Resource,
+    ).to.deep.equal([`arn:aws:config:*:\${aws:PrincipalAccount}:config-aggregator/*`]);
+    for (const action of actionsOf(organization))
+      expect(action, action).to.match(/:(Describe|Get|List|BatchGet|GenerateCredentialReport|AssumeRole$)/);
   });
 
   it('grants remediate the reads plus every API the documents call and their Lambdas’ actions, not lambda:InvokeFunction', () => {
@@ -127,7 +147,8 @@ describe('IAM policies to attach (app/iam-policy.ts)', () => {
       rules: rules.filter((r) => r.id === 'ec2-security-group-no-public-ingress'),
       remediations: REMEDIATIONS,
     });
-    expect([...actionsOf(sg)].sort()).to.deep.equal([
+    const scanReads = SCAN_READS.flatMap((s) => s.actions);
+    expect([...actionsOf(sg)].filter((a) => !scanReads.includes(a)).sort()).to.deep.equal([
       'ec2:AuthorizeSecurityGroupIngress',
       'ec2:CreateTags',
       'ec2:DescribeSecurityGroups',

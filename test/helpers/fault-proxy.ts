@@ -52,6 +52,8 @@ export interface ProxiedRequest {
   url: string;
   /** The SigV4 signing name (`ec2`, `s3`, `iam`, `config`, …), from the Authorization header. */
   service: string;
+  /** The SigV4 signing region, from the Authorization header. */
+  region: string;
   protocol: WireProtocol;
   /** `Action=` of a query request, `X-Amz-Target` of a JSON one, `METHOD path` for S3. */
   operation: string;
@@ -116,6 +118,7 @@ function signingName(headers: IncomingHttpHeaders): string {
 
 function classify(method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): ProxiedRequest {
   const service = signingName(headers);
+  const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(headers.authorization ?? '')?.[1] ?? 'unknown';
   const contentType = String(headers['content-type'] ?? '');
   let protocol: WireProtocol;
   let operation: string;
@@ -137,7 +140,7 @@ function classify(method: string, url: string, headers: IncomingHttpHeaders, bod
     operation = `${method} ${query ? `?${query}` : url.split('/').length > 2 ? 'object' : 'bucket'}`;
   }
   const attempt = Number(/attempt=(\d+)/.exec(String(headers['amz-sdk-request'] ?? ''))?.[1] ?? 1);
-  return { method, url, service, protocol, operation, attempt, body };
+  return { method, url, service, region, protocol, operation, attempt, body };
 }
 
 interface ErrorAnswer {

@@ -8,6 +8,7 @@ import { selectRules } from './scan';
 interface IamPolicyCliOptions {
   readOnly?: boolean;
   remediate?: boolean;
+  org?: boolean;
   rules?: string;
   accountId?: string;
   organizationId?: string;
@@ -26,6 +27,10 @@ export function registerIamPolicy(
       'Print the least-privilege IAM policy to attach for scan (--read-only) or remediate (--remediate), generated from what the rules and remediations declare.',
     )
     .option('--read-only', 'what `rebaseline scan` reads (and `audit import` does not need)')
+    .option(
+      '--org',
+      'what `rebaseline scan --org` needs where it runs (management or delegated administrator account): the reads, ListAccounts, the member role, the aggregator',
+    )
     .option(
       '--remediate',
       'what `rebaseline remediate --apply` needs: the reads plus each remediation’s actions',
@@ -46,11 +51,11 @@ export function registerIamPolicy(
     )
     .addHelpText(
       'after',
-      '\nThe same policies, for all rules, are in docs/iam/read-only-policy.json and docs/iam/remediation-policy.json.',
+      '\nThe same policies, for all rules, are in docs/iam/read-only-policy.json, docs/iam/organization-scan-policy.json and docs/iam/remediation-policy.json.',
     )
     .action((opts: IamPolicyCliOptions) => {
-      if (Boolean(opts.readOnly) === Boolean(opts.remediate))
-        throw new UsageError('Give exactly one of --read-only or --remediate.');
+      const kinds = [opts.readOnly, opts.remediate, opts.org].filter(Boolean).length;
+      if (kinds !== 1) throw new UsageError('Give exactly one of --read-only, --org or --remediate.');
       if (opts.accountId !== undefined && !/^\d{12}$/.test(opts.accountId))
         throw new UsageError(`--account-id must be 12 digits, not ${opts.accountId}.`);
       if (opts.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(opts.organizationId))
@@ -61,7 +66,7 @@ export function registerIamPolicy(
         throw new UsageError(
           `--partition must be an AWS partition (aws, aws-us-gov, aws-cn), not ${opts.partition}.`,
         );
-      const policy = iamPolicy(opts.readOnly ? 'read-only' : 'remediate', {
+      const policy = iamPolicy(opts.readOnly ? 'read-only' : opts.org ? 'organization' : 'remediate', {
         rules: selectRules(rules, opts.rules).map((r) => r.meta),
         remediations,
         target: {

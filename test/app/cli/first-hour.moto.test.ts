@@ -83,7 +83,13 @@ describe('the first hour of a new user (CLI)', function () {
         (await rebaseline(['iam-policy', '--read-only', '--rules', SG_RULE, '--account-id', '111122223333']))
           .stdout,
       );
-      expect(one.Statement.flatMap((s: { Action: string[] }) => s.Action)).to.deep.equal([
+      // The rule's reads, and the scan's own (regions, AWS Config's inventory for --source auto).
+      expect(one.Statement.flatMap((s: { Action: string[] }) => s.Action).sort()).to.deep.equal([
+        'config:BatchGetResourceConfig',
+        'config:DescribeConfigurationRecorderStatus',
+        'config:DescribeConfigurationRecorders',
+        'config:ListDiscoveredResources',
+        'ec2:DescribeRegions',
         'ec2:DescribeSecurityGroups',
         'ec2:GetManagedPrefixListEntries',
       ]);
@@ -407,6 +413,7 @@ describe('the first hour of a new user (CLI)', function () {
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_REGION: 'us-east-1',
         REBASELINE_DB: join(dir, 'history.db'),
+        REBASELINE_SOURCES: '1',
       };
       const run = spawnCli(['scan'], { env });
       expect(run.status).to.equal(2);

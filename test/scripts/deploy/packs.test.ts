@@ -170,17 +170,43 @@ describe('conformance packs', () => {
     const template = buildMemberRoles(withSynthetic(registry));
     const R = resources(template);
 
-    it('creates the execution role only in the primary region and only with a central account', () => {
+    it('creates the execution role only in the primary region, and only with a central account or scanners', () => {
       expect(R.ExecutionRole!.Condition).to.equal('CreateExecutionRole');
       expect((template.Conditions as Record<string, unknown>).CreateExecutionRole).to.deep.equal({
-        'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { Condition: 'HasCentralAccount' }],
+        'Fn::And': [
+          { Condition: 'IsPrimaryRegion' },
+          { 'Fn::Or': [{ Condition: 'HasCentralAccount' }, { Condition: 'HasScanner' }] },
+        ],
       });
     });
 
-    it('trusts only the central account’s rule- and remediation-Lambda roles, with the external id, inside the organization', () => {
+    it('trusts only the central account’s rule- and remediation-Lambda roles, and the scanners named, with the external id, inside the organization', () => {
       const trust = (R.ExecutionRole!.Properties.AssumeRolePolicyDocument as { Statement: unknown[] })
         .Statement;
-      expect(trust).to.deep.equal([
+      const [central, scanner] = trust as { 'Fn::If': [string, unknown, unknown] }[];
+      expect(trust).to.have.length(2);
+      expect(central!['Fn::If'][0]).to.equal('HasCentralAccount');
+      expect(central!['Fn::If'][2]).to.deep.equal({ Ref: 'AWS::NoValue' });
+      // rebaseline scan --org: only principals matching ScannerPrincipalArns, in the organization, with the id.
+      expect(scanner).to.deep.equal({
+        'Fn::If': [
+          'HasScanner',
+          {
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: {
+                'sts:ExternalId': { Ref: 'ExternalId' },
+                'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
+              },
+              ArnLike: { 'aws:PrincipalArn': { 'Fn::Split': [',', { Ref: 'ScannerPrincipalArns' }] } },
+            },
+          },
+          { Ref: 'AWS::NoValue' },
+        ],
+      });
+      expect([central!['Fn::If'][1]]).to.deep.equal([
         {
           Effect: 'Allow',
           Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${CentralAccountId}:root` } },
@@ -222,7 +248,13 @@ describe('conformance packs', () => {
       expect(policies.map((p) => p.PolicyName)).to.deep.equal([
         'rebaseline-rules',
         'rebaseline-remediations',
+        'rebaseline-scan',
       ]);
+      // rebaseline scan's own reads (regions, Config's inventory), only reads, least-privilege.
+      const scan = policies[2]!.PolicyDocument;
+      expect(leastPrivilegeProblems(scan)).to.deep.equal([]);
+      for (const action of scan.Statement.flatMap((s) => s.Action))
+        expect(action).to.match(/:(Describe|List|BatchGet)[A-Z]/);
       const doc = policies[1]!.PolicyDocument;
       const actions = doc.Statement.flatMap((s) => s.Action);
       const all = [...registry.remediations, SYNTHETIC_REMEDIATION];
