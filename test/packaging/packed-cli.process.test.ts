@@ -73,6 +73,10 @@ describe('the packed CLI (npm pack, npm install -g of the tarball, run outside t
       existsSync(join(installed, 'dist', 'remediations', 'revoke-public-ingress', 'document.yaml')),
     ).to.equal(true);
     expect(existsSync(join(installed, 'dist', 'examples', 'scheduled.event.json'))).to.equal(true);
+    expect(existsSync(join(installed, 'dist', 'playbooks', 'block-ip', 'document.yaml'))).to.equal(true);
+    expect(existsSync(join(installed, 'dist', 'playbooks', 'collect-evidence', 'command.yaml'))).to.equal(
+      true,
+    );
     expect(existsSync(join(installed, 'app'))).to.equal(false);
     expect(existsSync(join(installed, 'node_modules', 'tsx'))).to.equal(false);
   });
@@ -123,5 +127,27 @@ describe('the packed CLI (npm pack, npm install -g of the tarball, run outside t
     expect(out.after.NON_COMPLIANT).to.equal(0);
     expect(out.recordedRootKeys.evaluations[0].complianceType).to.equal('NON_COMPLIANT');
     expect(existsSync(out.report)).to.equal(true);
+  });
+
+  it('answers a finding (the playbook documents ship beside the bundle): the decision and every planned call', async () => {
+    const responded = await rebaseline([
+      'respond',
+      '--finding',
+      join(ROOT, 'examples', 'guardduty-ssh-brute-force.event.json'),
+      '--endpoint-url',
+      moto.endpoint,
+      '--db',
+      join(dir, 'respond.db'),
+      '--format',
+      'json',
+    ]);
+    suiteLogWatch.readChildOutput(responded.stderr, 'packed rebaseline respond');
+    const out = JSON.parse(responded.stdout);
+    expect(out.applied).to.equal(false);
+    expect(out.decision.map((d: { playbook: string }) => d.playbook)).to.include('notify');
+    expect(out.steps.length).to.be.greaterThan(0);
+    const bad = await rebaseline(['respond', '--finding', join(ROOT, 'package.json')]);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/^rebaseline: Malformed finding/);
   });
 });
