@@ -2,7 +2,8 @@
  * `npm run generate`: writes every file derived from the registries and rule.json / remediation.json, so that a
  * contributor adding a rule touches its folder, its test folder and one registry line, and nothing else by hand:
  * the metadata JSON Schemas, the README rules table and the docs derived from rules and remediations, the decision
- * table of docs/respond.md, and the conformance packs. `npm test` runs it first; CI then fails when a generated file was not committed. The serverless
+ * table of the README and docs/respond.md, and the conformance packs. `npm test` runs it first; CI then fails when a
+ * generated file was not committed. The serverless
  * sections are generated at packaging time, and a function without a recorded bundle budget gets one computed
  * (`scripts/build-budget.ts`).
  */
@@ -23,7 +24,7 @@ export function generate(): string[] {
     ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`),
   ];
   for (const [path, name, withTable] of [
-    [README, 'README.md', withRulesTable],
+    [README, 'README.md', (text: string) => withDecisionTable(withRulesTable(text), 'README.md')],
     [RESPOND_DOC, 'docs/respond.md', withDecisionTable],
   ] as const) {
     const text = readFileSync(path, 'utf8');
