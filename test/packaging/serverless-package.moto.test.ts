@@ -13,6 +13,7 @@ import {
   ruleFunctionKey,
 } from '../../scripts/deploy/naming';
 import { CI_PACKAGE_PARAMS, type PackageResult, packageService } from '../../scripts/deploy/package';
+import { renderPacks } from '../../scripts/deploy/packs';
 import {
   loadRegistry,
   REPO_ROOT,
@@ -29,12 +30,8 @@ import { readZip } from '../helpers/zip';
 const registry = loadRegistry();
 const CUSTOM_RULES = join(REPO_ROOT, 'cfn-lint-rules', 'config.txt');
 const BAD_FIXTURE = join(__dirname, '..', 'fixtures', 'deploy', 'cfn-lint', 'config-enums-bad.yaml');
-const PACKS = [
-  'rebaseline-baseline.yaml',
-  'rebaseline-managed-rules.yaml',
-  'member-roles.yaml',
-  'rebaseline-exemption-scp.yaml',
-].map((f) => join(PACKS_DIR, f));
+// Every generated template: the baseline packs (as many as Config's limits need), the managed rules, the roles, the SCP.
+const PACKS = Object.keys(renderPacks(registry)).map((f) => join(PACKS_DIR, f));
 const MEMBERS = CI_PACKAGE_PARAMS.memberAccountIds!.split(',');
 
 interface LintMatch {
