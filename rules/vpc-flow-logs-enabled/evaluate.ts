@@ -51,6 +51,8 @@ export const VPC = 'AWS::EC2::VPC';
 /** What the rule knows about one flow log of the VPC; `undefined` facts could not be read (see `unreadable`). */
 export interface FlowLogFacts {
   id: string;
+  /** Where its records go (LogDestination: an S3 bucket, log group or Firehose ARN), when EC2 says. */
+  destination: string | undefined;
   trafficType: TrafficType | undefined;
   /** FlowLogStatus is ACTIVE (`undefined`: absent or a value EC2 does not define). */
   active: boolean | undefined;
@@ -194,7 +196,8 @@ export function flowLogFacts(raw: FlowLog, index = 0): FlowLogFacts & { resource
       .filter(Boolean)
       .join(': ');
   } else delivers = true;
-  return { resourceId, id, trafficType, active, delivers, deliveryError, unreadable };
+  const destination = typeof f.LogDestination === 'string' && f.LogDestination ? f.LogDestination : undefined;
+  return { resourceId, id, destination, trafficType, active, delivers, deliveryError, unreadable };
 }
 
 /** One VPC of the DescribeVpcs list, strictly: what the model needs, or MalformedResourceError naming the field. */

@@ -23,6 +23,7 @@ const snapshotHere = (name: string): EvaluationSnapshot => JSON.parse(readFileSy
 const p = (input: Record<string, string> = {}) => params<Parameters>(rule, input);
 const log = (facts: Partial<FlowLogFacts> = {}): FlowLogFacts => ({
   id: 'fl-1',
+  destination: 'arn:aws:s3:::flow-logs',
   trafficType: 'ALL',
   active: true,
   delivers: true,
@@ -153,7 +154,10 @@ describe('rule vpc-flow-logs-enabled', () => {
         TrafficType: 'REJECT',
         FlowLogStatus: 'ACTIVE',
       };
-      expect(flowLogFacts({ ...base, DeliverLogsStatus: 'SUCCESS' })).to.deep.include({
+      expect(
+        flowLogFacts({ ...base, DeliverLogsStatus: 'SUCCESS', LogDestination: 'arn:aws:s3:::flow-logs' }),
+      ).to.deep.include({
+        destination: 'arn:aws:s3:::flow-logs',
         trafficType: 'REJECT',
         active: true,
         delivers: true,
