@@ -57,6 +57,11 @@ describe('rebaseline demo (end to end on moto_server)', function () {
     expect(out.after.NON_COMPLIANT).to.equal(0);
   });
 
+  it('prints the totals the README shows', () => {
+    const line = `Before: ${out.before.NON_COMPLIANT} NON_COMPLIANT, ${out.before.COMPLIANT} COMPLIANT.  After: ${out.after.NON_COMPLIANT} NON_COMPLIANT, ${out.after.COMPLIANT} COMPLIANT.`;
+    expect(README).to.include(line);
+  });
+
   it('covers two accounts, the second reached through AssumeRole', () => {
     expect(out.accounts).to.have.length(2);
     expect(new Set(out.accounts).size).to.equal(2);
