@@ -117,6 +117,11 @@ export interface RemediateOptions {
   assumeRoleArn?: string;
   /** Lambda function names are `<prefix><remediation id>`. */
   lambdaPrefix?: string;
+  /**
+   * Values of the stage parameters remediation.json `static` sources name (`flowLogBucketName`, `cloudTrailName`),
+   * as the deployed stack receives them; a source without a value here gets its default.
+   */
+  stageParameters?: Record<string, string>;
   /** Start the deployed documents in SSM instead of running them locally. */
   viaSsm?: ViaSsmOptions;
   now?: () => Date;
@@ -144,7 +149,7 @@ export function documentParameters(
   finding: Pick<ScanFinding, 'complianceResourceId' | 'accountId'>,
   ruleParams: Record<string, unknown>,
   ruleSchema: Record<string, ParameterSchema>,
-  deployment: { assumeRoleArn: string; lambdaPrefix: string },
+  deployment: { assumeRoleArn: string; lambdaPrefix: string; stageParameters?: Record<string, string> },
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, source] of Object.entries(meta.parameters)) {
@@ -162,7 +167,9 @@ export function documentParameters(
         out[name] = `${deployment.lambdaPrefix}${meta.id}`;
         break;
       case 'static':
-        out[name] = source.default;
+        out[name] =
+          (source.stageParameter ? deployment.stageParameters?.[source.stageParameter] : undefined) ??
+          source.default;
         break;
       case 'ruleParameter': {
         const given = ruleParams[source.ruleParameter];
@@ -172,6 +179,38 @@ export function documentParameters(
     }
   }
   return out;
+}
+
+/**
+ * The stage parameters the remediations' `static` sources name, each with its default.
+ * @example
+ * stageParametersOf(REMEDIATIONS) // → { cloudTrailName: 'rebaseline-trail', …, flowLogBucketName: '' }
+ */
+export function stageParametersOf(remediations: readonly RemediationEntry[]): Record<string, string> {
+  const known: Record<string, string> = {};
+  for (const r of remediations)
+    for (const source of Object.values(r.meta.parameters))
+      if (source.source === 'static' && source.stageParameter) known[source.stageParameter] = source.default;
+  return known;
+}
+
+/**
+ * @throws UsageError for a stage parameter no remediation uses (a typo would otherwise be ignored), or a value
+ * that is not a string.
+ */
+function checkStageParameters(
+  remediations: readonly RemediationEntry[],
+  given: Record<string, unknown> | undefined,
+): void {
+  const known = stageParametersOf(remediations);
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (!Object.hasOwn(known, name))
+      throw new UsageError(
+        `Unknown stage parameter ${name}; the remediations use: ${Object.keys(known).sort().join(', ')}.`,
+      );
+    if (typeof value !== 'string')
+      throw new UsageError(`Stage parameter ${name} must be a string, not ${JSON.stringify(value)}.`);
+  }
 }
 
 /** True when the execution changed something (or, in a dry-run, planned to): it counts against the blast radius. */
@@ -317,6 +356,7 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
   const maxChanges = options.maxChanges ?? DEFAULT_MAX_CHANGES;
   if (!Number.isInteger(maxChanges) || maxChanges < 0)
     throw new UsageError(`--max-changes must be a whole number >= 0, not ${maxChanges}.`);
+  checkStageParameters(options.remediations, options.stageParameters);
   const scan = () =>
     scanAccount({
       rules: options.rules,
@@ -337,6 +377,7 @@ export async function remediateAccount(options: RemediateOptions): Promise<Remed
   const deployment = {
     assumeRoleArn: options.assumeRoleArn ?? '',
     lambdaPrefix: options.lambdaPrefix ?? 'rebaseline-',
+    stageParameters: options.stageParameters ?? {},
   };
   // Each document is read and validated once per run, not once per resource.
   const documents = new Map<string, AutomationDocument>();

@@ -12,6 +12,8 @@ import { createHandler as enableCloudTrail } from './enable-cloudtrail/handler';
 import enableCloudTrailMeta from './enable-cloudtrail/remediation.json';
 import { createHandler as enableGuardduty } from './enable-guardduty/handler';
 import enableGuarddutyMeta from './enable-guardduty/remediation.json';
+import { createHandler as enableVpcFlowLogs } from './enable-vpc-flow-logs/handler';
+import enableVpcFlowLogsMeta from './enable-vpc-flow-logs/remediation.json';
 import { createHandler as removeRootAccessKeys } from './remove-root-access-keys/handler';
 import removeRootAccessKeysMeta from './remove-root-access-keys/remediation.json';
 import { createHandler as revokePublicIngress } from './revoke-public-ingress/handler';
@@ -60,6 +62,11 @@ export const REMEDIATIONS: readonly Remediation[] = [
     meta: remediationMetadata(enableGuarddutyMeta),
     dir: join(__dirname, 'enable-guardduty'),
     createHandler: enableGuardduty,
+  },
+  {
+    meta: remediationMetadata(enableVpcFlowLogsMeta),
+    dir: join(__dirname, 'enable-vpc-flow-logs'),
+    createHandler: enableVpcFlowLogs,
   },
 ];
 

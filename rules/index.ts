@@ -5,6 +5,7 @@ import { rule as guarddutyEnabled } from './guardduty-enabled/evaluate';
 import { rule as iamRootAccessKeysAbsent } from './iam-root-access-keys-absent/evaluate';
 import { rule as s3AccountPublicAccessBlocked } from './s3-account-public-access-blocked/evaluate';
 import { rule as s3BucketNoPublicAccess } from './s3-bucket-no-public-access/evaluate';
+import { rule as vpcFlowLogsEnabled } from './vpc-flow-logs-enabled/evaluate';
 
 /** Every rule rebaseline ships. A rule folder missing here fails `test/rules/registry.test.ts`. */
 export const RULES: readonly AnyRule[] = [
@@ -14,6 +15,7 @@ export const RULES: readonly AnyRule[] = [
   iamRootAccessKeysAbsent,
   cloudtrailMultiRegionLogging,
   guarddutyEnabled,
+  vpcFlowLogsEnabled,
 ];
 
 export function findRule(id: string): AnyRule | undefined {

@@ -2,7 +2,7 @@
  * Writes conformance-packs/ from the rule and remediation registries: `npm run build:packs`.
  * With `--check`, writes nothing and exits 1 when a committed file differs from a fresh generation.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPacks } from './deploy/packs';
 import { loadRegistry, REPO_ROOT } from './deploy/registry';
@@ -17,12 +17,19 @@ export const PACKS_DIR = join(REPO_ROOT, 'conformance-packs');
  */
 export function buildPacks(options: { write: boolean }): string[] {
   const stale: string[] = [];
-  for (const [name, text] of Object.entries(renderPacks(loadRegistry()))) {
+  const packs = renderPacks(loadRegistry());
+  for (const [name, text] of Object.entries(packs)) {
     const file = join(PACKS_DIR, name);
     if (existsSync(file) && readFileSync(file, 'utf8') === text) continue;
     stale.push(name);
     if (options.write) writeFileSync(file, text);
   }
+  // A baseline pack the rules no longer need (fewer packs than before) is removed, never left to be rolled out.
+  for (const name of readdirSync(PACKS_DIR))
+    if (/^rebaseline-baseline-\d+\.yaml$/.test(name) && !(name in packs)) {
+      stale.push(name);
+      if (options.write) rmSync(join(PACKS_DIR, name));
+    }
   return stale;
 }
 

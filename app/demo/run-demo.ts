@@ -110,7 +110,7 @@ export async function seedEmulator(endpoint: string, log: (line: string) => void
     [DEMO_ACCOUNTS.member, member, 'never-enabled'],
   ] as const) {
     log(
-      `Account ${accountId}: making it insecure (world-open SSH/RDP, ::/0, public buckets, no account BPA, stopped trail, GuardDuty ${guardDuty === 'never-enabled' ? 'off' : 'publishing every six hours'})…`,
+      `Account ${accountId}: making it insecure (world-open SSH/RDP, ::/0, public buckets, no account BPA, stopped trail, GuardDuty ${guardDuty === 'never-enabled' ? 'off' : 'publishing every six hours'}, VPCs without flow logs)…`,
     );
     seeded.push({ accountId, clients, insecure: await makeInsecureAccount(clients, accountId, guardDuty) });
   }
@@ -137,7 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const store = HistoryStore.open(dbPath);
   try {
     const accounts: DemoAccountResult[] = [];
-    for (const { accountId, clients } of await seedEmulator(moto.endpoint, log)) {
+    for (const { accountId, clients, insecure } of await seedEmulator(moto.endpoint, log)) {
       log(`Account ${accountId}: scanning…`);
       const before = await scanAccount({ rules: options.rules, clients });
       recordScan(store, before, { kind: 'demo', args: ['demo', 'scan'] });
@@ -149,6 +149,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         remediations: options.remediations,
         clients,
         before,
+        // As the deployed stack's stage parameter would: the bucket the account keeps its flow logs in.
+        stageParameters: { flowLogBucketName: insecure.flowLogBucket },
         apply: true,
         sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 200))),
       });

@@ -22,6 +22,10 @@ export interface InsecureAccount {
   trailBucket: string;
   /** The GuardDuty detector the account was given, if any. */
   detectorId?: string;
+  /** The VPC the account's groups are in (like the emulator's default VPC, it has no flow log). */
+  vpcId: string;
+  /** The bucket a person keeps flow logs in: enable-vpc-flow-logs' LogBucketName (stage parameter flowLogBucketName). */
+  flowLogBucket: string;
 }
 
 /** How GuardDuty drifted in an account: turned on with its default frequency (SIX_HOURS), or never turned on. */
@@ -39,7 +43,8 @@ const world = (port: number, extra: Partial<IpPermission> = {}): IpPermission =>
  * Makes an account deliberately insecure, the way accounts drift: world-open SSH and RDP, an IPv6 ::/0 rule, a
  * permission mixing 0.0.0.0/0 with 10.0.0.0/8, a public-read bucket ACL, a public bucket policy, a policy restricted
  * to a VPC endpoint (which must stay compliant), no account-level Block Public Access, a stopped single-region trail,
- * and GuardDuty either never turned on or turned on with its default finding publishing frequency (every six hours).
+ * GuardDuty either never turned on or turned on with its default finding publishing frequency (every six hours), and
+ * VPCs without flow logs (an empty log bucket is there for them).
  */
 export async function makeInsecureAccount(
   aws: AwsClients,
@@ -49,7 +54,7 @@ export async function makeInsecureAccount(
   const ec2 = aws.get(EC2);
   const s3 = aws.get(S3);
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = vpc.Vpc?.VpcId;
+  const vpcId = vpc.Vpc?.VpcId as string;
   const groups: [string, IpPermission[]][] = [
     ['bastion-ssh', [world(22)]],
     ['windows-rdp', [world(3389)]],
@@ -116,6 +121,8 @@ export async function makeInsecureAccount(
   );
   await cloudtrail.send(new StartLoggingCommand({ Name: trailName }));
   await cloudtrail.send(new StopLoggingCommand({ Name: trailName }));
+  const flowLogBucket = bucket('flow-logs');
+  await s3.send(new CreateBucketCommand({ Bucket: flowLogBucket }));
   // No frequency given: GuardDuty's default, SIX_HOURS, is slower than guardduty-enabled accepts.
   const detectorId =
     guardDuty === 'default-frequency'
@@ -128,5 +135,7 @@ export async function makeInsecureAccount(
     trailName,
     trailBucket,
     ...(detectorId ? { detectorId } : {}),
+    vpcId,
+    flowLogBucket,
   };
 }

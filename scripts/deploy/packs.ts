@@ -77,7 +77,8 @@ export function renderTemplate(title: string, template: Template): string {
 }
 
 /**
- * `rebaseline-baseline.yaml`: every registered rule as a custom Lambda Config rule, with its remediation. The
+ * A baseline pack: the given rules as custom Lambda Config rules, each with its remediation (see
+ * {@link baselinePacks} for how every registered rule is spread over packs Config accepts). The
  * rule Lambdas are found from `LambdaAccountId` + `LambdaNamePrefix` (the central security account's, or this
  * account's osls stack), or per rule from `<Rule>LambdaArn`; remediation Lambdas from `RemediationLambdaAccountId`,
  * else `LambdaAccountId` (the central remediation Lambdas read this account through its execution role), else this
@@ -85,7 +86,7 @@ export function renderTemplate(title: string, template: Template): string {
  * `member-roles.yaml` creates in each account.
  * @throws DeploymentConfigError when the pack would exceed Config's 60 input parameters.
  * @example
- * writeFileSync('conformance-packs/rebaseline-baseline.yaml', renderTemplate('…', buildBaselinePack(loadRegistry())));
+ * renderTemplate('…', buildBaselinePack({ ...registry, rules: registry.rules.slice(0, 3) }));
  */
 export function buildBaselinePack(registry: DeployRegistry): Template {
   const Parameters: Record<string, Cfn> = {
@@ -669,13 +670,77 @@ export function buildMemberRoles(registry: DeployRegistry): Template {
   };
 }
 
+/** The name of the n-th baseline pack (1-based): `rebaseline-baseline`, then `rebaseline-baseline-2`, … */
+export function baselinePackName(n: number): string {
+  return n === 1 ? 'rebaseline-baseline' : `rebaseline-baseline-${n}`;
+}
+
+/** A baseline pack: its name (the conformance pack's and the file's), its rules, and its text. */
+export interface BaselinePack {
+  name: string;
+  rules: string[];
+  text: string;
+}
+
+function renderBaseline(
+  registry: DeployRegistry,
+  rules: DeployRegistry['rules'],
+  n: number,
+  of: number,
+): string {
+  const title =
+    of > 1
+      ? `rebaseline baseline conformance pack ${n} of ${of} (Config's size limits): ${rules.map((r) => r.id).join(', ')} (custom Lambda) with their remediations.`
+      : 'rebaseline baseline conformance pack: every rebaseline rule (custom Lambda) with its remediation.';
+  return renderTemplate(title, buildBaselinePack({ ...registry, rules }));
+}
+
+/**
+ * Every registered rule in as few baseline packs as Config accepts: a pack holds at most
+ * {@link MAX_PACK_PARAMETERS} input parameters and its text at most {@link MAX_TEMPLATE_BODY_BYTES} bytes (the
+ * `--template-body` limit), so rules are added in registry order to `rebaseline-baseline`, and to
+ * `rebaseline-baseline-2` (then `-3`, …) once the next rule would not fit. A new rule, registered last, joins the
+ * last pack or starts one: the rules already deployed stay in their packs.
+ * @throws DeploymentConfigError when one rule alone does not fit in a pack.
+ * @example
+ * baselinePacks(loadRegistry()).map((p) => p.name) // → ['rebaseline-baseline', 'rebaseline-baseline-2']
+ */
+export function baselinePacks(registry: DeployRegistry): BaselinePack[] {
+  const fits = (rules: DeployRegistry['rules']) => {
+    try {
+      // The longest header a pack of these rules can have (its part number and count are at most two digits).
+      return Buffer.byteLength(renderBaseline(registry, rules, 99, 99)) <= MAX_TEMPLATE_BODY_BYTES;
+    } catch (error) {
+      if (error instanceof DeploymentConfigError) return false;
+      throw error;
+    }
+  };
+  const groups: DeployRegistry['rules'][] = [];
+  let current: DeployRegistry['rules'] = [];
+  for (const rule of registry.rules) {
+    if (fits([...current, rule])) {
+      current = [...current, rule];
+      continue;
+    }
+    if (current.length === 0 || !fits([rule]))
+      throw new DeploymentConfigError(
+        `Rule ${rule.id} alone does not fit in a conformance pack (${MAX_PACK_PARAMETERS} parameters, ${MAX_TEMPLATE_BODY_BYTES} bytes).`,
+      );
+    groups.push(current);
+    current = [rule];
+  }
+  if (current.length > 0 || groups.length === 0) groups.push(current);
+  return groups.map((rules, i) => ({
+    name: baselinePackName(i + 1),
+    rules: rules.map((r) => r.id),
+    text: renderBaseline(registry, rules, i + 1, groups.length),
+  }));
+}
+
 /** Every generated file under conformance-packs/, by name. */
 export function renderPacks(registry: DeployRegistry): Record<string, string> {
   return {
-    'rebaseline-baseline.yaml': renderTemplate(
-      'rebaseline baseline conformance pack: every rebaseline rule (custom Lambda) with its remediation.',
-      buildBaselinePack(registry),
-    ),
+    ...Object.fromEntries(baselinePacks(registry).map((p) => [`${p.name}.yaml`, p.text])),
     'rebaseline-managed-rules.yaml': renderTemplate(
       'AWS managed rules that check the same controls as the rebaseline rules (compare, or fall back).',
       buildManagedPack(registry),

@@ -2,10 +2,10 @@
  * `npm run new:rule -- <rule-id> --service <svc> --resource-type <AWS::…> [--read <Api>] [--trigger periodic|change]`
  *
  * Writes a rule that compiles, passes its tests and packages, for a person to make real: `rules/<id>/` (rule.json,
- * evaluate.ts with its scenarios, handler.ts, and reads.ts when no shared part reads the service), a test with a
- * fixture shaped like the corpus (its PROVENANCE.md says it is a template to replace with recorded data), and the
- * registry line in `rules/index.ts`. Nothing else: the IAM, the serverless sections, the packs, the docs and the
- * bundle budget are derived (`npm run generate`).
+ * evaluate.ts with its scenarios, handler.ts, and reads.ts: the rule's own part of the reader, named after the rule,
+ * calling the service's SDK client), a test with a fixture shaped like the corpus (its PROVENANCE.md says it is a
+ * template to replace with recorded data), and the registry line in `rules/index.ts`. Nothing else: the IAM, the
+ * serverless sections, the packs, the docs and the bundle budget are derived (`npm run generate`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +21,30 @@ import {
   writeFiles,
 } from './common';
 
-/** Services whose reads the framework already has (`shared/collectors/reads/<service>.ts`). */
-function sharedPart(service: string): boolean {
-  return existsSync(join(REPO_ROOT, 'shared', 'collectors', 'reads', `${service}.ts`));
+/**
+ * The service's definition in `shared/aws/services/<service>.ts` (its export name), when the framework has one: the
+ * rule then uses that client (with its endpoint options) instead of defining the service again.
+ */
+function sharedService(service: string): string | undefined {
+  const file = join(REPO_ROOT, 'shared', 'aws', 'services', `${service}.ts`);
+  if (!existsSync(file)) return undefined;
+  return /export const (\w+)\b[^=]*= defineService\(/.exec(readFileSync(file, 'utf8'))?.[1];
+}
+
+/** The snapshot keys and reads every registered rule's parts use: a new part must not reuse one. */
+function usedNames(): { keys: Set<string>; reads: Set<string> } {
+  const { RULES } = require(join(REPO_ROOT, 'rules')) as typeof import('../../rules');
+  const { readNames } = require(
+    join(REPO_ROOT, 'shared', 'collectors', 'parts'),
+  ) as typeof import('../../shared/collectors/parts');
+  const keys = new Set<string>(['now']);
+  const reads = new Set<string>();
+  for (const rule of RULES)
+    for (const part of Object.values(rule.reads) as import('../../shared/collectors/parts').ReaderPart[]) {
+      for (const key of Object.keys(part.snapshot.keys)) keys.add(key);
+      for (const read of readNames(part)) reads.add(read);
+    }
+  return { keys, reads };
 }
 
 export interface NewRuleOptions {
@@ -63,10 +84,16 @@ function sdkOf(service: string, read: string | undefined) {
 export function ruleFiles(o: NewRuleOptions): Record<string, string> {
   const { id, service, resourceType } = o;
   const trigger = o.trigger ?? 'periodic';
-  const part = service;
-  const readName = `read${pascal(service)}`;
-  const own = !sharedPart(service);
-  const sdk = own ? sdkOf(service, o.read) : undefined;
+  // The rule's own part, named after the rule: two rules reading one service never define the same part.
+  const part = camel(id);
+  const sdk = sdkOf(service, o.read);
+  const used = usedNames();
+  // The read and its snapshot key after the API (`describeFlowLogs`), or after the rule when another part has it.
+  const free = (name: string, taken: Set<string>) => (taken.has(name) ? `${part}${pascal(name)}` : name);
+  const readName = free(camel(sdk.api), used.reads);
+  const key = free(camel(sdk.api), used.keys);
+  const shared = sharedService(service);
+  const Service = shared ?? pascal(service);
   const Model = `${pascal(id)}Model`;
   const accountLevel = resourceType === 'AWS::::Account';
   const files: Record<string, string> = {};
@@ -87,7 +114,7 @@ export function ruleFiles(o: NewRuleOptions): Record<string, string> {
   },
   "iam": [
     {
-      "actions": ["${iamPrefixOf(service)}:${sdk?.api ?? 'TODO'}"],
+      "actions": ["${iamPrefixOf(service)}:${sdk.api}"],
       "resources": ["*"],
       "reason": "Read what the rule evaluates (scaffolded: scope it to the resources the API allows).",
       "wildcardReason": "Scaffolded: say why this action cannot name its resources, or name them and drop this field."
@@ -97,16 +124,22 @@ export function ruleFiles(o: NewRuleOptions): Record<string, string> {
   "notes": ["Scaffolded by npm run new:rule: replace this with what the rule reads and decides, edge cases included."]
 }
 `;
-  if (own && sdk)
-    files[`rules/${id}/reads.ts`] =
-      `import { ${sdk.client}, ${sdk.api}Command, type ${sdk.api}CommandOutput } from '${sdk.pkg}';
-import { defineService } from '../../shared/aws/clients';
+  const serviceLines = shared
+    ? `import { ${shared} } from '../../shared/aws/services/${service}';`
+    : `import { defineService } from '../../shared/aws/clients';`;
+  files[`rules/${id}/reads.ts`] =
+    `import { ${shared ? '' : `${sdk.client}, `}${sdk.api}Command, type ${sdk.api}CommandOutput } from '${sdk.pkg}';
+${serviceLines}
 import { defineReads } from '../../shared/collectors/parts';
 import { need } from '../../shared/collectors/snapshot-reader';
-
-/** ${service} for \`AwsClients.get\`: \`aws.get(${pascal(service)}).send(…)\`. */
-export const ${pascal(service)} = defineService({ name: '${service}', client: ${sdk.client} });
-
+${
+  shared
+    ? ''
+    : `
+/** ${service} for \`AwsClients.get\`: \`aws.get(${Service}).send(…)\`. */
+export const ${Service} = defineService({ name: '${service}', client: ${sdk.client} });
+`
+}
 declare module '../../shared/collectors/reader' {
   interface ReadsByPart {
     ${part}: {
@@ -115,34 +148,30 @@ declare module '../../shared/collectors/reader' {
     };
   }
   interface EvaluationSnapshot {
-    ${camel(sdk.api)}?: ${sdk.api}CommandOutput;
+    ${key}?: ${sdk.api}CommandOutput;
   }
 }
 
 /**
- * The ${service} part of a reader: what ${id} reads (the live reader calls ${service}; the offline one answers
- * from \`--context\`).
+ * The reads of ${id} (the live reader calls ${service}; the offline one answers from \`--context\`).
  * @example
- * await new LiveReader(aws, accountId, { ${part}: ${camel(service)}Reads }).${readName}();
+ * await new LiveReader(aws, accountId, { ${part}: ${part}Reads }).${readName}();
  */
-export const ${camel(service)}Reads = defineReads('${part}', {
+export const ${part}Reads = defineReads('${part}', {
   live: ({ aws }) => ({
-    ${readName}: () => aws.get(${pascal(service)}).send(new ${sdk.api}Command({})),
+    ${readName}: () => aws.get(${Service}).send(new ${sdk.api}Command({})),
   }),
   snapshot: {
-    keys: { ${camel(sdk.api)}: '${sdk.api} response' },
+    keys: { ${key}: '${sdk.api} response' },
     open: (snapshot) => ({
       async ${readName}() {
-        return need(snapshot.${camel(sdk.api)}, '${camel(sdk.api)}', '${id}');
+        return need(snapshot.${key}, '${key}', '${id}');
       },
     }),
   },
 });
 `;
-  const partImport = own
-    ? `import { ${camel(service)}Reads } from './reads';`
-    : `import { ${camel(service)}Reads } from '../../shared/collectors/reads/${service}';`;
-  files[`rules/${id}/evaluate.ts`] = `${partImport}
+  files[`rules/${id}/evaluate.ts`] = `import { ${part}Reads } from './reads';
 import type { ReaderOf } from '../../shared/collectors/reader';
 import { CollectionError } from '../../shared/errors';
 import { ruleMetadata } from '../../shared/metadata';
@@ -201,7 +230,7 @@ export async function collect(reader: ReaderOf<'${part}'>, scope: Scope): Promis
 
 export const rule = defineRule<${Model}, Parameters, undefined, '${part}'>({
   meta: ruleMetadata(meta),
-  reads: { ${part}: ${camel(service)}Reads },
+  reads: { ${part}: ${part}Reads },
   collect,
   loadContext: async () => undefined,
   evaluate,
@@ -213,7 +242,6 @@ import { rule } from './evaluate';
 
 export const handler = createConfigRuleHandler(rule);
 `;
-  const key = sdk ? camel(sdk.api) : 'TODO';
   files[`test/rules/${id}/fixtures/${key}.json`] = `${JSON.stringify(
     { status_code: 200, data: { ResponseMetadata: {} } },
     null,

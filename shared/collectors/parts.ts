@@ -36,11 +36,11 @@ const REGISTERED = new Map<string, ReaderPart>();
 
 /**
  * Declares a part of a reader, once per part: in `shared/collectors/reads/<part>.ts` for parts several rules share,
- * or in the folder of the rule that reads a service no other rule reads (`rules/<id>/reads.ts`, as the scaffold
- * writes it). The module also adds the part's reads to {@link ReadsByPart} and its snapshot keys to
+ * or in the folder of a rule whose reads no shared part has (`rules/<id>/reads.ts`, a part named after the rule, as
+ * the scaffold writes it). The module also adds the part's reads to {@link ReadsByPart} and its snapshot keys to
  * {@link EvaluationSnapshot} by declaration merging. Every part defined is registered, so a reader that may be asked
  * anything (the offline evaluator, the live reader's tests) takes {@link registeredParts}.
- * @throws DeploymentConfigError when two different parts share a name, or two parts a snapshot key.
+ * @throws DeploymentConfigError when two parts share a name, a snapshot key or a read ({@link checkNewPart}).
  * @example
  * export const s3ControlReads = defineReads('s3control', {
  *   live: ({ aws, accountId }) => ({ accountPublicAccessBlock: async () => … }),
@@ -52,16 +52,44 @@ export function defineReads<N extends ReadPart>(
   definition: Omit<ReaderPart<N>, 'part'>,
 ): ReaderPart<N> {
   const defined: ReaderPart<N> = { part, ...definition };
-  if (REGISTERED.has(part))
-    throw new DeploymentConfigError(`Two reader parts are named ${part}: a part name must be unique.`);
-  for (const other of REGISTERED.values())
-    for (const key of Object.keys(definition.snapshot.keys))
-      if (Object.hasOwn(other.snapshot.keys, key))
-        throw new DeploymentConfigError(
-          `Reader parts ${other.part} and ${part} both answer from the snapshot key ${key}.`,
-        );
+  checkNewPart(REGISTERED.values(), defined as unknown as ReaderPart);
   REGISTERED.set(part, defined as unknown as ReaderPart);
   return defined;
+}
+
+/**
+ * Checks that a part can join the parts defined before it: its name, its snapshot keys and its reads are its own
+ * (a reader is one object holding every part's reads, and one snapshot holding every part's keys: a second
+ * definition of either would silently replace the first).
+ * @throws DeploymentConfigError naming both parts and what they share.
+ * @example
+ * checkNewPart(Object.values(registeredParts()), candidate); // throws if candidate reuses a name, key or read
+ */
+export function checkNewPart(defined: Iterable<ReaderPart>, part: ReaderPart): void {
+  const reads = readNames(part);
+  for (const other of defined) {
+    if (other.part === part.part)
+      throw new DeploymentConfigError(`Two reader parts are named ${part.part}: a part name must be unique.`);
+    for (const key of Object.keys(part.snapshot.keys))
+      if (Object.hasOwn(other.snapshot.keys, key))
+        throw new DeploymentConfigError(
+          `Reader parts ${other.part} and ${part.part} both answer from the snapshot key ${key}.`,
+        );
+    for (const read of readNames(other))
+      if (reads.includes(read))
+        throw new DeploymentConfigError(
+          `Reader parts ${other.part} and ${part.part} both define the read ${read}.`,
+        );
+  }
+}
+
+/**
+ * The names of a part's reads (what it adds to a reader), from its offline reads: opening them reads nothing.
+ * @example
+ * readNames(cloudtrailReads); // → ['describeTrails', 'trailStatus', 'eventSelectors']
+ */
+export function readNames(part: ReaderPart): string[] {
+  return Object.keys(part.snapshot.open({}, { accountId: '', region: '' }));
 }
 
 /**

@@ -13,12 +13,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { recordRemediate } from '../../app/history/record';
 import { HistoryStore } from '../../app/history/store';
-import { documentParameters, remediateAccount } from '../../app/remediate';
+import { documentParameters, remediateAccount, stageParametersOf } from '../../app/remediate';
 import type { ScanFinding } from '../../app/scan';
 import { REMEDIATIONS } from '../../remediations';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
 import { EC2 } from '../../shared/aws/services/ec2';
+import { UsageError } from '../../shared/errors';
 import { TEST_CREDENTIALS, useMoto } from '../helpers/moto';
 
 const SG_RULE = RULES.filter((r) => r.meta.id === 'ec2-security-group-no-public-ingress');
@@ -44,6 +45,39 @@ describe('remediateAccount', () => {
         AutomationAssumeRole: 'arn:aws:iam::123456789012:role/automation',
         LambdaFunctionName: 'rebaseline-prod-revoke-public-ingress',
       });
+    });
+    it('takes a static source from the stage parameters given, else its default', () => {
+      const trail = REMEDIATIONS.find((r) => r.meta.id === 'enable-cloudtrail')!;
+      const trailRule = RULES.find((r) => r.meta.id === 'cloudtrail-multi-region-logging')!;
+      const deployment = { assumeRoleArn: '', lambdaPrefix: 'rebaseline-' };
+      const of = (stageParameters?: Record<string, string>) =>
+        documentParameters(
+          trail.meta,
+          { complianceResourceId: '123456789012', accountId: '123456789012' },
+          {},
+          trailRule.meta.parameters.properties,
+          { ...deployment, ...(stageParameters ? { stageParameters } : {}) },
+        ).TrailName;
+      expect(of()).to.equal('rebaseline-trail');
+      expect(of({ cloudTrailName: 'org-audit' })).to.equal('org-audit');
+      expect(stageParametersOf(REMEDIATIONS)).to.include({ cloudTrailName: 'rebaseline-trail' });
+    });
+
+    it('refuses a stage parameter no remediation uses, naming those they use', async () => {
+      const error = await remediateAccount({
+        rules: SG_RULE,
+        remediations: REMEDIATIONS,
+        clients: new AwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS }),
+        apply: false,
+        stageParameters: { cloudTrailNmae: 'typo' },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(UsageError);
+      expect((error as Error).message).to.match(
+        /^Unknown stage parameter cloudTrailNmae; the remediations use: .*cloudTrailName/,
+      );
     });
   });
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { HistoryStore } from '../../app/history/store';
@@ -10,6 +11,7 @@ import { type ScanEvent, scanAccounts } from '../../app/scan/organization';
 import { DEFAULT_RATES, ScanRateLimits } from '../../app/scan/rate-limit';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
+import { EC2 } from '../../shared/aws/services/ec2';
 import { runCli } from '../helpers/cli';
 import { FAST_RETRY, type FaultProxy, type ProxiedRequest, startFaultProxy } from '../helpers/fault-proxy';
 import { TEST_CREDENTIALS } from '../helpers/moto';
@@ -86,6 +88,7 @@ describe('scan --org: an organisation of 3 member accounts × 2 regions on the e
       credentials: TEST_CREDENTIALS,
     });
     org = await createOrganization(base, { members: 3, suspended: 1 });
+    const vpcs = new Map<string, string[]>();
     for (const [i, id] of org.members.entries())
       for (const region of REGIONS) {
         const member = await memberClients(base, id, region);
@@ -97,6 +100,11 @@ describe('scan --org: an organisation of 3 member accounts × 2 regions on the e
             // The third member blocks public access at account level: its bucket's public ACL is ignored.
             ...(i === 2 && region === 'us-east-1' ? { accountBlock: true } : {}),
           }),
+        );
+        const described = await member.get(EC2).send(new DescribeVpcsCommand({}));
+        vpcs.set(
+          `${id}|${region}`,
+          (described.Vpcs ?? []).map((v) => v.VpcId as string),
         );
       }
     // What the scan must find: per member, the global rules once (in us-east-1), the groups of each region (the
@@ -112,6 +120,9 @@ describe('scan --org: an organisation of 3 member accounts × 2 regions on the e
         const m = made.get(`${id}|${region}`) as Furnished;
         // An account-level rule that is regional (a detector per region): evaluated in every region.
         expected.push(`${id} ${region} guardduty-enabled ${id} NON_COMPLIANT`);
+        // The region's default VPC, without a flow log.
+        for (const vpc of vpcs.get(`${id}|${region}`) ?? [])
+          expected.push(`${id} ${region} vpc-flow-logs-enabled ${vpc} NON_COMPLIANT`);
         expected.push(`${id} ${region} ec2-security-group-no-public-ingress ${m.openGroupId} NON_COMPLIANT`);
         expected.push(`${id} ${region} ec2-security-group-no-public-ingress ${m.closedGroupId} COMPLIANT`);
         if (m.bucket)

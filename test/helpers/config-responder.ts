@@ -11,13 +11,14 @@ import {
 import type { AddressInfo } from 'node:net';
 
 /**
- * A loopback HTTP responder for AWS Config's inventory APIs, in front of moto_server (which does not implement them:
- * BatchGetResourceConfig fails, SelectResourceConfig returns canned rows). It answers the AWS JSON 1.1 protocol
- * (`X-Amz-Target: StarlingDoveService.<Op>`) of:
+ * A loopback HTTP responder for the AWS Config APIs moto_server does not implement (BatchGetResourceConfig and
+ * GetComplianceDetailsByConfigRule fail, SelectResourceConfig returns canned rows), in front of it. It answers the
+ * AWS JSON 1.1 protocol (`X-Amz-Target: StarlingDoveService.<Op>`) of the inventory APIs
  * DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus, ListDiscoveredResources,
  * BatchGetResourceConfig, ListAggregateDiscoveredResources and BatchGetAggregateResourceConfig, from items a test
- * puts in it (recorded configuration items, in the API's spelling), per account and region; every other request
- * goes to moto unchanged. So the product's real SDK client is tested end to end, and moto still serves what it
+ * puts in it (recorded configuration items, in the API's spelling), and of GetComplianceDetailsByConfigRule, from the
+ * evaluation results a test gives a rule (shaped as botocore's model of the API has them), per account and region;
+ * every other request (PutEvaluations in test mode, …) goes to moto unchanged. So the product's real SDK client is tested end to end, and moto still serves what it
  * implements (STS, EC2, S3, S3 Control, …).
  *
  * The account of a request is the one its credentials belong to: the default test keys are moto's default account;
@@ -43,6 +44,27 @@ export interface RecordedItem {
   supplementaryConfiguration: Record<string, string>;
 }
 
+/**
+ * An evaluation result as GetComplianceDetailsByConfigRule returns it (botocore's `config/2014-11-12` model:
+ * EvaluationResult), timestamps as ISO text. The rule name of the qualifier is the rule's the results are given to.
+ */
+export interface RecordedEvaluationResult {
+  EvaluationResultIdentifier: {
+    EvaluationResultQualifier: {
+      ResourceType: string;
+      ResourceId: string;
+      EvaluationMode?: 'DETECTIVE' | 'PROACTIVE';
+    };
+    OrderingTimestamp: string;
+    ResourceEvaluationId?: string;
+  };
+  ComplianceType: 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';
+  ResultRecordedTime: string;
+  ConfigRuleInvokedTime: string;
+  Annotation?: string;
+  ResultToken?: string;
+}
+
 /** What a recorder records, as DescribeConfigurationRecorders writes it; `undefined` = no recorder at all. */
 export interface RecorderSetup {
   name?: string;
@@ -59,13 +81,25 @@ export interface ConfigResponder {
   recorder(accountId: string, region: string, setup: RecorderSetup | undefined): void;
   /** Declares an organisation aggregator held by `accountId` in `region`, aggregating every account's items. */
   aggregator(name: string, accountId: string, region: string): void;
+  /**
+   * Declares the Config rule `ruleName` in an account and region with the evaluation results Config holds for it
+   * (GetComplianceDetailsByConfigRule of a rule not declared fails with NoSuchConfigRuleException, as Config's does).
+   */
+  evaluationResults(
+    accountId: string,
+    region: string,
+    ruleName: string,
+    results: RecordedEvaluationResult[],
+  ): void;
   /** Keys the next BatchGet… calls leave unprocessed, `times` times each (to exercise the client's re-asking). */
   leaveUnprocessed(resourceId: string, times: number): void;
-  /** Inventory requests answered, by operation. */
+  /** Requests answered here, by operation. */
   readonly calls: Readonly<Record<string, number>>;
+  /** The input of every Config request of operation `op`, answered here or forwarded to moto, in order. */
+  inputs(op: string): Record<string, unknown>[];
   /** The largest number of keys a BatchGet… request asked for. */
   readonly largestBatch: number;
-  /** Forgets every item, recorder, aggregator and count (not the learned credentials). */
+  /** Forgets every item, recorder, aggregator, rule, request and count (not the learned credentials). */
   clear(): void;
   close(): Promise<void>;
 }
@@ -79,7 +113,12 @@ const ANSWERED = new Set([
   'BatchGetResourceConfig',
   'ListAggregateDiscoveredResources',
   'BatchGetAggregateResourceConfig',
+  'GetComplianceDetailsByConfigRule',
 ]);
+/** GetComplianceDetailsByConfigRule's page when the request gives no Limit (or 0), and its largest. */
+const COMPLIANCE_DEFAULT_LIMIT = 10;
+const COMPLIANCE_MAX_LIMIT = 100;
+const COMPLIANCE_TYPES = new Set(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']);
 /** moto's account for credentials it did not issue. */
 export const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
@@ -100,6 +139,24 @@ function signer(headers: IncomingHttpHeaders): { keyId: string; region: string }
 
 /** JSON 1.1 writes timestamps as epoch seconds. */
 const epoch = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso) / 1000);
+
+function wireResult(ruleName: string, r: RecordedEvaluationResult) {
+  const id = r.EvaluationResultIdentifier;
+  return {
+    ...r,
+    EvaluationResultIdentifier: {
+      ...id,
+      EvaluationResultQualifier: {
+        ConfigRuleName: ruleName,
+        EvaluationMode: 'DETECTIVE',
+        ...id.EvaluationResultQualifier,
+      },
+      OrderingTimestamp: epoch(id.OrderingTimestamp),
+    },
+    ResultRecordedTime: epoch(r.ResultRecordedTime),
+    ConfigRuleInvokedTime: epoch(r.ConfigRuleInvokedTime),
+  };
+}
 
 function wire(item: RecordedItem) {
   return {
@@ -124,6 +181,8 @@ export async function startConfigResponder(options: { upstream: string }): Promi
   let recorders = new Map<string, RecorderSetup | undefined>();
   let aggregators = new Map<string, { accountId: string; region: string }>();
   let unprocessed = new Map<string, number>();
+  let rules = new Map<string, RecordedEvaluationResult[]>();
+  let requests: { op: string; input: Record<string, unknown> }[] = [];
   let calls: Record<string, number> = {};
   let largestBatch = 0;
 
@@ -282,6 +341,42 @@ export async function startConfigResponder(options: { upstream: string }): Promi
         );
         return json(res, 200, { BaseConfigurationItems: found, UnprocessedResourceIdentifiers: left });
       }
+      case 'GetComplianceDetailsByConfigRule': {
+        const name = input.ConfigRuleName;
+        if (typeof name !== 'string' || name.length < 1 || name.length > 64)
+          return fail(res, 'ValidationException', 'ConfigRuleName must be 1 to 64 characters.');
+        const types = (input.ComplianceTypes ?? []) as unknown[];
+        if (types.length > 3 || types.some((t) => !COMPLIANCE_TYPES.has(String(t))))
+          return fail(
+            res,
+            'ValidationException',
+            `ComplianceTypes must be at most 3 of ${[...COMPLIANCE_TYPES].join(', ')}.`,
+          );
+        const limit = input.Limit ?? 0;
+        if (typeof limit !== 'number' || limit < 0 || limit > COMPLIANCE_MAX_LIMIT)
+          return fail(res, 'ValidationException', `Limit must be 0 to ${COMPLIANCE_MAX_LIMIT}.`);
+        const results = rules.get(`${key}|${name}`);
+        if (!results)
+          return fail(
+            res,
+            'NoSuchConfigRuleException',
+            `The ConfigRule '${name}' provided in the request is invalid. Please check the configRule name.`,
+          );
+        const wanted = results.filter((r) => types.length === 0 || types.includes(r.ComplianceType));
+        // A token is the index of the page's first result, as this responder wrote it.
+        const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
+        if (
+          input.NextToken !== undefined &&
+          (!Number.isInteger(start) || start <= 0 || start >= wanted.length)
+        )
+          return fail(res, 'InvalidNextTokenException', 'The nextToken provided is invalid.');
+        const size = limit === 0 ? COMPLIANCE_DEFAULT_LIMIT : limit;
+        const next = start + size < wanted.length ? String(start + size) : undefined;
+        return json(res, 200, {
+          EvaluationResults: wanted.slice(start, start + size).map((r) => wireResult(name, r)),
+          ...(next ? { NextToken: next } : {}),
+        });
+      }
     }
   };
 
@@ -324,6 +419,7 @@ export async function startConfigResponder(options: { upstream: string }): Promi
       const { keyId, region } = signer(req.headers);
       const accountId = accountOfKey.get(keyId) ?? MOTO_DEFAULT_ACCOUNT;
       const input = JSON.parse(body.toString() || '{}') as Record<string, unknown>;
+      requests.push({ op: target.slice(TARGET_PREFIX.length), input });
       answer(res, target.slice(TARGET_PREFIX.length), input, accountId, region);
       if (res.headersSent) return;
     }
@@ -350,6 +446,10 @@ export async function startConfigResponder(options: { upstream: string }): Promi
     aggregator(name, accountId, region) {
       aggregators.set(name, { accountId, region });
     },
+    evaluationResults(accountId, region, ruleName, results) {
+      rules.set(`${unitKey(accountId, region)}|${ruleName}`, results);
+    },
+    inputs: (op) => requests.filter((r) => r.op === op).map((r) => r.input),
     leaveUnprocessed(resourceId, times) {
       unprocessed.set(resourceId, times);
     },
@@ -364,6 +464,8 @@ export async function startConfigResponder(options: { upstream: string }): Promi
       recorders = new Map();
       aggregators = new Map();
       unprocessed = new Map();
+      rules = new Map();
+      requests = [];
       calls = {};
       largestBatch = 0;
     },

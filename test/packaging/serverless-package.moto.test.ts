@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
 import { PLAYBOOKS } from '../../playbooks';
 import { BUDGET_FILE, type BundleBudget, budgetOf } from '../../scripts/build-budget';
@@ -14,6 +15,7 @@ import {
   ruleFunctionKey,
 } from '../../scripts/deploy/naming';
 import { CI_PACKAGE_PARAMS, type PackageResult, packageService } from '../../scripts/deploy/package';
+import { renderPacks } from '../../scripts/deploy/packs';
 import {
   loadRegistry,
   REPO_ROOT,
@@ -25,22 +27,25 @@ import {
   playbookFunctionKey,
   ROUTER_FUNCTION_KEY,
 } from '../../scripts/deploy/respond';
+import { ACCOUNT_RESOURCE_TYPE } from '../../shared/rule';
+import {
+  type ConfigResponder,
+  MOTO_DEFAULT_ACCOUNT,
+  type RecordedEvaluationResult,
+  startConfigResponder,
+} from '../helpers/config-responder';
 import { rolePolicies } from '../helpers/deploy';
 import { fixture } from '../helpers/fixtures';
 import { suiteLogWatch } from '../helpers/log-secrets';
-import { useMoto } from '../helpers/moto';
+import { TEST_CREDENTIALS, useMoto } from '../helpers/moto';
 import { changeEvent, scheduledEvent } from '../helpers/rules';
 import { readZip } from '../helpers/zip';
 
 const registry = loadRegistry();
 const CUSTOM_RULES = join(REPO_ROOT, 'cfn-lint-rules', 'config.txt');
 const BAD_FIXTURE = join(__dirname, '..', 'fixtures', 'deploy', 'cfn-lint', 'config-enums-bad.yaml');
-const PACKS = [
-  'rebaseline-baseline.yaml',
-  'rebaseline-managed-rules.yaml',
-  'member-roles.yaml',
-  'rebaseline-exemption-scp.yaml',
-].map((f) => join(PACKS_DIR, f));
+// Every generated template: the baseline packs (as many as Config's limits need), the managed rules, the roles, the SCP.
+const PACKS = Object.keys(renderPacks(registry)).map((f) => join(PACKS_DIR, f));
 const MEMBERS = CI_PACKAGE_PARAMS.memberAccountIds!.split(',');
 
 interface LintMatch {
@@ -63,6 +68,26 @@ function cfnLint(files: string[]): LintMatch[] {
   if (run.status === 1 || !run.stdout.trim().startsWith('['))
     throw new Error(`cfn-lint failed (exit ${run.status}): ${run.stderr}${run.stdout}`);
   return JSON.parse(run.stdout) as LintMatch[];
+}
+
+/** A child process run to its end without blocking this one (the responder the child calls runs here). */
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };
@@ -233,6 +258,40 @@ describe('packaging with osls, offline', () => {
 
   describe('the packaged rule Lambdas run on their own (TESTMODE events against moto_server)', () => {
     const moto = useMoto();
+    // Config's GetComplianceDetailsByConfigRule (a periodic rule's resources evaluated before) is not in moto: the
+    // bundle reaches AWS through this responder, which answers it and forwards the rest (PutEvaluations) to moto.
+    let config: ConfigResponder;
+    before(async () => {
+      config = await startConfigResponder({ upstream: moto.endpoint });
+    });
+    beforeEach(() => config.clear());
+    after(() => config?.close());
+    /** The resources of a type that exist on the emulator, for the results Config holds of them. */
+    const existing: Record<string, () => Promise<string[]>> = {
+      'AWS::EC2::VPC': async () => {
+        const ec2 = new EC2Client({
+          region: 'us-east-1',
+          endpoint: moto.endpoint,
+          credentials: TEST_CREDENTIALS,
+        });
+        const out = await ec2.send(new DescribeVpcsCommand({}));
+        ec2.destroy();
+        return (out.Vpcs ?? []).map((v) => v.VpcId!);
+      },
+    };
+    const evaluated = (
+      resourceType: string,
+      resourceId: string,
+      complianceType: RecordedEvaluationResult['ComplianceType'],
+    ): RecordedEvaluationResult => ({
+      EvaluationResultIdentifier: {
+        EvaluationResultQualifier: { ResourceType: resourceType, ResourceId: resourceId },
+        OrderingTimestamp: '2026-10-31T00:00:00.000Z',
+      },
+      ComplianceType: complianceType,
+      ResultRecordedTime: '2026-10-31T00:00:05.000Z',
+      ConfigRuleInvokedTime: '2026-10-31T00:00:01.000Z',
+    });
     /** A real recorded item for the change-triggered rules; the periodic path for the account-level ones. */
     const events: Record<string, () => Record<string, unknown>> = {
       'ec2-security-group-no-public-ingress': () =>
@@ -245,7 +304,7 @@ describe('packaging with osls, offline', () => {
         }),
     };
     for (const rule of registry.rules)
-      it(`${ruleFunctionKey(rule.id)}: the bundle alone evaluates and reports through PutEvaluations`, () => {
+      it(`${ruleFunctionKey(rule.id)}: the bundle alone evaluates and reports through PutEvaluations`, async () => {
         // Prepare: the zip's only file, as Lambda would unpack it, and a TESTMODE event (moto accepts PutEvaluations
         // only in test mode).
         const fn = ruleFunctionKey(rule.id);
@@ -257,37 +316,62 @@ describe('packaging with osls, offline', () => {
           ...(events[rule.id]?.() ?? scheduledEvent()),
           resultToken: 'TESTMODE',
           configRuleArn: 'arn:aws:config:us-east-1:123456789012:config-rule/config-rule-abc123',
-        };
+        } as Record<string, unknown>;
+        // A periodic rule of a resource type: Config holds results of resources evaluated before. Two are gone (they
+        // become NOT_APPLICABLE), the ones still there and those of another type or already NOT_APPLICABLE are not.
+        const periodicType = events[rule.id] ? undefined : rule.trigger.periodic?.resourceType;
+        const perResource = periodicType !== undefined && periodicType !== ACCOUNT_RESOURCE_TYPE;
+        const gone = perResource ? ['gone-0000000000000001', 'gone-0000000000000002'] : [];
+        const present = perResource ? await (existing[periodicType]?.() ?? []) : [];
+        if (perResource)
+          config.evaluationResults(MOTO_DEFAULT_ACCOUNT, 'us-east-1', String(event.configRuleName), [
+            evaluated(periodicType, gone[0]!, 'COMPLIANT'),
+            ...present.map((id) => evaluated(periodicType, id, 'NON_COMPLIANT')),
+            evaluated(periodicType, gone[1]!, 'NON_COMPLIANT'),
+            evaluated(periodicType, 'gone-already-not-applicable', 'NOT_APPLICABLE'),
+            evaluated('AWS::Other::Type', 'other-0000000000000001', 'COMPLIANT'),
+          ]);
         // Act: a fresh Node process with only the bundle, as the Lambda runtime runs it.
-        const run = spawnSync(
-          process.execPath,
+        const run = await runNode(
           [
             '-e',
             `require(${JSON.stringify(file)}).handler(JSON.parse(process.argv[1])).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`,
             JSON.stringify(event),
           ],
           {
-            encoding: 'utf8',
-            env: {
-              PATH: process.env.PATH,
-              AWS_ENDPOINT_URL: moto.endpoint,
-              AWS_REGION: 'us-east-1',
-              AWS_ACCESS_KEY_ID: 'testing',
-              AWS_SECRET_ACCESS_KEY: 'testing',
-              AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-              // Every line the bundle logs is read for secrets, as CloudWatch Logs would get it.
-              LOG_LEVEL: 'trace',
-            },
+            PATH: process.env.PATH,
+            AWS_ENDPOINT_URL: config.endpoint,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            // Every line the bundle logs is read for secrets, as CloudWatch Logs would get it.
+            LOG_LEVEL: 'trace',
           },
         );
         suiteLogWatch.readChildOutput(run.stderr, `${fn} bundle`);
-        // Assess: one evaluation reported in one PutEvaluations call.
+        // Assess: one evaluation reported in one PutEvaluations call (in test mode, on moto), and NOT_APPLICABLE for
+        // each resource gone since Config's last results (only a periodic rule of a resource type asks for them).
         expect(run.status, run.stderr).to.equal(0);
         expect(JSON.parse(run.stdout)).to.deep.include({
           rule: rule.id,
-          evaluations: 1,
+          evaluations: 1 + gone.length,
           putEvaluationsCalls: 1,
         });
+        expect(config.calls.GetComplianceDetailsByConfigRule ?? 0).to.equal(perResource ? 1 : 0);
+        const [put, ...more] = config.inputs('PutEvaluations') as {
+          Evaluations: { ComplianceResourceId: string; ComplianceType: string; Annotation?: string }[];
+          ResultToken: string;
+          TestMode?: boolean;
+        }[];
+        expect(more).to.deep.equal([]);
+        expect(put).to.deep.include({ ResultToken: 'TESTMODE', TestMode: true });
+        const notApplicable = put!.Evaluations.filter(
+          (e) => e.Annotation === 'The resource no longer exists.',
+        );
+        expect(notApplicable.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal(
+          gone.map((id) => [id, 'NOT_APPLICABLE']),
+        );
       });
   });
 

@@ -113,13 +113,15 @@ export function registerDemo(
       if (opts.seed && opts.endpointUrl) {
         const seeded = await seedEmulator(opts.endpointUrl, (line) => process.stderr.write(`${line}\n`));
         const u = opts.endpointUrl;
+        // The log bucket enable-vpc-flow-logs sends the first account's flow logs to (a stage parameter when deployed).
+        const bucket = `--stage-params '${JSON.stringify({ flowLogBucketName: seeded[0]?.insecure.flowLogBucket })}'`;
         process.stdout.write(
           [
             `Seeded ${seeded.map((s) => s.accountId).join(' and ')} on ${u} (the second through AssumeRole). Now, with any keys (the emulator accepts them):`,
             '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1',
             `  npx rebaseline scan --endpoint-url ${u}`,
-            `  npx rebaseline remediate --endpoint-url ${u}                        # dry run: the exact calls`,
-            `  npx rebaseline remediate --endpoint-url ${u} --apply --max-changes 1`,
+            `  npx rebaseline remediate --endpoint-url ${u} ${bucket}   # dry run: the exact calls`,
+            `  npx rebaseline remediate --endpoint-url ${u} ${bucket} --apply --max-changes 1`,
             `  npx rebaseline scan --endpoint-url ${u} --role-arn arn:aws:iam::${seeded[1]?.accountId}:role/rebaseline-execution`,
             '',
           ].join('\n'),

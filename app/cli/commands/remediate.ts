@@ -20,6 +20,7 @@ export interface RemediateCliOptions extends ConnectionOptions {
   rules?: string;
   resource?: string;
   params?: string;
+  stageParams?: string;
   dryRun?: boolean;
   apply?: boolean;
   maxChanges: string;
@@ -134,6 +135,10 @@ export function registerRemediate(
         '--params <json>',
         'rule parameters per rule id, Config string form: {"rule-id": {"name": "value"}}',
       )
+      .option(
+        '--stage-params <json>',
+        'values of the stage parameters the documents take from the deployment: {"flowLogBucketName": "my-logs"}',
+      )
       .option('--dry-run', 'plan only: print the exact API calls, change nothing (the default)')
       .option('--apply', 'change the resources')
       .option(
@@ -159,6 +164,7 @@ export function registerRemediate(
       if (!/^\d+$/.test(opts.maxChanges))
         throw new UsageError(`--max-changes must be a whole number, not ${opts.maxChanges}.`);
       const ruleParameters = jsonOption(opts.params, '--params') as Record<string, Record<string, unknown>>;
+      const stageParameters = jsonOption(opts.stageParams, '--stage-params') as Record<string, string>;
       const selected = selectRules(rules, opts.rules);
       const clients = await connect(opts);
       // Each remediation is in the history before it starts and as soon as its outcome is known.
@@ -170,6 +176,7 @@ export function registerRemediate(
             remediations,
             clients,
             ruleParameters,
+            stageParameters,
             apply: Boolean(opts.apply),
             maxChanges,
             resourceId: opts.resource,

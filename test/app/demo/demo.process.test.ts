@@ -57,6 +57,11 @@ describe('rebaseline demo (end to end on moto_server)', function () {
     expect(out.after.NON_COMPLIANT).to.equal(0);
   });
 
+  it('prints the totals the README shows', () => {
+    const line = `Before: ${out.before.NON_COMPLIANT} NON_COMPLIANT, ${out.before.COMPLIANT} COMPLIANT.  After: ${out.after.NON_COMPLIANT} NON_COMPLIANT, ${out.after.COMPLIANT} COMPLIANT.`;
+    expect(README).to.include(line);
+  });
+
   it('covers two accounts, the second reached through AssumeRole', () => {
     expect(out.accounts).to.have.length(2);
     expect(new Set(out.accounts).size).to.equal(2);
@@ -78,6 +83,7 @@ describe('rebaseline demo (end to end on moto_server)', function () {
         's3-account-public-access-blocked',
         'cloudtrail-multi-region-logging',
         'guardduty-enabled',
+        'vpc-flow-logs-enabled',
       ]),
     );
     for (const r of fixed) {
@@ -97,6 +103,19 @@ describe('rebaseline demo (end to end on moto_server)', function () {
       /^GuardDuty detector \w+ publishes findings every SIX_HOURS; at most FIFTEEN_MINUTES is required\.$/,
     );
     expect(guardduty[1]!.beforeAnnotation).to.equal('GuardDuty has no detector in us-east-1.');
+  });
+
+  it('gives every VPC of both accounts (the default one and the app one) a flow log to the account’s log bucket', () => {
+    const vpcs = out.resources.filter((r) => r.ruleId === 'vpc-flow-logs-enabled');
+    expect(vpcs).to.have.length(4);
+    for (const r of vpcs) {
+      expect([r.before, r.after, r.outcome], r.resourceId).to.deep.equal([
+        'NON_COMPLIANT',
+        'COMPLIANT',
+        'remediated',
+      ]);
+      expect(r.beforeAnnotation).to.equal(`VPC ${r.resourceId} has no flow log.`);
+    }
   });
 
   it('says the same thing about the root-key rule on the emulator everywhere, and shows its NON_COMPLIANT path', () => {

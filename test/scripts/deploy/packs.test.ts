@@ -10,6 +10,8 @@ import {
   pascal,
 } from '../../../scripts/deploy/naming';
 import {
+  baselinePackName,
+  baselinePacks,
   buildBaselinePack,
   buildManagedPack,
   buildMemberRoles,
@@ -30,13 +32,16 @@ const resources = (template: Record<string, unknown>) => template.Resources as R
 
 describe('conformance packs', () => {
   describe('rebaseline-baseline.yaml', () => {
-    const pack = buildBaselinePack(withSynthetic(registry));
-    const Parameters = pack.Parameters as Record<string, { Default: string }>;
+    // One pack per rule: what a rule's section holds does not depend on the packs the registry is spread over.
+    const synthetic = withSynthetic(registry);
+    const packOf = (id: string) =>
+      buildBaselinePack({ ...synthetic, rules: synthetic.rules.filter((r) => r.id === id) });
+    const parametersOf = (id: string) => packOf(id).Parameters as Record<string, { Default: string }>;
 
     for (const rule of [...registry.rules, SYNTHETIC_RULE])
       it(`holds ${rule.id} as a custom Lambda rule with every parameter, defaulting to the rule's`, () => {
         const P = pascal(rule.id);
-        const r = resources(pack)[`${P}Rule`]!;
+        const r = resources(packOf(rule.id))[`${P}Rule`]!;
         expect(r.Type).to.equal('AWS::Config::ConfigRule');
         expect(r.Properties.ConfigRuleName).to.equal(packRuleName(rule.id));
         const source = r.Properties.Source as { Owner: string; SourceIdentifier: { 'Fn::If': unknown[] } };
@@ -49,7 +54,7 @@ describe('conformance packs', () => {
         for (const [name, schema] of Object.entries(deployableParameters(rule))) {
           expect(inputs, name).to.have.property(name);
           if (name === 'exemptTagKey' || name === 'exemptTagValue') continue;
-          expect(Parameters[packParameterName(rule.id, name)]?.Default).to.equal(
+          expect(parametersOf(rule.id)[packParameterName(rule.id, name)]?.Default).to.equal(
             toConfigString(schema.default),
           );
         }
@@ -63,14 +68,14 @@ describe('conformance packs', () => {
       if (!remediation) continue;
       it(`remediates ${rule.id} with member-roles.yaml's document and role, manual by default`, () => {
         const P = pascal(rule.id);
-        const r = resources(pack)[`${P}Remediation`]!;
+        const r = resources(packOf(rule.id))[`${P}Remediation`]!;
         expect(r.Properties).to.deep.include({
           ConfigRuleName: { Ref: `${P}Rule` },
           TargetType: 'SSM_DOCUMENT',
           TargetId: memberDocumentName(remediation.meta.id),
           Automatic: { Ref: `${P}AutomaticRemediation` },
         });
-        expect(Parameters[`${P}AutomaticRemediation`]?.Default).to.equal('false');
+        expect(parametersOf(rule.id)[`${P}AutomaticRemediation`]?.Default).to.equal('false');
         const params = r.Properties.Parameters as Record<string, unknown>;
         for (const [name, source] of Object.entries(remediation.meta.parameters))
           if (source.source === 'assumeRole')
@@ -90,6 +95,7 @@ describe('conformance packs', () => {
       for (const rule of [...registry.rules, SYNTHETIC_RULE]) {
         const remediation = remediationOf(withSynthetic(registry), rule);
         if (!remediation?.meta.lambda) continue;
+        const pack = packOf(rule.id);
         const params = resources(pack)[`${pascal(rule.id)}Remediation`]!.Properties.Parameters as Record<
           string,
           { StaticValue: { Values: unknown[] } }
@@ -121,25 +127,55 @@ describe('conformance packs', () => {
       }
     });
 
-    it(`stays within Config's ${MAX_PACK_PARAMETERS} parameters and the ${MAX_TEMPLATE_BODY_BYTES}-byte template body`, () => {
-      expect(Object.keys(buildBaselinePack(registry).Parameters as object).length).to.be.at.most(
-        MAX_PACK_PARAMETERS,
+    it(`spreads the rules over packs of at most ${MAX_PACK_PARAMETERS} parameters and ${MAX_TEMPLATE_BODY_BYTES} bytes, each rule once, in order`, () => {
+      // Many rules (the registry's, again and again under other ids), as a registry that keeps growing would hold.
+      const many = {
+        ...registry,
+        rules: Array.from({ length: 4 }, (_, i) =>
+          registry.rules.map((r) => ({ ...r, id: `${r.id}-${i}`, remediation: undefined })),
+        ).flat(),
+      };
+      for (const reg of [registry, many]) {
+        const packs = baselinePacks(reg);
+        expect(packs.flatMap((p) => p.rules)).to.deep.equal(reg.rules.map((r) => r.id));
+        expect(packs.map((p) => p.name)).to.deep.equal(packs.map((_, i) => baselinePackName(i + 1)));
+        for (const p of packs) {
+          expect(Buffer.byteLength(p.text), p.name).to.be.at.most(MAX_TEMPLATE_BODY_BYTES);
+          const parameters = (parse(p.text) as { Parameters: object }).Parameters;
+          expect(Object.keys(parameters).length, p.name).to.be.at.most(MAX_PACK_PARAMETERS);
+        }
+      }
+      expect(baselinePacks(many).length).to.be.greaterThan(2);
+      expect(baselinePackName(1)).to.equal('rebaseline-baseline');
+      expect(Buffer.byteLength(renderPacks(registry)['rebaseline-managed-rules.yaml']!)).to.be.at.most(
+        MAX_TEMPLATE_BODY_BYTES,
       );
-      for (const name of ['rebaseline-baseline.yaml', 'rebaseline-managed-rules.yaml'])
-        expect(Buffer.byteLength(renderPacks(registry)[name]!), name).to.be.at.most(MAX_TEMPLATE_BODY_BYTES);
+    });
+
+    it('a new rule joins the last pack or starts one: the rules already in a pack stay there', () => {
+      const before = baselinePacks(registry);
+      const after = baselinePacks(withSynthetic(registry));
+      expect(after.slice(0, -1).map((p) => p.rules)).to.deep.equal(
+        before.slice(0, after.length - 1).map((p) => p.rules),
+      );
+      expect(after.at(-1)?.rules.at(-1)).to.equal(SYNTHETIC_RULE.id);
     });
 
     it('uses only the resource types and parameter names conformance packs accept', () => {
-      for (const r of Object.values(resources(buildBaselinePack(registry))))
-        expect(['AWS::Config::ConfigRule', 'AWS::Config::RemediationConfiguration']).to.include(r.Type);
-      for (const name of Object.keys(buildBaselinePack(registry).Parameters as object))
-        expect(name).to.match(/^[A-Za-z0-9]{1,255}$/);
+      for (const { text } of baselinePacks(registry)) {
+        const pack = parse(text) as Record<string, unknown>;
+        for (const r of Object.values(resources(pack)))
+          expect(['AWS::Config::ConfigRule', 'AWS::Config::RemediationConfiguration']).to.include(r.Type);
+        for (const name of Object.keys(pack.Parameters as object))
+          expect(name).to.match(/^[A-Za-z0-9]{1,255}$/);
+      }
     });
 
     it('hard-codes no account id or ARN', () => {
-      const text = renderPacks(registry)['rebaseline-baseline.yaml']!;
-      expect(text).to.not.match(/\d{12}/);
-      expect(text).to.not.match(/arn:aws[\w-]*:/);
+      for (const { text } of baselinePacks(registry)) {
+        expect(text).to.not.match(/\d{12}/);
+        expect(text).to.not.match(/arn:aws[\w-]*:/);
+      }
     });
   });
 

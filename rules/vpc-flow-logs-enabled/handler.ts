@@ -1,0 +1,4 @@
+import { createConfigRuleHandler } from '../../shared/lambda/config-rule';
+import { rule } from './evaluate';
+
+export const handler = createConfigRuleHandler(rule);
