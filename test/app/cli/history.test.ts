@@ -1,51 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
-import sinon from 'sinon';
 import { HistoryStore } from '../../../app/history/store';
-import { runCli } from '../../helpers/cli';
+import { captureCli as inProcess } from '../../helpers/cli';
 import { SG_RULE, seedHistory } from '../history/seed';
 
-const ROOT = join(__dirname, '..', '..', '..');
-
-/** Runs the CLI as a user would (node bin/rebaseline.js). */
-function rebaseline(args: string[]) {
-  const out = spawnSync(process.execPath, ['bin/rebaseline.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    timeout: 60_000,
-  });
-  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-}
-
-/** Runs the CLI in this process (faster than a child; same code path after argument parsing). */
-async function inProcess(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const status = await runCli(args);
-    return { status, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    out.restore();
-    err.restore();
-  }
-}
-
-describe('rebaseline history and report (CLI)', function () {
-  // Each run starts node and tsx afresh.
-  this.timeout(60_000);
+describe('rebaseline history and report (CLI)', () => {
   let dir: string;
   let db: string;
   before(() => {
@@ -57,8 +19,8 @@ describe('rebaseline history and report (CLI)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints each resource’s timeline: non-compliant, remediated by what, compliant, in how long', () => {
-    const run = rebaseline(['history', '--db', db, '--resource', 'sg-ssh']);
+  it('prints each resource’s timeline: non-compliant, remediated by what, compliant, in how long', async () => {
+    const run = await inProcess(['history', '--db', db, '--resource', 'sg-ssh']);
 
     expect(run.stderr).to.equal('');
     expect(run.status).to.equal(0);
@@ -115,9 +77,9 @@ describe('rebaseline history and report (CLI)', function () {
     expect(timelines[0].episodes[0]).to.include({ open: true, openedAt: '2026-03-02T09:00:00.000Z' });
   });
 
-  it('writes the HTML report and says where', () => {
+  it('writes the HTML report and says where', async () => {
     const out = join(dir, 'reports', 'compliance.html');
-    const run = rebaseline(['report', '--db', db, '--html', out]);
+    const run = await inProcess(['report', '--db', db, '--html', out]);
     expect(run.stderr).to.equal('');
     expect(run.stdout).to.equal(`Report written to ${out}\n`);
     const html = readFileSync(out, 'utf8');

@@ -1,29 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { type CliRun, captureCli } from '../../helpers/cli';
 import { CORPUS, fixture, recorded } from '../../helpers/fixtures';
 import { changeEvent, scheduledEvent } from '../../helpers/rules';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const RULE = 'ec2-security-group-no-public-ingress';
 const SG_EVENT = join(CORPUS, 'invoking_events', 'c7n__cwe__event-config-rule-security-group.json');
 const SG_CI = join(CORPUS, 'config_items', 'rdk_AWS_EC2_SecurityGroup.json');
 
-/** Runs the CLI as a user would (node bin/rebaseline.js), with logging on so stray log lines would show. */
-function rebaseline(...args: string[]) {
-  const out = spawnSync(process.execPath, ['bin/rebaseline.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    timeout: 60_000,
-  });
-  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+/** Runs the CLI in this process (the same code after start-up; bin.process.test.ts runs the real binary). */
+const rebaseline = (...args: string[]) => captureCli(args);
 
 /** Asserts a successful run printed exactly one JSON object, `{"evaluations":[…]}`, and returns its evaluations. */
-function evaluations(run: ReturnType<typeof rebaseline>) {
+function evaluations(run: CliRun) {
   expect(run.stderr).to.equal('');
   expect(run.status).to.equal(0);
   expect(run.stdout.endsWith('\n')).to.equal(true);
@@ -34,7 +25,7 @@ function evaluations(run: ReturnType<typeof rebaseline>) {
 }
 
 /** Asserts a bad-input run: exit 2, nothing on stdout, one line on stderr starting with "rebaseline:". */
-function usageError(run: ReturnType<typeof rebaseline>): string {
+function usageError(run: CliRun): string {
   expect(run.status).to.equal(2);
   expect(run.stdout).to.equal('');
   const lines = run.stderr.trimEnd().split('\n');
@@ -43,9 +34,7 @@ function usageError(run: ReturnType<typeof rebaseline>): string {
   return lines[0] ?? '';
 }
 
-describe('rebaseline evaluate (CLI)', function () {
-  // Each run starts node and tsx afresh.
-  this.timeout(60_000);
+describe('rebaseline evaluate (CLI)', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-cli-'));
@@ -58,8 +47,8 @@ describe('rebaseline evaluate (CLI)', function () {
   };
 
   describe('answers', () => {
-    it('a real change event → exactly {"evaluations":[…]} on stdout, exit 0', () => {
-      const run = rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT);
+    it('a real change event → exactly {"evaluations":[…]} on stdout, exit 0', async () => {
+      const run = await rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT);
       expect(evaluations(run)).to.deep.equal([
         {
           complianceResourceType: 'AWS::EC2::SecurityGroup',
@@ -73,15 +62,15 @@ describe('rebaseline evaluate (CLI)', function () {
       );
     });
 
-    it('a configuration item with --ci', () => {
-      const run = rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI);
+    it('a configuration item with --ci', async () => {
+      const run = await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI);
       expect(evaluations(run).map((e) => [e.complianceResourceId, e.complianceType])).to.deep.equal([
         ['sg-1d56fc66', 'NON_COMPLIANT'],
       ]);
     });
 
-    it("--params in Config's string form changes the verdict", () => {
-      const run = rebaseline(
+    it("--params in Config's string form changes the verdict", async () => {
+      const run = await rebaseline(
         'evaluate',
         '--rule',
         RULE,
@@ -93,15 +82,15 @@ describe('rebaseline evaluate (CLI)', function () {
       expect(evaluations(run).map((e) => e.complianceType)).to.deep.equal(['COMPLIANT']);
     });
 
-    it('--params from a file (@path)', () => {
+    it('--params from a file (@path)', async () => {
       const params = file('params.json', { exemptResourceIds: 'sg-1d56fc66' });
-      const run = rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', `@${params}`);
+      const run = await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', `@${params}`);
       expect(evaluations(run).map((e) => [e.complianceType, e.annotation])).to.deep.equal([
         ['COMPLIANT', 'Exempted: sg-1d56fc66 is listed in exemptResourceIds.'],
       ]);
     });
 
-    it('--context prefixLists makes a prefix list the world', () => {
+    it('--context prefixLists makes a prefix list the world', async () => {
       // Prepare: a CI whose only ingress is through a managed prefix list.
       const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
       (ci.configuration as Record<string, unknown>).ipPermissions = [
@@ -117,8 +106,8 @@ describe('rebaseline evaluate (CLI)', function () {
       ];
       const path = file('prefix-list-ci.json', ci);
       // Act
-      const offline = rebaseline('evaluate', '--rule', RULE, '--ci', path);
-      const resolved = rebaseline(
+      const offline = await rebaseline('evaluate', '--rule', RULE, '--ci', path);
+      const resolved = await rebaseline(
         'evaluate',
         '--rule',
         RULE,
@@ -137,17 +126,17 @@ describe('rebaseline evaluate (CLI)', function () {
       ]);
     });
 
-    it('an item that cannot be read whole → exit 2 naming the field', () => {
+    it('an item that cannot be read whole → exit 2 naming the field', async () => {
       const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
       delete (ci.configuration as Record<string, unknown>).ipPermissions;
       expect(
-        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', file('no-permissions.json', ci))),
+        usageError(await rebaseline('evaluate', '--rule', RULE, '--ci', file('no-permissions.json', ci))),
       ).to.equal(
         'rebaseline: Could not read AWS::EC2::SecurityGroup sg-1d56fc66: configuration.ipPermissions is missing.',
       );
     });
 
-    it('a scheduled event evaluates the security groups given in --context', () => {
+    it('a scheduled event evaluates the security groups given in --context', async () => {
       // Prepare
       const groups = recorded<{ SecurityGroups: unknown[] }>(
         'custodian_placebo/sg/test_asg_invalid_third_ami__ec2.DescribeSecurityGroups_1.json',
@@ -155,7 +144,7 @@ describe('rebaseline evaluate (CLI)', function () {
       const event = file('scheduled.json', scheduledEvent());
       const context = file('context.json', { securityGroups: groups });
       // Act
-      const run = rebaseline('evaluate', '--rule', RULE, '--event', event, '--context', context);
+      const run = await rebaseline('evaluate', '--rule', RULE, '--event', event, '--context', context);
       // Assess
       const verdicts = evaluations(run);
       expect(verdicts).to.have.length(10);
@@ -164,8 +153,8 @@ describe('rebaseline evaluate (CLI)', function () {
       ).to.have.members(['sg-30f4b842', 'sg-3839ec4b', 'sg-c63712b4']);
     });
 
-    it('a resource type the rule does not evaluate → NOT_APPLICABLE', () => {
-      const run = rebaseline(
+    it('a resource type the rule does not evaluate → NOT_APPLICABLE', async () => {
+      const run = await rebaseline(
         'evaluate',
         '--rule',
         RULE,
@@ -179,68 +168,72 @@ describe('rebaseline evaluate (CLI)', function () {
   });
 
   describe('bad input → exit 2 and one line on stderr', () => {
-    it('an unknown rule', () => {
-      const message = usageError(rebaseline('evaluate', '--rule', 'no-such-rule', '--ci', SG_CI));
+    it('an unknown rule', async () => {
+      const message = usageError(await rebaseline('evaluate', '--rule', 'no-such-rule', '--ci', SG_CI));
       expect(message).to.match(
         /^rebaseline: Unknown rule no-such-rule; rules: .*ec2-security-group-no-public-ingress/,
       );
     });
 
-    it('an event file that is not JSON (the parser quotes its lines)', () => {
+    it('an event file that is not JSON (the parser quotes its lines)', async () => {
       const path = file('broken.json', '{\n  "invokingEvent": tru\n}\n');
-      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', path));
+      const message = usageError(await rebaseline('evaluate', '--rule', RULE, '--event', path));
       expect(message).to.include(`rebaseline: Event file ${path} is not valid JSON: `);
     });
 
-    it('a configuration item file that does not exist', () => {
-      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--ci', join(dir, 'missing.json')));
+    it('a configuration item file that does not exist', async () => {
+      const message = usageError(
+        await rebaseline('evaluate', '--rule', RULE, '--ci', join(dir, 'missing.json')),
+      );
       expect(message).to.equal(
         `rebaseline: Configuration item file ${join(dir, 'missing.json')} does not exist.`,
       );
     });
 
-    it('--params that is not JSON', () => {
+    it('--params that is not JSON', async () => {
       const message = usageError(
-        rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{allowIcmp: false}'),
+        await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{allowIcmp: false}'),
       );
       expect(message).to.match(/^rebaseline: --params is not valid JSON: /);
     });
 
-    it('invalid parameters', () => {
+    it('invalid parameters', async () => {
       const message = usageError(
-        rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{"allowIcmp":"maybe"}'),
+        await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--params', '{"allowIcmp":"maybe"}'),
       );
       expect(message).to.equal(
         'rebaseline: Invalid rule parameter allowIcmp: expected "true" or "false", got "maybe".',
       );
     });
 
-    it('invalid parameters inside the event', () => {
+    it('invalid parameters inside the event', async () => {
       const ci = fixture<Record<string, unknown>>('corpus/config_items/rdk_AWS_EC2_SecurityGroup.json');
       const path = file('event-with-params.json', changeEvent(ci, { authorizedTcpPorts: '22,ssh' }));
-      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', path));
+      const message = usageError(await rebaseline('evaluate', '--rule', RULE, '--event', path));
       expect(message).to.match(/^rebaseline: Invalid rule parameter authorizedTcpPorts: /);
     });
 
-    it('both --event and --ci', () => {
-      const message = usageError(rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT, '--ci', SG_CI));
+    it('both --event and --ci', async () => {
+      const message = usageError(
+        await rebaseline('evaluate', '--rule', RULE, '--event', SG_EVENT, '--ci', SG_CI),
+      );
       expect(message).to.equal('rebaseline: Give exactly one of --event or --ci.');
     });
 
-    it('neither --event nor --ci', () => {
-      expect(usageError(rebaseline('evaluate', '--rule', RULE))).to.equal(
+    it('neither --event nor --ci', async () => {
+      expect(usageError(await rebaseline('evaluate', '--rule', RULE))).to.equal(
         'rebaseline: Give exactly one of --event or --ci.',
       );
     });
 
-    it('an event that is JSON but not a Config event', () => {
+    it('an event that is JSON but not a Config event', async () => {
       const path = file('not-an-event.json', { invokingEvent: '{}' });
-      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
+      expect(usageError(await rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
         /^rebaseline: invokingEvent\.messageType is missing/,
       );
     });
 
-    it('an oversized event, which only AWS Config can resolve', () => {
+    it('an oversized event, which only AWS Config can resolve', async () => {
       const path = file('oversized.json', {
         ...fixture<Record<string, unknown>>(
           'corpus/invoking_events/awsdocs__config__example_OversizedConfigurationItemChangeNotification.json',
@@ -257,26 +250,28 @@ describe('rebaseline evaluate (CLI)', function () {
           },
         }),
       });
-      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
+      expect(usageError(await rebaseline('evaluate', '--rule', RULE, '--event', path))).to.match(
         /^rebaseline: An oversized configuration item can only be fetched from AWS Config/,
       );
     });
 
-    it('an unknown --context key', () => {
+    it('an unknown --context key', async () => {
       expect(
-        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"trail":[]}')),
+        usageError(await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"trail":[]}')),
       ).to.match(/^rebaseline: Unknown evaluation context key "trail"/);
     });
 
-    it('a --context "now" that is not a date', () => {
+    it('a --context "now" that is not a date', async () => {
       expect(
-        usageError(rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"now":"soon"}')),
+        usageError(
+          await rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"now":"soon"}'),
+        ),
       ).to.equal('rebaseline: --context now soon is not a date.');
     });
 
-    it('a scheduled event without what the collector needs in --context', () => {
+    it('a scheduled event without what the collector needs in --context', async () => {
       const path = file('scheduled-no-context.json', scheduledEvent());
-      expect(usageError(rebaseline('evaluate', '--rule', RULE, '--event', path))).to.equal(
+      expect(usageError(await rebaseline('evaluate', '--rule', RULE, '--event', path))).to.equal(
         'rebaseline: Offline evaluation of security groups needs "securityGroups" in the evaluation context (--context).',
       );
     });

@@ -4,31 +4,12 @@ import { join } from 'node:path';
 import { ConfigServiceClient, GetResourceConfigHistoryCommand } from '@aws-sdk/client-config-service';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { HistoryStore } from '../../../app/history/store';
-import { runCli } from '../../helpers/cli';
+import { captureCli } from '../../helpers/cli';
 import { ACCOUNT_EXCHANGES, AGGREGATOR_EXCHANGES, answer } from '../history/config-exchanges';
 
 /** Runs the CLI in this process, so that the mocked Config client answers it. */
-async function rebaseline(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const status = await runCli(args);
-    return { status, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    out.restore();
-    err.restore();
-  }
-}
+const rebaseline = captureCli;
 
 describe('rebaseline audit import (CLI)', () => {
   let config: AwsClientStub<ConfigServiceClient>;
