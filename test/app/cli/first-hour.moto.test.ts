@@ -44,6 +44,8 @@ function shellWords(line: string): string[] {
 
 describe('the first hour of a new user (CLI)', function () {
   this.timeout(60_000);
+  // One emulator for the file, reset before each test.
+  const moto = useMoto();
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'rebaseline-first-hour-'));
@@ -112,7 +114,6 @@ describe('the first hour of a new user (CLI)', function () {
     });
 
     describe('the emulator recipe', () => {
-      const moto = useMoto();
       it('seeds a running emulator, which scan and remediate then find and fix', async () => {
         const db = join(dir, 'history.db');
         const seeded = await rebaseline(['demo', '--seed', '--endpoint-url', moto.endpoint]);
@@ -235,7 +236,6 @@ describe('the first hour of a new user (CLI)', function () {
   });
 
   describe('3. the dry run shows the change to approve', () => {
-    const moto = useMoto();
     it('prints every planned call with its complete inputs, never cut', async () => {
       const aws = new AwsClients({
         region: 'us-east-1',
