@@ -145,24 +145,51 @@ function remediateSection(r: NonNullable<BenchResults['timeToRemediate']>): stri
  * process.stdout.write(renderMarkdown(results));
  */
 export function renderMarkdown(results: BenchResults): string {
-  const m = results.machine;
-  const lines = [
-    `## rebaseline benchmark, ${m.date}`,
-    '',
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node} (${m.platform}). Load average ${m.loadAverage.start.toFixed(1)} at the start${
-      m.loadAverage.end === undefined ? '' : `, ${m.loadAverage.end.toFixed(1)} at the end`
-    }${
-      Math.max(m.loadAverage.start, m.loadAverage.end ?? 0) > m.cores
-        ? ' (above the core count: other processes were competing for the CPU, so times are longer than on an idle machine)'
-        : ''
-    }.${results.seed === undefined ? '' : ` Seed ${results.seed}.`}${
-      results.durationSeconds === undefined ? '' : ` The whole run took ${seconds(results.durationSeconds)}.`
-    } Command: \`${results.command}\`.`,
-    '',
-  ];
+  const sections = renderSections(results);
+  const lines = [`## rebaseline benchmark, ${results.machine.date}`, '', sections.machine, ''];
   if (results.throughput) lines.push(...throughputSection(results.throughput));
   if (results.coldStart) lines.push(...coldStartSection(results.coldStart));
   if (results.apiCalls) lines.push(...apiCallsSection(results.apiCalls));
   if (results.timeToRemediate) lines.push(...remediateSection(results.timeToRemediate));
   return `${lines.join('\n')}\n`;
+}
+
+/** The parts of the results `bench/performance.md` places (`<!-- bench:<name> -->`) to make docs/performance.md. */
+export const SECTION_NAMES = [
+  'machine',
+  'throughput',
+  'cold-start',
+  'api-calls',
+  'time-to-remediate',
+] as const;
+export type SectionName = (typeof SECTION_NAMES)[number];
+
+/**
+ * Each part of the results as Markdown: the machine line, and each section's table (or why it could not run; a
+ * section the run left out says so).
+ * @example
+ * renderSections(results)['time-to-remediate'] // → "### 4. Time to remediate …"
+ */
+export function renderSections(results: BenchResults): Record<SectionName, string> {
+  const m = results.machine;
+  const machine = `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node} (${m.platform}). Load average ${m.loadAverage.start.toFixed(1)} at the start${
+    m.loadAverage.end === undefined ? '' : `, ${m.loadAverage.end.toFixed(1)} at the end`
+  }${
+    Math.max(m.loadAverage.start, m.loadAverage.end ?? 0) > m.cores
+      ? ' (above the core count: other processes were competing for the CPU, so times are longer than on an idle machine)'
+      : ''
+  }.${results.seed === undefined ? '' : ` Seed ${results.seed}.`}${
+    results.durationSeconds === undefined ? '' : ` The whole run took ${seconds(results.durationSeconds)}.`
+  } Command: \`${results.command}\`.`;
+  const part = <T>(value: T | undefined, render: (v: T) => string[], name: string) =>
+    (value === undefined ? [`Not measured in this run (\`--sections\` left out ${name}).`] : render(value))
+      .join('\n')
+      .trim();
+  return {
+    machine,
+    throughput: part(results.throughput, throughputSection, 'throughput'),
+    'cold-start': part(results.coldStart, coldStartSection, 'cold-start'),
+    'api-calls': part(results.apiCalls, apiCallsSection, 'api-calls'),
+    'time-to-remediate': part(results.timeToRemediate, remediateSection, 'remediate'),
+  };
 }
