@@ -66,7 +66,7 @@ export async function measureTimeToRemediate(options: {
         endpoint: moto.endpoint,
         credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
       });
-      await makeInsecureAccount(clients, DEMO_ACCOUNTS.security);
+      const insecure = await makeInsecureAccount(clients, DEMO_ACCOUNTS.security);
       const scanStarted = performance.now();
       const before = await scanAccount({ rules, clients });
       scans.push(performance.now() - scanStarted);
@@ -75,6 +75,8 @@ export async function measureTimeToRemediate(options: {
         remediations: REMEDIATIONS,
         clients,
         before,
+        // As the demo and a deployed stack do: the bucket the account keeps its flow logs in (enable-vpc-flow-logs).
+        stageParameters: { flowLogBucketName: insecure.flowLogBucket },
         apply: true,
         sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 200))),
       });

@@ -66,9 +66,9 @@ export const BENCH_RESULTS = join(REPO_ROOT, 'bench', 'results.json');
  */
 export function performancePage(
   template = readFileSync(PERFORMANCE_TEMPLATE, 'utf8'),
-  resultsText = existsSync(BENCH_RESULTS) ? readFileSync(BENCH_RESULTS, 'utf8') : undefined,
+  resultsText: string | null = existsSync(BENCH_RESULTS) ? readFileSync(BENCH_RESULTS, 'utf8') : null,
 ): string {
-  if (resultsText === undefined)
+  if (resultsText === null)
     throw new Error('bench/results.json is missing: run `npm run bench` (it writes it) and commit it.');
   const sections = renderSections(JSON.parse(resultsText) as BenchResults);
   const body = template.replace(/^<!--[\s\S]*?-->\n/, '');

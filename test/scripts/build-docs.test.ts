@@ -107,6 +107,6 @@ describe('generated docs (scripts/build-docs.ts, scripts/docs/pages.ts)', () => 
     expect(page).to.not.include('source note');
     expect(page).to.match(/Run: Machine: .+ cores/);
     expect(() => performancePage('<!-- bench:nonsense -->', results)).to.throw(/bench:nonsense/);
-    expect(() => performancePage('x', undefined)).to.throw(/bench\/results.json is missing/);
+    expect(() => performancePage('x', null)).to.throw(/bench\/results.json is missing/);
   });
 });
