@@ -186,7 +186,11 @@ describe('a rule added with the scaffold (in a copy of the repository)', functio
       template,
       ...packs,
     ]);
-    const matches = JSON.parse(lint.stdout || '[]') as {
+    expect(packs.some((f) => /conformance-packs\/rebaseline-baseline(-\d+)?\.yaml$/.test(f))).to.equal(true);
+    // Exit 1 is cfn-lint itself failing; otherwise its status is a bit mask of what it found, listed as JSON.
+    expect(lint.status, lint.out).to.not.equal(1);
+    expect(lint.stdout.trim(), lint.out).to.match(/^\[/);
+    const matches = JSON.parse(lint.stdout) as {
       Filename: string;
       Rule: { Id: string };
       Message: string;
