@@ -51,7 +51,8 @@ export function parameterSchema(meta: RuleMetadata) {
   };
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true });
+// Made on the first parse, not when the module loads: a Lambda's startup does not pay for it.
+let ajv: Ajv | undefined;
 const validators = new WeakMap<RuleMetadata, ValidateFunction>();
 const schemas = new WeakMap<RuleMetadata, ReturnType<typeof parameterSchema>>();
 
@@ -135,6 +136,7 @@ export function parseRuleParameters<P>(
   }
   let validate = validators.get(meta);
   if (!validate) {
+    ajv ??= new Ajv({ allErrors: false, useDefaults: true, strict: true });
     validate = ajv.compile(schema);
     validators.set(meta, validate);
   }

@@ -300,25 +300,37 @@ function plainCidrList(list: unknown, family: 4 | 6): readonly string[] | undefi
 }
 
 /**
- * `[{cidrIp}, …]` (IPv4) or `[{cidrIpv6}, …]`: the CIDRs merged after `known` (each read once, in order), or
- * undefined. When every one is already in `known` (Config writes the IPv4 sources twice: `ipRanges` and
- * `ipv4Ranges`), `known` itself.
+ * `[{cidrIp}, …]`: the IPv4 CIDRs merged after `known` (the legacy `ipRanges`), each once, in order, as the strict
+ * reader's Set merges them; or undefined. When every one is already in `known` (Config writes the IPv4 sources
+ * twice: `ipRanges` and `ipv4Ranges`), `known` itself.
  */
-function plainCidrObjects(list: unknown, family: 4 | 6, known: readonly string[]) {
+function plainIpv4Objects(list: unknown, known: readonly string[]): readonly string[] | undefined {
   if (!Array.isArray(list)) return undefined;
   let out: string[] | undefined;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
     if (!isPlainObject(entry)) return undefined;
-    // Named, not `entry[key]`: a property read by a variable name is a slow, megamorphic lookup.
-    const c = family === 4 ? entry.cidrIp : entry.cidrIpv6;
+    const c = entry.cidrIp;
     if (typeof c !== 'string') return undefined;
     if (known[i] === c || known.includes(c) || out?.includes(c)) continue;
-    if (plainCidrPrefix(c, family) < 0) return undefined;
+    if (plainCidrPrefix(c, 4) < 0) return undefined;
     if (out === undefined) out = known.slice();
     out.push(c);
   }
   return out ?? known;
+}
+
+/** `[{cidrIpv6}, …]`: every IPv6 CIDR as written (the strict reader keeps repeats), or undefined. */
+function plainIpv6Objects(list: unknown): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length === 0) return NONE;
+  const out: string[] = [];
+  for (const entry of list) {
+    const c = isPlainObject(entry) ? entry.cidrIpv6 : undefined;
+    if (typeof c !== 'string' || (!out.includes(c) && plainCidrPrefix(c, 6) < 0)) return undefined;
+    out.push(c);
+  }
+  return out;
 }
 
 /** `[{prefixListId}, …]` as ids, or undefined. */
@@ -359,8 +371,8 @@ function plainPermission(raw: unknown, current: boolean): IngressPermission | un
   const legacy =
     current && (raw.ipRanges === undefined || raw.ipRanges === null) ? NONE : plainCidrList(raw.ipRanges, 4);
   if (legacy === undefined) return undefined;
-  const ipv4 = current ? plainCidrObjects(raw.ipv4Ranges, 4, legacy) : legacy;
-  const ipv6 = current ? plainCidrObjects(raw.ipv6Ranges, 6, NONE) : NONE;
+  const ipv4 = current ? plainIpv4Objects(raw.ipv4Ranges, legacy) : legacy;
+  const ipv6 = current ? plainIpv6Objects(raw.ipv6Ranges) : NONE;
   const prefixListIds = plainPrefixListIds(raw.prefixListIds);
   const groupIds = plainGroupReferences(raw.userIdGroupPairs);
   if (ipv4 === undefined || ipv6 === undefined || prefixListIds === undefined || groupIds === undefined)
