@@ -8,6 +8,7 @@ import {
 import { assumeRole } from '../aws/assume-role';
 import { AwsClients } from '../aws/clients';
 import { ConfigService } from '../aws/services/config';
+import { KeptAnswers } from '../collectors/kept';
 import { LiveReader } from '../collectors/live-reader';
 import type { Reader } from '../collectors/reader';
 import {
@@ -34,7 +35,6 @@ import {
   type ResourceModel,
   type Scope,
 } from '../rule';
-import { PrefixListCache, WarmReader } from './warm-reads';
 
 /** Config accepts at most 100 evaluations per PutEvaluations call. */
 export const PUT_EVALUATIONS_BATCH = 100;
@@ -318,8 +318,8 @@ export interface HandlerOptions {
   clients?: (region: string) => AwsClients;
   now?: () => Date;
   putRetryDelayMs?: number;
-  /** The prefix-list entries kept across warm invocations (tests give one with their own clock). */
-  prefixLists?: PrefixListCache;
+  /** The answers kept across warm invocations (prefix-list entries; tests give one with their own clock). */
+  kept?: KeptAnswers;
 }
 
 export interface HandlerResult {
@@ -338,11 +338,11 @@ export interface HandlerResult {
 export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions = {}) {
   // Clients live as long as the Lambda container: building SDK clients costs more than the evaluation itself, and
   // warm invocations keep their connections. Assumed-role clients are reused until shortly before they expire, and
-  // prefix-list entries for a few minutes (warm-reads.ts). The parameters of each parameter text are parsed once
+  // the answers a reader part declares `keep` for (prefix-list entries) for a few minutes (collectors/kept.ts). The parameters of each parameter text are parsed once
   // (shared/params.ts).
   const regional = new Map<string, AwsClients>();
   const assumed = new Map<string, AwsClients>();
-  const prefixLists = options.prefixLists ?? new PrefixListCache();
+  const kept = options.kept ?? new KeptAnswers();
   const clientsFor = (region: string) => {
     let aws = regional.get(region);
     if (!aws) {
@@ -376,13 +376,7 @@ export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions =
       now: options.now?.() ?? event.invokingEvent.notificationCreationTime ?? new Date(),
     };
     const config = aws.get(ConfigService);
-    const accountId = event.accountId;
-    const reader = new WarmReader(
-      () => new LiveReader(aws, accountId, rule.reads),
-      prefixLists,
-      accountId,
-      aws.region,
-    );
+    const reader = new LiveReader(aws, event.accountId, rule.reads, undefined, kept);
     const outcome = await evaluateEvent(rule, event, params, scope, { reader, config });
     const calls = await putEvaluations(
       config,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { InMemoryAccount, InMemoryClients } from '../../bench/fake-aws';
-import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, GENERATORS, itemStream } from '../../bench/generate';
+import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, generatorOf, itemStream } from '../../bench/generate';
 import { findRule, RULES } from '../../rules';
 import type { AwsService } from '../../shared/aws/clients';
 import { type EvaluationSnapshot, SnapshotReader } from '../../shared/collectors/snapshot-reader';
@@ -96,7 +96,7 @@ async function outcomeOf(run: () => Promise<{ evaluations: Evaluation[]; failure
 
 /** A generated item (or context) through the adapter, as the Lambda's change or periodic path takes it. */
 function generatedThroughAdapter(rule: AnyRule, item: unknown): Promise<string> {
-  const generator = GENERATORS[rule.meta.id];
+  const generator = generatorOf(rule.meta.id);
   const parameters = generator?.parameters ?? {};
   const periodic = generator?.kind === 'context';
   return outcomeOf(async () => {
@@ -193,7 +193,7 @@ function handlerFor(rule: AnyRule) {
 }
 
 function generatedEvent(rule: AnyRule, item: unknown) {
-  const generator = GENERATORS[rule.meta.id];
+  const generator = generatorOf(rule.meta.id);
   const parameters = generator?.parameters ?? {};
   const extra = {
     configRuleArn: `arn:aws:config:us-east-1:${BENCH_ACCOUNT}:config-rule/config-rule-bench01`,

@@ -375,9 +375,6 @@ describe('packaging with osls, offline', () => {
       });
   });
 
-<<<<<<< HEAD:test/packaging/serverless-package.moto.test.ts
-  it(`keeps every bundle within 10 % of its budget (bundle-budget.json, or computed for a new function)`, () => {
-=======
   it("keeps the names of rebaseline's error classes in every bundle (what CloudWatch Logs and Config show)", () => {
     // Prepare: each rule bundle, and an event with a parameter no rule has (the parser refuses it first).
     for (const rule of registry.rules) {
@@ -406,8 +403,7 @@ describe('packaging with osls, offline', () => {
     }
   });
 
-  it(`keeps every bundle within 10 % of bundle-budget.json (npm run build:budget rewrites it)`, () => {
->>>>>>> 437b376 (WIP (speed): streamed bench cases (parsed item → verdict, handler beside the JSON.parse floor), bundles benchmarked as deployed; Lambda startup (ajv made on first use, SDK schema shapes tree-shaken, no keepNames), logger censors secrets by hand; tests):test/packaging/serverless-package.test.ts
+  it(`keeps every bundle within 10 % of its budget (bundle-budget.json, or computed for a new function)`, () => {
     const budget = JSON.parse(readFileSync(BUDGET_FILE, 'utf8')) as BundleBudget;
     const rows = Object.entries(result.zips).map(([fn, bytes]) => {
       const allowed = budgetOf(budget, fn);

@@ -4,9 +4,10 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { rule } from '../../../rules/ec2-security-group-no-public-ingress/evaluate';
 import { AwsClients } from '../../../shared/aws/clients';
+import { KeptAnswers } from '../../../shared/collectors/kept';
+import { PREFIX_LIST_TTL_MS } from '../../../shared/collectors/reads/ec2';
 import { PartialEvaluationError } from '../../../shared/errors';
 import { createConfigRuleHandler } from '../../../shared/lambda/config-rule';
-import { PREFIX_LIST_TTL_MS, PrefixListCache } from '../../../shared/lambda/warm-reads';
 import { changeEvent } from '../../helpers/rules';
 
 /** A group opening tcp 22 to a managed prefix list only: the list decides the verdict. */
@@ -37,36 +38,7 @@ function groupItem(accountId = '123456789012') {
   };
 }
 
-describe('shared/lambda/warm-reads', () => {
-  describe('PrefixListCache', () => {
-    it('keeps entries for the TTL, then forgets them', () => {
-      let now = 1_000;
-      const cache = new PrefixListCache(PREFIX_LIST_TTL_MS, 10, () => now);
-      cache.set('a', ['10.0.0.0/8']);
-      expect(cache.get('a')).to.deep.equal(['10.0.0.0/8']);
-      now += PREFIX_LIST_TTL_MS - 1;
-      expect(cache.get('a')).to.deep.equal(['10.0.0.0/8']);
-      now += 1;
-      expect(cache.get('a')).to.equal(undefined);
-      expect(cache.size).to.equal(0);
-    });
-
-    it('keeps at most its size, making room by dropping the oldest, and a copy that cannot be changed', () => {
-      const cache = new PrefixListCache(PREFIX_LIST_TTL_MS, 2, () => 0);
-      const entries = ['10.0.0.0/8'];
-      cache.set('a', entries);
-      cache.set('b', ['172.16.0.0/12']);
-      cache.set('c', ['192.168.0.0/16']);
-      entries.push('0.0.0.0/0');
-      expect([cache.get('a'), cache.get('b'), cache.get('c')]).to.deep.equal([
-        undefined,
-        ['172.16.0.0/12'],
-        ['192.168.0.0/16'],
-      ]);
-      expect(Object.isFrozen(cache.get('b'))).to.equal(true);
-    });
-  });
-
+describe('shared/lambda/config-rule: reads kept across warm invocations', () => {
   describe('a rule Lambda across warm invocations', () => {
     let config: AwsClientStub<ConfigServiceClient>;
     let ec2: AwsClientStub<EC2Client>;
@@ -94,7 +66,7 @@ describe('shared/lambda/warm-reads', () => {
       return createConfigRuleHandler(rule, {
         clients: (region) => new AwsClients({ region, maxAttempts: 1 }),
         putRetryDelayMs: 0,
-        prefixLists: new PrefixListCache(PREFIX_LIST_TTL_MS, 100, clock),
+        kept: new KeptAnswers(100, clock),
       });
     }
 
