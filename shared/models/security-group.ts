@@ -431,6 +431,7 @@ export function readPlainSecurityGroup(ci: ConfigurationItem): SecurityGroupMode
     region: ci.awsRegion,
     tags: ci.tags,
     groupName: groupName ?? ci.resourceName,
+    resourceName: groupName ?? ci.resourceName,
     vpcId,
     ingress,
   };
