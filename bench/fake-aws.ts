@@ -128,6 +128,7 @@ export class InMemoryAccount {
         );
       }
       default:
+        if (service === 'guardduty') return this.guardDuty(request.path);
         if (service === 's3control' && request.path.endsWith('/configuration/publicAccessBlock')) {
           const flags = publicAccessBlockFromAnyCase(s.accountPublicAccessBlock ?? null);
           if (!flags)
@@ -143,6 +144,36 @@ export class InMemoryAccount {
         }
         throw new Error(`The in-memory account does not answer ${service} ${operation}.`);
     }
+  }
+
+  /** GuardDuty's REST API: ListDetectors, GetDetector and GetAdministratorAccount, in its camelCase JSON. */
+  private guardDuty(path: string): HttpAnswer {
+    const s = this.snapshot;
+    const [, detector, id, what] = path.split('/');
+    if (detector === 'detector' && id === undefined) return json({ detectorIds: s.detectorIds ?? [] });
+    const d = id === undefined ? undefined : s.detectors?.[decodeURIComponent(id)];
+    if (detector === 'detector' && d && what === undefined)
+      return json({
+        createdAt: d.CreatedAt,
+        updatedAt: d.UpdatedAt,
+        serviceRole: d.ServiceRole,
+        status: d.Status,
+        findingPublishingFrequency: d.FindingPublishingFrequency,
+        tags: d.Tags,
+      });
+    if (detector === 'detector' && d && what === 'administrator') {
+      const a = s.administrators?.[decodeURIComponent(id as string)];
+      return json(
+        a ? { administrator: { accountId: a.AccountId, relationshipStatus: a.RelationshipStatus } } : {},
+      );
+    }
+    return json(
+      {
+        message: `The request is rejected because the input detectorId is not owned by the current account.`,
+        __type: 'BadRequestException',
+      },
+      400,
+    );
   }
 }
 

@@ -306,8 +306,9 @@ function generatePermission(rng: Rng, accountId: string, legacy: boolean): Json 
 }
 
 /**
- * A security group configuration item: 0–60 ingress permissions (most groups have a few, a long tail has many),
- * protocols as names and numbers, ports as numbers / strings / floats, world and private IPv4 and IPv6 sources in
+ * A security group configuration item: 0–60 ingress permissions (most groups have a few, a long tail has many; 7.9
+ * on average, 3.6 KB of JSON with the relationships to the interfaces and instances using it), protocols as names
+ * and numbers, ports as numbers / strings / floats, world and private IPv4 and IPv6 sources in
  * every spelling, prefix lists, group references, and legacy `ipRanges`-only items.
  * @example
  * securityGroupItem(new Rng(1), 0).configuration.ipPermissions.length // → 0…60
@@ -317,7 +318,8 @@ export function securityGroupItem(rng: Rng, index: number): Json {
   const groupId = `sg-${rng.hex(17)}`;
   const vpcId = `vpc-${rng.hex(17)}`;
   const legacy = rng.chance(0.08);
-  const count = rng.chance(0.06) ? 0 : rng.chance(0.03) ? rng.int(30, 60) : 1 + rng.skewed(14, 2.2);
+  // 7.9 permissions on average, as the item set the issue measured the Python rule on (#12).
+  const count = rng.chance(0.06) ? 0 : rng.chance(0.03) ? rng.int(30, 60) : 1 + rng.skewed(18, 1.8);
   const ipPermissions = Array.from({ length: count }, () => generatePermission(rng, accountId, legacy));
   const groupName = rng.chance(0.1)
     ? 'default'
@@ -359,6 +361,20 @@ export function securityGroupItem(rng: Rng, index: number): Json {
       tags,
       relationships: [
         { resourceType: 'AWS::EC2::VPC', resourceId: vpcId, relationshipName: 'Is contained in Vpc' },
+        // Config relates a group to every network interface and instance using it.
+        ...Array.from({ length: rng.skewed(14, 1.6) }, () =>
+          rng.chance(0.7)
+            ? {
+                resourceType: 'AWS::EC2::NetworkInterface',
+                resourceId: `eni-${rng.hex(17)}`,
+                relationshipName: 'Is associated with NetworkInterface',
+              }
+            : {
+                resourceType: 'AWS::EC2::Instance',
+                resourceId: `i-${rng.hex(17)}`,
+                relationshipName: 'Is associated with Instance',
+              },
+        ),
       ],
     },
   );
@@ -751,6 +767,54 @@ function advancedSelectors(rng: Rng): AdvancedEventSelector[] {
 }
 
 /**
+ * GuardDuty in one account and region, as ListDetectors, GetDetector and GetAdministratorAccount answer: mostly one
+ * detector (none in 10 %, two in 2 %), ENABLED or suspended, at each publishing frequency, standalone or managed by
+ * an organisation administrator (Enabled, or a relationship that ended). Every item can be evaluated (the unreadable
+ * and ill-formed cases are in the rule's tests and the fuzz targets).
+ * @example
+ * guardDutyContext(new Rng(1)).detectorIds // → ['4cb2…']
+ */
+export function guardDutyContext(rng: Rng): EvaluationSnapshot {
+  const count = rng.weighted([
+    [0, 10],
+    [1, 88],
+    [2, 2],
+  ] as const);
+  const detectorIds: string[] = [];
+  const detectors: NonNullable<EvaluationSnapshot['detectors']> = {};
+  const administrators: NonNullable<EvaluationSnapshot['administrators']> = {};
+  for (let i = 0; i < count; i++) {
+    const id = rng.hex(32);
+    detectorIds.push(id);
+    const created = new Date(BENCH_NOW.getTime() - rng.int(1, 2_000) * 86_400_000);
+    detectors[id] = {
+      CreatedAt: created.toISOString(),
+      UpdatedAt: new Date(created.getTime() + rng.int(0, 86_400_000)).toISOString(),
+      ServiceRole: `arn:aws:iam::${BENCH_ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+      Status: rng.weighted([
+        ['ENABLED', 85],
+        ['DISABLED', 15],
+      ] as const) as never,
+      FindingPublishingFrequency: rng.weighted([
+        ['FIFTEEN_MINUTES', 40],
+        ['ONE_HOUR', 25],
+        ['SIX_HOURS', 35],
+      ] as const) as never,
+      Tags: rng.chance(0.3) ? { owner: 'security' } : {},
+    };
+    administrators[id] = rng.weighted([
+      [null, 60],
+      [{ AccountId: rng.pick(ACCOUNTS), RelationshipStatus: 'Enabled' }, 30],
+      [
+        { AccountId: rng.pick(ACCOUNTS), RelationshipStatus: rng.pick(['Removed', 'Disabled', 'Invited']) },
+        10,
+      ],
+    ] as const);
+  }
+  return { detectorIds, detectors, administrators, now: BENCH_NOW.toISOString() };
+}
+
+/**
  * An evaluation context holding a trail set: 0–6 trails (own, organization and shadow trails from other home
  * regions), each with a status and basic, advanced or default event selectors, in every combination the rule
  * distinguishes (single-region, stopped, read-only or write-only, excluded sources, no validation, KMS, Logs).
@@ -839,6 +903,11 @@ export const GENERATORS: Record<string, RuleGenerator> = {
     kind: 'context',
     item: (rng) => trailSetContext(rng),
     parameters: { requireLogFileValidation: 'true' },
+  },
+  'guardduty-enabled': {
+    kind: 'context',
+    item: (rng) => guardDutyContext(rng),
+    parameters: { maximumFindingPublishingFrequency: 'ONE_HOUR' },
   },
 };
 

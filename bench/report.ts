@@ -1,5 +1,6 @@
 import { type ApiCallsResult, apiCallsMarkdown } from './api-calls';
 import type { ColdStartResult } from './cold-start';
+import type { Rate, StreamedResult } from './streamed';
 import type { ThroughputResult } from './throughput';
 import type { TimeToRemediateResult } from './time-to-remediate';
 
@@ -26,7 +27,9 @@ export interface BenchResults {
   seed?: number;
   command: string;
   durationSeconds?: number;
-  throughput?: { cases: ThroughputResult[]; generationSeconds: number; notes: string[] } | NotAvailable;
+  throughput?:
+    | { cases: ThroughputResult[]; streamed?: StreamedResult[]; generationSeconds: number; notes: string[] }
+    | NotAvailable;
   coldStart?: ColdStartResult | NotAvailable;
   apiCalls?: ApiCallsResult | NotAvailable;
   timeToRemediate?: TimeToRemediateResult | NotAvailable;
@@ -51,9 +54,47 @@ function calls(byOperation: Record<string, number> | undefined, digits = 2): str
     .join(', ');
 }
 
+const rate = (r: Rate) => `${int(r.perCpuSecond)} ±${r.rme.toFixed(0)} % (wall ${int(r.perWallSecond)})`;
+
+/** The streamed cases: parsed item → verdict, and the handler beside the JSON.parse floor, per rule and count. */
+function streamedTable(streamed: readonly StreamedResult[]): string[] {
+  const rules = [...new Set(streamed.map((s) => s.ruleId))];
+  const lines = [
+    '#### Streamed, per CPU second (one core): parsed item → verdict, and the handler with Config’s `send` stubbed',
+    '',
+    '| Rule | Items (distinct) | Parsed item → verdict: items/s | Peak RSS / heap | Handler: invocations/s | JSON.parse floor: events/s | Handler ÷ floor | Peak RSS / heap | AWS calls per invocation |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const ruleId of rules)
+    for (const n of [...new Set(streamed.filter((s) => s.ruleId === ruleId).map((s) => s.items))].sort(
+      (a, b) => a - b,
+    )) {
+      const item = streamed.find((s) => s.ruleId === ruleId && s.items === n && s.mode === 'item');
+      const handler = streamed.find((s) => s.ruleId === ruleId && s.items === n && s.mode === 'handler');
+      const any = (item ?? handler) as StreamedResult;
+      lines.push(
+        `| ${ruleId} | ${int(n)} (${int(any.distinct)}) | ${item ? rate(item) : '–'} | ${
+          item ? `${mb(item.peakRssMb)} / ${mb(item.peakHeapMb)}` : '–'
+        } | ${handler ? rate(handler) : '–'} | ${handler?.floor ? rate(handler.floor) : '–'} | ${
+          handler?.floor ? `${((handler.perCpuSecond / handler.floor.perCpuSecond) * 100).toFixed(0)} %` : '–'
+        } | ${handler ? `${mb(handler.peakRssMb)} / ${mb(handler.peakHeapMb)}` : '–'} | ${
+          handler ? calls(handler.callsPerInvocation) : '–'
+        } |`,
+      );
+    }
+  const troubles = streamed.filter((s) => s.errors > 0);
+  for (const s of troubles)
+    lines.push(
+      '',
+      `- ${s.ruleId} ${s.mode} (${int(s.items)}): ${s.errors} failed${s.firstError ? ` (${s.firstError})` : ''}.`,
+    );
+  return [...lines, ''];
+}
+
 function throughputSection(t: NonNullable<BenchResults['throughput']>): string[] {
   const lines = ['### 1. Evaluator throughput (one core)', ''];
   if (isNotAvailable(t)) return [...lines, `Not available: ${t.notAvailable}`, ''];
+  if (t.streamed?.length) lines.push(...streamedTable(t.streamed), '#### Held models and the SDK path', '');
   lines.push(
     '| Rule | Items | Pure evaluator: evals/s | Pure: peak RSS / heap | Lambda path: evals/s | Lambda: p50 / p99 per invocation | Lambda: invocations timed | Lambda: peak RSS / heap | AWS calls per invocation |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',

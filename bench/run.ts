@@ -3,15 +3,17 @@ import { AssertionError } from 'node:assert';
 import { fork } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { RULES } from '../rules';
 import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
 import { measureApiCalls } from './api-calls';
 import { measureColdStart } from './cold-start';
 import { generatorOf, itemStream } from './generate';
+import { bundleAsDeployed } from './lambda-build';
 import { type BenchResults, type Machine, renderMarkdown } from './report';
-import type { ThroughputCase, ThroughputResult } from './throughput';
+import type { StreamedResult } from './streamed';
+import type { AnyThroughputCase, ThroughputCase, ThroughputResult } from './throughput';
 import { measureTimeToRemediate } from './time-to-remediate';
 
 /**
@@ -25,6 +27,8 @@ type Section = (typeof SECTIONS)[number];
 interface Options {
   seed: number;
   sizes: number[];
+  itemSizes: number[];
+  handlerSizes: number[];
   rules?: string[];
   sections: Section[];
   lambdaBudgetMs: number;
@@ -67,11 +71,15 @@ function machine(): Machine {
   };
 }
 
-/** Runs one throughput case in a fresh Node process (tsx loader, `--expose-gc`); its result comes back over IPC. */
-function runChild(c: ThroughputCase, timeoutMs: number): Promise<ThroughputResult> {
+/**
+ * Runs one throughput case in a fresh Node process (`--expose-gc`), from `bench/throughput.ts` bundled the way the
+ * Lambdas are (serverless.yml's esbuild options: lambda-build.ts), so what is timed is the code as deployed; its
+ * result comes back over IPC.
+ */
+function runChild<R = ThroughputResult>(bundle: string, c: AnyThroughputCase, timeoutMs: number): Promise<R> {
   return new Promise((resolvePromise, reject) => {
-    const child = fork(join(__dirname, 'throughput.ts'), [], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+    const child = fork(bundle, [], {
+      execArgv: ['--expose-gc'],
       // The rule Lambdas log one line per invocation; it is written (that is part of their cost) but not kept.
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env: { ...process.env, LOG_LEVEL: 'info', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -82,7 +90,7 @@ function runChild(c: ThroughputCase, timeoutMs: number): Promise<ThroughputResul
       if (!settled) reject(new Error(`timed out after ${timeoutMs / 1000} s`));
       settled = true;
     }, timeoutMs);
-    child.on('message', (message: { result?: ThroughputResult; error?: string }) => {
+    child.on('message', (message: { result?: R; error?: string }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -141,7 +149,10 @@ async function throughputSection(
 ): Promise<NonNullable<BenchResults['throughput']>> {
   const dir = mkdtempSync(join(tmpdir(), 'rebaseline-bench-items-'));
   const cases: ThroughputResult[] = [];
+  const streamed: StreamedResult[] = [];
   const adjustments: string[] = [];
+  log('throughput: bundling the cases as the Lambdas are bundled…');
+  const bundle = await bundleAsDeployed(join(__dirname, 'throughput.ts'));
   let generationSeconds = 0;
   let lambdaBudgetMs = o.lambdaBudgetMs;
   const sectionStarted = Date.now();
@@ -166,13 +177,14 @@ async function throughputSection(
         for (const mode of ['pure', 'lambda'] as const) {
           log(`throughput: ${ruleId} ${mode} ${n.toLocaleString('en-US')} items…`);
           const iterations = mode === 'pure' ? pureIterations(n) : lambdaIterations(n, lambdaBudgetMs);
-          cases.push(await runChild({ ruleId, mode, cisFile: path, ...iterations }, 240_000));
+          cases.push(await runChild(bundle, { ruleId, mode, cisFile: path, ...iterations }, 240_000));
         }
         // What the deployed handler would gain by keeping its SDK clients between invocations (one rule, one size).
         if (ruleId === 'ec2-security-group-no-public-ingress' && n === Math.min(...o.sizes)) {
           log(`throughput: ${ruleId} lambda, SDK clients reused…`);
           cases.push(
             await runChild(
+              bundle,
               {
                 ruleId,
                 mode: 'lambda',
@@ -186,12 +198,22 @@ async function throughputSection(
         }
         rmSync(path, { force: true });
       }
+      for (const [mode, sizes] of [
+        ['item', o.itemSizes],
+        ['handler', o.handlerSizes],
+      ] as const)
+        for (const n of sizes) {
+          log(`throughput: ${ruleId} ${mode}, ${n.toLocaleString('en-US')} items streamed…`);
+          streamed.push(await runChild<StreamedResult>(bundle, { ruleId, mode, n, seed: o.seed }, 600_000));
+        }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(bundle), { recursive: true, force: true });
   }
   return {
     cases,
+    streamed,
     generationSeconds,
     notes: [
       `Items from the seeded generator (bench/generate.ts, seed ${o.seed}), written as JSONL and streamed into a fresh Node process per case, so each case's memory is its own. Peak RSS / heap: the highest resident set size and V8 heap used, sampled while evaluating; they include what the case holds (the models for the pure path, the event texts for the Lambda path), which is why they grow with the item count. results.json also has each process's lifetime maxRSS (loading included).`,
@@ -266,11 +288,31 @@ async function cisRun(o: Options, command: string): Promise<BenchResults> {
     .filter((l) => l.trim() !== '').length;
   const started = Date.now();
   const cases: ThroughputResult[] = [];
+  const streamed: StreamedResult[] = [];
+  const bundle = await bundleAsDeployed(join(__dirname, 'throughput.ts'));
+  for (const mode of ['item', 'handler'] as const) {
+    log(`${o.rule} ${mode}: ${n} items from ${cisFile}, streamed…`);
+    streamed.push(
+      await runChild<StreamedResult>(
+        bundle,
+        {
+          ruleId: o.rule,
+          mode,
+          n,
+          cisFile,
+          ...(context ? { context } : {}),
+          ...(parameters ? { parameters } : {}),
+        },
+        600_000,
+      ),
+    );
+  }
   for (const mode of ['pure', 'lambda'] as const) {
     log(`${o.rule} ${mode}: ${n} items from ${cisFile}…`);
     const iterations = mode === 'pure' ? pureIterations(n) : lambdaIterations(n, o.lambdaBudgetMs);
     cases.push(
       await runChild(
+        bundle,
         {
           ruleId: o.rule,
           mode,
@@ -288,6 +330,7 @@ async function cisRun(o: Options, command: string): Promise<BenchResults> {
     command,
     throughput: {
       cases,
+      streamed,
       generationSeconds: 0,
       notes: [
         `Items from ${cisFile}: one configuration item per line (Config's camelCase form), or, for the periodic rules, one evaluation context per line (the CLI's --context shape).`,
@@ -295,6 +338,7 @@ async function cisRun(o: Options, command: string): Promise<BenchResults> {
     },
     durationSeconds: (Date.now() - started) / 1000,
   };
+  rmSync(dirname(bundle), { recursive: true, force: true });
   results.machine.loadAverage.end = loadavg()[0] ?? 0;
   return results;
 }
@@ -305,7 +349,14 @@ export function buildBenchProgram(): Command {
       'rebaseline benchmarks: evaluator throughput, cold start, API calls per resource, time to remediate.',
     )
     .option('--seed <n>', 'seed of the generated items', integer, 1)
-    .option('--sizes <list>', 'item counts of the throughput section', integers, [10_000, 100_000])
+    .option('--sizes <list>', 'item counts of the held-model and SDK cases', integers, [10_000, 100_000])
+    .option(
+      '--item-sizes <list>',
+      'item counts streamed from the parsed item to the verdict',
+      integers,
+      [10_000, 1_000_000],
+    )
+    .option('--handler-sizes <list>', 'item counts streamed through the handler', integers, [10_000, 100_000])
     .option('--rules <ids>', 'rules of the throughput section (default: every rule)', list)
     .option('--sections <list>', `sections to run: ${SECTIONS.join(', ')}`, list, [...SECTIONS])
     .option(

@@ -9,6 +9,7 @@ import { ruleParameters } from '../shared/params';
 import type { AnyRule, ResourceModel, Scope } from '../shared/rule';
 import { InMemoryAccount, InMemoryClients } from './fake-aws';
 import { BENCH_ACCOUNT, BENCH_CONTEXT, BENCH_NOW, BENCH_REGION, generatorOf, itemStream } from './generate';
+import { POOL, runStreamedCase, type StreamedResult } from './streamed';
 
 /**
  * One throughput case, run in its own child process so that its peak memory is its own: either the pure evaluator
@@ -364,10 +365,67 @@ export async function runThroughputCase(c: ThroughputCase): Promise<ThroughputRe
   };
 }
 
+/** One case of any kind: the held-model and SDK cases here, the streamed ones in streamed.ts. */
+export type AnyThroughputCase = ThroughputCase | StreamedThroughputCase;
+
+/** A streamed case as run.ts asks for it: `n` items through a rule, from the generator or a JSONL file. */
+export interface StreamedThroughputCase {
+  ruleId: string;
+  mode: 'item' | 'handler';
+  n: number;
+  seed?: number;
+  cisFile?: string;
+  context?: EvaluationSnapshot;
+  parameters?: Record<string, string>;
+}
+
+/**
+ * Runs a streamed case: its pool of distinct items (the first {@link POOL} of the generator or the file) as JSON
+ * texts, items or Lambda events, then `n` items through the rule (streamed.ts).
+ * @example
+ * await runStreamed({ ruleId: 'ec2-security-group-no-public-ingress', mode: 'item', n: 1_000_000, seed: 1 });
+ */
+export async function runStreamed(c: StreamedThroughputCase): Promise<StreamedResult> {
+  const rule = findRule(c.ruleId);
+  if (!rule) throw new Error(`Unknown rule ${c.ruleId}.`);
+  const kind = generatorOf(rule.meta.id).kind ?? 'configurationItem';
+  const parameters = c.parameters ?? generatorOf(rule.meta.id).parameters ?? {};
+  const items: unknown[] = [];
+  for await (const item of c.cisFile
+    ? readJsonl(c.cisFile)
+    : generated({
+        ...c,
+        n: Math.min(c.n, POOL),
+        iterations: 0,
+        timeMs: 0,
+        warmupIterations: 0,
+        mode: 'pure',
+      })) {
+    items.push(item);
+    if (items.length >= Math.min(c.n, POOL)) break;
+  }
+  const texts =
+    c.mode === 'item'
+      ? items.map((item) => JSON.stringify(item))
+      : items.map((item) => lambdaEventText(rule, kind === 'context' ? undefined : item, parameters));
+  return runStreamedCase(rule, {
+    ruleId: c.ruleId,
+    mode: c.mode,
+    n: c.n,
+    texts,
+    ...(kind === 'context' && c.mode === 'handler' ? { snapshots: items as EvaluationSnapshot[] } : {}),
+    parameters,
+    context: c.context ?? BENCH_CONTEXT,
+  });
+}
+
+const isStreamed = (c: AnyThroughputCase): c is StreamedThroughputCase =>
+  c.mode === 'item' || c.mode === 'handler';
+
 // Run as a child process (see run.ts): the case arrives as an IPC message, the result goes back the same way.
 if (require.main === module && process.send) {
-  process.once('message', (c: ThroughputCase) => {
-    runThroughputCase(c).then(
+  process.once('message', (c: AnyThroughputCase) => {
+    (isStreamed(c) ? runStreamed(c) : runThroughputCase(c)).then(
       (result) => process.send?.({ result }, () => process.exit(0)),
       (error: Error) => process.send?.({ error: error.message }, () => process.exit(1)),
     );

@@ -30,9 +30,51 @@ const SECRET_KEYS = [
  * scrubLogLine('{"msg":"key AKIAIOSFODNN7EXAMPLE"}'); // → '{"msg":"key [access key id redacted]"}'
  */
 export function scrubLogLine(line: string): string {
-  return line
-    .replace(CREDENTIAL_REPORT, `"${REDACTED_CREDENTIAL_REPORT}"`)
-    .replace(ACCESS_KEY_ID, REDACTED_ACCESS_KEY_ID);
+  // The plain substring tests first: most lines hold neither, and the report pattern rescans the line at every quote.
+  const scrubbed = line.includes('user_creation_time')
+    ? line.replace(CREDENTIAL_REPORT, `"${REDACTED_CREDENTIAL_REPORT}"`)
+    : line;
+  return scrubbed.includes('AKIA') || scrubbed.includes('ASIA')
+    ? scrubbed.replace(ACCESS_KEY_ID, REDACTED_ACCESS_KEY_ID)
+    : scrubbed;
+}
+
+const SECRET = new Set(SECRET_KEYS);
+const CENSORED = '[redacted]';
+
+/** `value` with its secret keys censored (a copy, the same prototype kept: an error stays an error); else itself. */
+function censorKeys<T extends object>(value: T): T {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value))
+    if (SECRET.has(key)) {
+      copy ??= Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as Record<
+        string,
+        unknown
+      >;
+      copy[key] = CENSORED;
+    }
+  return (copy as T | undefined) ?? value;
+}
+
+/**
+ * The object of a line (or a child's bindings) with the value of every secret key, at the top level or one level
+ * down (`credentials.secretAccessKey`), censored. Written by hand: pino's `redact` with `*.key` paths cost 15 µs a
+ * line (a rule Lambda logs one per invocation), this a few hundred nanoseconds when there is nothing to censor.
+ */
+export function censorSecrets(obj: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    const value = obj[key];
+    const censored = SECRET.has(key)
+      ? CENSORED
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? censorKeys(value)
+        : value;
+    if (censored === value) continue;
+    out ??= { ...obj };
+    out[key] = censored;
+  }
+  return out ?? obj;
 }
 
 const level = (process.env.LOG_LEVEL ?? 'info') as LevelWithSilent;
@@ -45,15 +87,14 @@ const destinations = pino.multistream([
 /**
  * The one structured JSON logger. It writes to stderr so that a CLI's stdout stays machine-readable; Lambda
  * sends stderr to CloudWatch Logs like stdout. Level from `LOG_LEVEL` (default `info`). Secret keys are censored
- * and every line goes through {@link scrubLogLine}.
+ * ({@link censorSecrets}) and every line goes through {@link scrubLogLine}.
  */
 export const logger = pino(
   {
     level,
     base: { service: 'rebaseline' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }), log: censorSecrets, bindings: censorSecrets },
     hooks: { streamWrite: scrubLogLine },
   },
   destinations,

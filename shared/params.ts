@@ -51,8 +51,10 @@ export function parameterSchema(meta: RuleMetadata) {
   };
 }
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: true });
+// Made on the first parse, not when the module loads: a Lambda's startup does not pay for it.
+let ajv: Ajv | undefined;
 const validators = new WeakMap<RuleMetadata, ValidateFunction>();
+const schemas = new WeakMap<RuleMetadata, ReturnType<typeof parameterSchema>>();
 
 function expectedForm(schema: ParameterSchema): string {
   switch (schema.type) {
@@ -108,7 +110,11 @@ export function parseRuleParameters<P>(
   meta: RuleMetadata,
   input: Record<string, unknown>,
 ): P & CommonParameters {
-  const schema = parameterSchema(meta);
+  let schema = schemas.get(meta);
+  if (!schema) {
+    schema = parameterSchema(meta);
+    schemas.set(meta, schema);
+  }
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
     // Own properties only: `toString` or `constructor` must be unknown, not Object.prototype's members.
@@ -130,6 +136,7 @@ export function parseRuleParameters<P>(
   }
   let validate = validators.get(meta);
   if (!validate) {
+    ajv ??= new Ajv({ allErrors: false, useDefaults: true, strict: true });
     validate = ajv.compile(schema);
     validators.set(meta, validate);
   }
@@ -152,13 +159,34 @@ export function parseRuleParameters<P>(
 }
 
 /**
- * Parses Config's string parameters for a rule, including the rule's own checks.
+ * Parses Config's string parameters for a rule, including the rule's own checks. A frozen input (the event parser
+ * freezes the parameters it parses, one object per parameter text) is parsed once: the result is kept, frozen, and
+ * given to every later call with it, so a warm Lambda does not parse its parameters on every invocation.
  * @throws InvalidParametersError naming the parameter and the expected form.
  * @example
  * ruleParameters(rule, { authorizedTcpPorts: '80,443' }).exemptResourceIds; // → []
  */
 export function ruleParameters(rule: AnyRule, input: Record<string, unknown>): CommonParameters {
+  const frozen = Object.isFrozen(input);
+  const known = frozen ? parsedOf(rule).get(input) : undefined;
+  if (known) return known;
   const params = parseRuleParameters<Record<string, unknown>>(rule.meta, input);
   rule.checkParameters?.(params);
+  if (!frozen) return params;
+  // Shared by every invocation with these parameters: made immutable, lists included.
+  for (const value of Object.values(params)) if (Array.isArray(value)) Object.freeze(value);
+  Object.freeze(params);
+  parsedOf(rule).set(input, params);
   return params;
+}
+
+/** Parameters parsed from inputs that cannot change (frozen: the event parser's, one per parameter text). */
+const parsedByRule = new WeakMap<AnyRule, WeakMap<object, CommonParameters>>();
+function parsedOf(rule: AnyRule): WeakMap<object, CommonParameters> {
+  let parsed = parsedByRule.get(rule);
+  if (!parsed) {
+    parsed = new WeakMap();
+    parsedByRule.set(rule, parsed);
+  }
+  return parsed;
 }

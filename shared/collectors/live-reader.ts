@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients';
 import { awsErrorName, ReaderPartMissingError } from '../errors';
+import type { KeptAnswers, KeptRead } from './kept';
 import { type CredentialReportWait, type ReaderParts, registeredParts } from './parts';
 import type { Reader } from './reader';
 
@@ -30,7 +31,8 @@ function cacheKey(read: string, args: readonly unknown[]): string {
  * Reads an account through SDK clients. One instance serves one invocation (or one scan): every answer is cached
  * here, so a value needed by several resources (account-level BPA, a prefix list) is read once. Its reads are those
  * of the parts it is built with (a rule's `reads`; several rules' with `partsOf`); a read of another registered part
- * fails with {@link ReaderPartMissingError} and sends nothing.
+ * fails with {@link ReaderPartMissingError} and sends nothing. Given `kept` (a warm Lambda container's), the reads a
+ * part declares `keep` for are answered from it while their answers are fresh, and their complete answers kept.
  * @example
  * const reader = new LiveReader(aws, '123456789012', { ec2: ec2Reads });
  * await reader.describeSecurityGroups(['sg-0123456789abcdef0']);
@@ -44,6 +46,7 @@ export class LiveReader {
     readonly accountId: string,
     parts: ReaderParts,
     wait: CredentialReportWait = { attempts: 15, delayMs: 2000 },
+    kept?: KeptAnswers,
   ) {
     this.region = aws.region;
     const memo = new Map<string, Promise<unknown>>();
@@ -56,16 +59,21 @@ export class LiveReader {
     for (const part of Object.values(parts)) {
       if (!part) continue;
       const reads = part.live(session) as unknown as Record<string, AnyRead>;
-      for (const [read, call] of Object.entries(reads))
+      const keep = part.keep as Record<string, KeptRead | undefined> | undefined;
+      for (const [read, call] of Object.entries(reads)) {
+        const how = kept && keep?.[read];
         target[read] = (...args) => {
           const key = cacheKey(read, args);
           let answer = memo.get(key);
           if (!answer) {
-            answer = call(...args);
+            answer = how
+              ? kept.through(`${accountId}|${aws.region}|${key}`, how, () => call(...args))
+              : call(...args);
             memo.set(key, answer);
           }
           return answer;
         };
+      }
     }
   }
 }

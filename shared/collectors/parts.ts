@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients';
 import { DeploymentConfigError } from '../errors';
+import type { KeptRead } from './kept';
 import type { EvaluationSnapshot, ReaderScope, ReadPart, ReadsByPart } from './reader';
 
 /** How long `credentialReport()` waits for IAM to generate the report. */
@@ -27,6 +28,12 @@ export interface ReaderPart<N extends ReadPart = ReadPart> {
     readonly keys: Readonly<Record<string, string>>;
     readonly open: (snapshot: EvaluationSnapshot, where: ReaderScope) => ReadsByPart[N];
   };
+  /**
+   * Reads whose complete answers a warm Lambda container may keep across invocations, each with its TTL (a
+   * {@link LiveReader} given a `KeptAnswers` serves them from it). Only what changes rarely and is safe to read a
+   * few minutes late.
+   */
+  readonly keep?: { readonly [R in keyof ReadsByPart[N]]?: KeptRead };
 }
 
 /** Parts of a reader by name; a rule's `reads`. */

@@ -1,5 +1,5 @@
 import { MalformedEventError } from '../errors';
-import { parseMaybeJson } from './configuration-item';
+import { isoFormTime, parseMaybeJson } from './configuration-item';
 
 export interface OversizedSummary {
   resourceType: string;
@@ -70,6 +70,8 @@ function requireString(obj: Record<string, unknown>, key: string, where: string)
 }
 
 function date(value: unknown, where: string): Date {
+  const iso = typeof value === 'string' ? isoFormTime(value) : Number.NaN;
+  if (!Number.isNaN(iso)) return new Date(iso);
   const d = new Date(typeof value === 'number' ? value : String(value));
   if (value === undefined || value === null || Number.isNaN(d.getTime()))
     throw new MalformedEventError(`${where} is not a date: ${JSON.stringify(value)}.`);
@@ -128,6 +130,25 @@ function parseInvokingEvent(raw: Record<string, unknown>): InvokingEvent {
   }
 }
 
+const NO_PARAMETERS: Record<string, unknown> = Object.freeze({});
+/** Parameters by their text: a rule's Lambda sees the same few texts on every invocation. */
+const parametersByText = new Map<string, Record<string, unknown>>();
+const MAX_PARAMETER_TEXTS = 64;
+
+/**
+ * `ruleParameters` as Config sends it (JSON text), parsed once per text and frozen, so the parameters parsed from it
+ * can be kept too (shared/params.ts keeps those of frozen inputs).
+ */
+function parametersOfText(text: string): Record<string, unknown> {
+  let parsed = parametersByText.get(text);
+  if (!parsed) {
+    parsed = Object.freeze(parseJsonField(text, 'ruleParameters'));
+    if (parametersByText.size >= MAX_PARAMETER_TEXTS) parametersByText.clear();
+    parametersByText.set(text, parsed);
+  }
+  return parsed;
+}
+
 /**
  * Parses and checks the Lambda event of a custom Config rule.
  * @throws MalformedEventError naming the field that is wrong.
@@ -140,8 +161,10 @@ export function parseConfigRuleEvent(raw: unknown): ConfigRuleEvent {
   const invokingEvent = parseInvokingEvent(parseJsonField(raw.invokingEvent, 'invokingEvent'));
   const ruleParameters =
     raw.ruleParameters === undefined || raw.ruleParameters === ''
-      ? {}
-      : parseJsonField(raw.ruleParameters, 'ruleParameters');
+      ? NO_PARAMETERS
+      : typeof raw.ruleParameters === 'string'
+        ? parametersOfText(raw.ruleParameters)
+        : parseJsonField(raw.ruleParameters, 'ruleParameters');
   const accountId = requireString(raw, 'accountId', 'event');
   if (!/^\d{12}$/.test(accountId))
     throw new MalformedEventError(`event.accountId ${accountId} is not a 12-digit account id.`);

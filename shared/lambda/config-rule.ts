@@ -8,9 +8,15 @@ import {
 import { assumeRole } from '../aws/assume-role';
 import { AwsClients } from '../aws/clients';
 import { ConfigService } from '../aws/services/config';
+import { KeptAnswers } from '../collectors/kept';
 import { LiveReader } from '../collectors/live-reader';
 import type { Reader } from '../collectors/reader';
-import { DELETED_STATUSES, GONE_STATUSES, normaliseConfigurationItem } from '../config/configuration-item';
+import {
+  type ConfigurationItem,
+  DELETED_STATUSES,
+  GONE_STATUSES,
+  normaliseConfigurationItem,
+} from '../config/configuration-item';
 import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation, TEST_MODE_TOKEN } from '../config/event';
 import { type Evaluation, evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
 import {
@@ -135,8 +141,8 @@ export async function evaluateEvent(
     return outcome;
   }
 
-  let rawItem: unknown;
-  let summary: DeletedResource & { status: string; captureTime: Date };
+  let ci: ConfigurationItem | undefined;
+  let summary: ChangeSummary;
   if (inv.messageType === 'OversizedConfigurationItemChangeNotification') {
     const s = inv.configurationItemSummary;
     summary = {
@@ -148,8 +154,7 @@ export async function evaluateEvent(
       captureTime: s.captureTime,
     };
   } else {
-    const ci = normaliseConfigurationItem(inv.configurationItem);
-    rawItem = inv.configurationItem;
+    ci = normaliseConfigurationItem(inv.configurationItem);
     summary = {
       resourceType: ci.resourceType,
       resourceId: ci.resourceId,
@@ -159,13 +164,7 @@ export async function evaluateEvent(
       captureTime: ci.captureTime,
     };
   }
-  const notApplicable = (annotation: string): RuleOutcome => ({
-    evaluations: [
-      toEvaluation(summary, { complianceType: 'NOT_APPLICABLE', annotation }, summary.captureTime),
-    ],
-    failures: [],
-  });
-  if (event.eventLeftScope) return notApplicable('The resource left the rule scope.');
+  if (event.eventLeftScope) return notApplicable(summary, 'The resource left the rule scope.');
   const changeTypes = rule.meta.trigger.configurationChange?.resourceTypes ?? [];
   const inScope = changeTypes.includes(summary.resourceType);
   if (GONE_STATUSES.has(summary.status)) {
@@ -179,25 +178,21 @@ export async function evaluateEvent(
         scope,
         summary.captureTime,
       );
-    return notApplicable(`The resource is ${summary.status}.`);
+    return notApplicable(summary, `The resource is ${summary.status}.`);
   }
   if (!inScope || !rule.fromConfigurationItem)
-    return notApplicable(`${summary.resourceType} is not evaluated by ${rule.meta.id}.`);
-  if (rawItem === undefined) {
+    return notApplicable(summary, `${summary.resourceType} is not evaluated by ${rule.meta.id}.`);
+  if (ci === undefined) {
     if (!deps.config)
       throw new MalformedEventError(
         'An oversized configuration item can only be fetched from AWS Config, not offline.',
       );
-    rawItem = await fetchOversizedItem(
-      deps.config,
-      summary.resourceType,
-      summary.resourceId,
-      summary.captureTime,
+    ci = normaliseConfigurationItem(
+      await fetchOversizedItem(deps.config, summary.resourceType, summary.resourceId, summary.captureTime),
     );
+    if (GONE_STATUSES.has(ci.configurationItemStatus))
+      return notApplicable(summary, `The resource is ${ci.configurationItemStatus}.`);
   }
-  const ci = normaliseConfigurationItem(rawItem);
-  if (GONE_STATUSES.has(ci.configurationItemStatus))
-    return notApplicable(`The resource is ${ci.configurationItemStatus}.`);
   let model: ResourceModel | CollectionError;
   try {
     model = rule.fromConfigurationItem(ci);
@@ -211,6 +206,19 @@ export async function evaluateEvent(
           });
   }
   return evaluateModels(rule, [model], params, deps.reader, scope, ci.captureTime);
+}
+
+/** What a change notification says about the resource, before its model is built. */
+type ChangeSummary = DeletedResource & { status: string; captureTime: Date };
+
+/** The one NOT_APPLICABLE evaluation of a change notification's resource. */
+function notApplicable(summary: ChangeSummary, annotation: string): RuleOutcome {
+  return {
+    evaluations: [
+      toEvaluation(summary, { complianceType: 'NOT_APPLICABLE', annotation }, summary.captureTime),
+    ],
+    failures: [],
+  };
 }
 
 function toConfigEvaluation(e: Evaluation): ConfigEvaluation {
@@ -310,6 +318,8 @@ export interface HandlerOptions {
   clients?: (region: string) => AwsClients;
   now?: () => Date;
   putRetryDelayMs?: number;
+  /** The answers kept across warm invocations (prefix-list entries; tests give one with their own clock). */
+  kept?: KeptAnswers;
 }
 
 export interface HandlerResult {
@@ -327,9 +337,12 @@ export interface HandlerResult {
  */
 export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions = {}) {
   // Clients live as long as the Lambda container: building SDK clients costs more than the evaluation itself, and
-  // warm invocations keep their connections. Assumed-role clients are reused until shortly before they expire.
+  // warm invocations keep their connections. Assumed-role clients are reused until shortly before they expire, and
+  // the answers a reader part declares `keep` for (prefix-list entries) for a few minutes (collectors/kept.ts). The parameters of each parameter text are parsed once
+  // (shared/params.ts).
   const regional = new Map<string, AwsClients>();
   const assumed = new Map<string, AwsClients>();
+  const kept = options.kept ?? new KeptAnswers();
   const clientsFor = (region: string) => {
     let aws = regional.get(region);
     if (!aws) {
@@ -363,10 +376,8 @@ export function createConfigRuleHandler(rule: AnyRule, options: HandlerOptions =
       now: options.now?.() ?? event.invokingEvent.notificationCreationTime ?? new Date(),
     };
     const config = aws.get(ConfigService);
-    const outcome = await evaluateEvent(rule, event, params, scope, {
-      reader: new LiveReader(aws, event.accountId, rule.reads),
-      config,
-    });
+    const reader = new LiveReader(aws, event.accountId, rule.reads, undefined, kept);
+    const outcome = await evaluateEvent(rule, event, params, scope, { reader, config });
     const calls = await putEvaluations(
       config,
       outcome.evaluations,

@@ -90,6 +90,90 @@ export function parseCidr(text: string, options: { bareAddress?: boolean } = {})
   return { family, network: (value >> hostBits) << hostBits, prefix, text };
 }
 
+/** The value of the 1-3 digits from `i` to the end of `text`, or -1. */
+function prefixDigits(text: string, i: number): number {
+  const digits = text.length - i;
+  if (digits < 1 || digits > 3) return -1;
+  let value = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + c - 48;
+  }
+  return value;
+}
+
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/**
+ * The prefix length of a CIDR written plainly (`10.0.0.0/8`, `2001:db8::/32`: no surrounding space, no IPv4 tail in
+ * an IPv6 address), read in one pass without allocating; -1 for anything else, which {@link parseCidr} then
+ * decides. A model reads every CIDR of every item: this is its fast path, and it accepts exactly what `parseCidr`
+ * accepts as a CIDR of that family (test/shared/models/cidr.test.ts checks it on generated and mutated text).
+ * @example
+ * plainCidrPrefix('10.0.0.0/8', 4) // → 8
+ * plainCidrPrefix(' 10.0.0.0/8', 4) // → -1 (parseCidr reads it)
+ */
+export function plainCidrPrefix(text: string, family: 4 | 6): number {
+  return family === 4 ? plainIpv4Prefix(text) : plainIpv6Prefix(text);
+}
+
+function plainIpv4Prefix(text: string): number {
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    let value = 0;
+    const start = i;
+    for (; i < text.length && i - start < 4; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + c - 48;
+    }
+    if (i === start || i - start > 3 || value > 255) return -1;
+    if (text.charCodeAt(i++) !== (octet < 3 ? 46 /* . */ : 47) /* / */) return -1;
+  }
+  const prefix = prefixDigits(text, i);
+  return prefix <= 32 ? prefix : -1;
+}
+
+function plainIpv6Prefix(text: string): number {
+  const slash = text.indexOf('/');
+  if (slash < 1) return -1;
+  const prefix = prefixDigits(text, slash + 1);
+  if (prefix < 0 || prefix > 128) return -1;
+  let groups = 0;
+  let compressed = false;
+  let i = 0;
+  if (text.charCodeAt(0) === 58 /* : */) {
+    if (text.charCodeAt(1) !== 58) return -1;
+    compressed = true;
+    i = 2;
+  }
+  while (i < slash) {
+    const start = i;
+    while (i < slash && isHex(text.charCodeAt(i))) i++;
+    if (i === start || i - start > 4) return -1;
+    groups++;
+    if (i === slash) break;
+    if (text.charCodeAt(i++) !== 58) return -1;
+    if (text.charCodeAt(i) === 58) {
+      if (compressed) return -1;
+      compressed = true;
+      i++;
+    } else if (i === slash) return -1;
+  }
+  return (compressed ? groups <= 7 : groups === 8) ? prefix : -1;
+}
+
+/**
+ * Whether text is a CIDR, IPv4 or IPv6, in any spelling {@link parseCidr} reads (without parsing a plain one into
+ * numbers).
+ * @example
+ * isCidr('10.0.0.0/8') // → true
+ */
+export function isCidr(text: string): boolean {
+  return plainCidrPrefix(text, text.includes(':') ? 6 : 4) >= 0 || parseCidr(text) !== undefined;
+}
+
 /**
  * True for a CIDR with prefix length 0, IPv4 or IPv6, in any spelling (`0.0.0.0/0`, `::/0`, `0:0:0:0:0:0:0:0/0`).
  * @example
@@ -97,8 +181,28 @@ export function parseCidr(text: string, options: { bareAddress?: boolean } = {})
  */
 export function isWorldCidr(cidr: string): boolean {
   // Every world CIDR contains "/0"; rejecting the others before parsing keeps this cheap, and it runs for every
-  // CIDR of every permission.
+  // CIDR of every permission. A plainly written one is read without parsing it into numbers.
+  if (plainCidrPrefix(cidr, cidr.includes(':') ? 6 : 4) === 0) return true;
   return cidr.includes('/0') && parseCidr(cidr)?.prefix === 0;
+}
+
+/**
+ * The prefix length a CIDR ends with (`/8`, `/32`, `/128`: a slash and 1-3 digits ending the text), read from its
+ * end without scanning the rest; -1 when it does not end so. Says nothing about the address before it.
+ * @example
+ * endingPrefixLength('10.0.0.0/8') // → 8
+ */
+export function endingPrefixLength(text: string): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = text.length - 1; i >= 0 && i >= text.length - 4; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */) return i === text.length - 1 ? -1 : value;
+    if (c < 48 || c > 57) return -1;
+    value += (c - 48) * scale;
+    scale *= 10;
+  }
+  return -1;
 }
 
 /** A whole address family and the CIDRs (disjoint, sorted) whose union is all of it. */

@@ -1,7 +1,7 @@
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import type { ConfigurationItem } from '../config/configuration-item';
 import type { ResourceModel } from '../rule';
-import { parseCidr } from './cidr';
+import { parseCidr, plainCidrPrefix } from './cidr';
 import {
   array,
   integer,
@@ -25,10 +25,10 @@ export interface IngressPermission {
   /** `undefined` when absent (all ports for protocol -1 and for protocols without ports). */
   fromPort?: number;
   toPort?: number;
-  ipv4: string[];
-  ipv6: string[];
-  prefixListIds: string[];
-  groupIds: string[];
+  ipv4: readonly string[];
+  ipv6: readonly string[];
+  prefixListIds: readonly string[];
+  groupIds: readonly string[];
 }
 
 export interface SecurityGroupModel extends ResourceModel {
@@ -197,6 +197,15 @@ function permissionFromCi(raw: unknown, current: boolean, where: Where, path: st
  * // → { protocol: 'tcp', fromPort: 22, toPort: 22, ipv4: ['0.0.0.0/0'], ipv6: [], prefixListIds: [], groupIds: [] }
  */
 export function securityGroupFromConfigurationItem(ci: ConfigurationItem): SecurityGroupModel {
+  return readPlainSecurityGroup(ci) ?? readSecurityGroupStrictly(ci);
+}
+
+/**
+ * The strict reader: every spelling Config writes, and the error that names the field it cannot read.
+ * @example
+ * readSecurityGroupStrictly(ci) // the same model as securityGroupFromConfigurationItem(ci), always by this path
+ */
+export function readSecurityGroupStrictly(ci: ConfigurationItem): SecurityGroupModel {
   const where = { resourceType: SECURITY_GROUP, resourceId: ci.resourceId };
   const c = ci.configuration;
   const ingress = array(c.ipPermissions, where, 'configuration.ipPermissions');
@@ -211,6 +220,220 @@ export function securityGroupFromConfigurationItem(ci: ConfigurationItem): Secur
     resourceName: optionalString(c.groupName, where, 'configuration.groupName') ?? ci.resourceName,
     vpcId: optionalString(c.vpcId, where, 'configuration.vpcId'),
     ingress: ingress.map((p, i) => permissionFromCi(p, current, where, `configuration.ipPermissions[${i}]`)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The plain reader: the form Config writes today, in one pass
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Shared by every permission whose list is empty (most are): a model's lists are never written to. */
+const NONE: readonly string[] = Object.freeze([]);
+
+type Plain = Record<string, unknown>;
+const isPlainObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A protocol as Config writes it (a name, or a number 0-255 without leading zeros), normalised; else undefined. */
+function plainProtocol(v: unknown): Protocol | undefined {
+  switch (v) {
+    case 'tcp':
+    case '6':
+      return 'tcp';
+    case 'udp':
+    case '17':
+      return 'udp';
+    case '-1':
+      return 'all';
+    case 'icmp':
+    case '1':
+      return 'icmp';
+    case 'icmpv6':
+    case '58':
+      return 'icmpv6';
+  }
+  if (typeof v !== 'string' || v.length === 0 || v.length > 3 || (v.length > 1 && v.charCodeAt(0) === 48))
+    return undefined;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) < 48 || v.charCodeAt(i) > 57) return undefined;
+  return Number(v) <= 255 ? (v as Protocol) : undefined;
+}
+
+/** An integer as Config writes it: a number, or its text (`"22"`, `"-1"`, `"22.0"`); else undefined. */
+function plainInteger(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const start = v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  let i = start;
+  let n = 0;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + c - 48;
+  }
+  if (i === start || i - start > 15) return undefined;
+  if (i < v.length) {
+    // A zero fraction only: "22.0".
+    if (v.charCodeAt(i++) !== 46 || i === v.length) return undefined;
+    for (; i < v.length; i++) if (v.charCodeAt(i) !== 48) return undefined;
+  }
+  return start === 1 ? -n : n;
+}
+
+const inRange = (n: number | undefined, min: number, max: number): n is number =>
+  n !== undefined && n >= min && n <= max;
+
+/** A list of plain CIDRs of one family (`ipRanges`), each once (a repeated one is read once), or undefined. */
+function plainCidrList(list: unknown, family: 4 | 6): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length === 0) return NONE;
+  let unique: string[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (typeof c !== 'string') return undefined;
+    if (list.indexOf(c) < i) {
+      unique ??= list.slice(0, i);
+      continue;
+    }
+    if (plainCidrPrefix(c, family) < 0) return undefined;
+    unique?.push(c);
+  }
+  return unique ?? (list as string[]);
+}
+
+/**
+ * `[{cidrIp}, …]`: the IPv4 CIDRs merged after `known` (the legacy `ipRanges`), each once, in order, as the strict
+ * reader's Set merges them; or undefined. When every one is already in `known` (Config writes the IPv4 sources
+ * twice: `ipRanges` and `ipv4Ranges`), `known` itself.
+ */
+function plainIpv4Objects(list: unknown, known: readonly string[]): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  let out: string[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    if (!isPlainObject(entry)) return undefined;
+    const c = entry.cidrIp;
+    if (typeof c !== 'string') return undefined;
+    if (known[i] === c || known.includes(c) || out?.includes(c)) continue;
+    if (plainCidrPrefix(c, 4) < 0) return undefined;
+    if (out === undefined) out = known.slice();
+    out.push(c);
+  }
+  return out ?? known;
+}
+
+/** `[{cidrIpv6}, …]`: every IPv6 CIDR as written (the strict reader keeps repeats), or undefined. */
+function plainIpv6Objects(list: unknown): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length === 0) return NONE;
+  const out: string[] = [];
+  for (const entry of list) {
+    const c = isPlainObject(entry) ? entry.cidrIpv6 : undefined;
+    if (typeof c !== 'string' || (!out.includes(c) && plainCidrPrefix(c, 6) < 0)) return undefined;
+    out.push(c);
+  }
+  return out;
+}
+
+/** `[{prefixListId}, …]` as ids, or undefined. */
+function plainPrefixListIds(list: unknown): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length === 0) return NONE;
+  const ids: string[] = [];
+  for (const entry of list) {
+    const id = isPlainObject(entry) ? entry.prefixListId : undefined;
+    if (typeof id !== 'string' || id === '') return undefined;
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** `[{groupId}, …]` (or `groupName` where there is no id) as strings, or undefined. */
+function plainGroupReferences(list: unknown): readonly string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  if (list.length === 0) return NONE;
+  const ids: string[] = [];
+  for (const entry of list) {
+    if (!isPlainObject(entry)) return undefined;
+    const id = entry.groupId;
+    const name = entry.groupName;
+    if (typeof id === 'string' && id !== '') ids.push(id);
+    else if ((id === undefined || id === null || id === '') && typeof name === 'string' && name !== '')
+      ids.push(name);
+    else return undefined;
+  }
+  return ids;
+}
+
+/** One permission in the plain form, or undefined (see {@link readPlainSecurityGroup}). */
+function plainPermission(raw: unknown, current: boolean): IngressPermission | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const protocol = plainProtocol(raw.ipProtocol);
+  if (protocol === undefined) return undefined;
+  const legacy =
+    current && (raw.ipRanges === undefined || raw.ipRanges === null) ? NONE : plainCidrList(raw.ipRanges, 4);
+  if (legacy === undefined) return undefined;
+  const ipv4 = current ? plainIpv4Objects(raw.ipv4Ranges, legacy) : legacy;
+  const ipv6 = current ? plainIpv6Objects(raw.ipv6Ranges) : NONE;
+  const prefixListIds = plainPrefixListIds(raw.prefixListIds);
+  const groupIds = plainGroupReferences(raw.userIdGroupPairs);
+  if (ipv4 === undefined || ipv6 === undefined || prefixListIds === undefined || groupIds === undefined)
+    return undefined;
+  const fromPort =
+    raw.fromPort === undefined || raw.fromPort === null ? undefined : plainInteger(raw.fromPort);
+  const toPort = raw.toPort === undefined || raw.toPort === null ? undefined : plainInteger(raw.toPort);
+  const max = protocol === 'icmp' || protocol === 'icmpv6' ? 255 : 65535;
+  if (inRange(fromPort, -1, max) && inRange(toPort, -1, max)) {
+    if ((protocol === 'tcp' || protocol === 'udp') && (fromPort < 0 !== toPort < 0 || fromPort > toPort))
+      return undefined;
+    return { protocol, fromPort, toPort, ipv4, ipv6, prefixListIds, groupIds };
+  }
+  // No ports: only for protocols that have none (all traffic, GRE…), and only when neither is written.
+  const portless = protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp' && protocol !== 'icmpv6';
+  const noPorts =
+    (raw.fromPort === undefined || raw.fromPort === null) &&
+    (raw.toPort === undefined || raw.toPort === null);
+  return portless && noPorts ? { protocol, ipv4, ipv6, prefixListIds, groupIds } : undefined;
+}
+
+/** An optional string as the strict reader reads it (absent, null and empty are absent); `false` for other types. */
+function plainOptionalString(v: unknown): string | undefined | false {
+  if (v === undefined || v === null || v === '') return undefined;
+  return typeof v === 'string' ? v : false;
+}
+
+/**
+ * The model of an item in the form Config writes today (objects and arrays as such, CIDRs plainly written, ports as
+ * numbers or their text), read in one pass: no field paths, no intermediate lists, shared empty lists. Anything
+ * else — JSON text where an object belongs, a legacy item that mixes forms, a field that is missing or malformed —
+ * gives undefined, and the strict reader (which decodes every spelling and names the field it refuses) reads the
+ * item. Both give the same model: test/shared/models/security-group.test.ts checks it on the corpus, generated
+ * and mutated items.
+ * @example
+ * readPlainSecurityGroup(ci) ?? readSecurityGroupStrictly(ci)
+ */
+export function readPlainSecurityGroup(ci: ConfigurationItem): SecurityGroupModel | undefined {
+  const c = ci.configuration;
+  const raw = c.ipPermissions;
+  if (!Array.isArray(raw)) return undefined;
+  const current = ci.version === '1.3' || writesCurrentSources(ci, raw);
+  const groupName = plainOptionalString(c.groupName);
+  const vpcId = plainOptionalString(c.vpcId);
+  if (groupName === false || vpcId === false) return undefined;
+  const ingress: IngressPermission[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const permission = plainPermission(raw[i], current);
+    if (permission === undefined) return undefined;
+    ingress[i] = permission;
+  }
+  return {
+    resourceType: SECURITY_GROUP,
+    resourceId: ci.resourceId,
+    accountId: ci.accountId,
+    region: ci.awsRegion,
+    tags: ci.tags,
+    groupName: groupName ?? ci.resourceName,
+    resourceName: groupName ?? ci.resourceName,
+    vpcId,
+    ingress,
   };
 }
 

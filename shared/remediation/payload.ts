@@ -27,7 +27,8 @@ export const ACCOUNT_ID_FIELD = {
 } as const satisfies PayloadField;
 
 // allErrors: the error reported is the first field in the schema's order, not the first keyword ajv happens to check.
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// Made on the first payload, not when the module loads: a Lambda's startup does not pay for it.
+let ajv: Ajv | undefined;
 
 const configString = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
 
@@ -85,6 +86,7 @@ export function payloadParser<P extends { DryRun?: boolean }>(
   const properties: Record<string, PayloadField> = schema.properties;
   let validate: ValidateFunction | undefined;
   return (raw) => {
+    ajv ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     validate ??= ajv.compile(schema);
     if (!validate(raw)) throw inputError(remediationId, properties, raw, validate.errors ?? []);
     const input = raw as Record<string, unknown>;

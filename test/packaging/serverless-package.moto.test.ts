@@ -375,6 +375,34 @@ describe('packaging with osls, offline', () => {
       });
   });
 
+  it("keeps the names of rebaseline's error classes in every bundle (what CloudWatch Logs and Config show)", () => {
+    // Prepare: each rule bundle, and an event with a parameter no rule has (the parser refuses it first).
+    for (const rule of registry.rules) {
+      const fn = ruleFunctionKey(rule.id);
+      const [[name, code]] = [...readZip(join(result.dir, `${fn}.zip`)).entries()] as [[string, Buffer]];
+      const file = join(dir, 'names', fn, name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, code);
+      const event = { ...scheduledEvent(), ruleParameters: JSON.stringify({ noSuchParameter: 'x' }) };
+      // Act
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(file)}).handler(JSON.parse(process.argv[1])).then(() => process.exit(3), (e) => { process.stdout.write(JSON.stringify({ name: e.name, type: e.constructor.name })); })`,
+          JSON.stringify(event),
+        ],
+        { encoding: 'utf8', env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', LOG_LEVEL: 'silent' } },
+      );
+      // Assess
+      expect(run.status, `${fn}: ${run.stderr}`).to.equal(0);
+      expect(JSON.parse(run.stdout), fn).to.deep.equal({
+        name: 'InvalidParametersError',
+        type: 'InvalidParametersError',
+      });
+    }
+  });
+
   it(`keeps every bundle within 10 % of its budget (bundle-budget.json, or computed for a new function)`, () => {
     const budget = JSON.parse(readFileSync(BUDGET_FILE, 'utf8')) as BundleBudget;
     const rows = Object.entries(result.zips).map(([fn, bytes]) => {

@@ -57,6 +57,25 @@ describe('shared/logger', () => {
     expect(text).to.include('arn:aws:iam::1:role/r');
   });
 
+  it('censors secret keys one level down in an error too, and still writes it as an error', () => {
+    // Prepare
+    const err = Object.assign(new Error('AssumeRole failed'), {
+      SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/EXAMPLE',
+    });
+    // Act
+    const [line] = linesOf(() => logger.error({ err, context: { sessionToken: 'tok' }, count: 2 }, 'failed'));
+    // Assess
+    const text = JSON.stringify(line);
+    expect(text).to.not.include('wJalrXUtnFEMI').and.not.include('"tok"');
+    expect(line?.err).to.deep.include({
+      type: 'Error',
+      message: 'AssumeRole failed',
+      SecretAccessKey: '[redacted]',
+    });
+    expect(line?.count).to.equal(2);
+    expect(err.SecretAccessKey).to.equal('wJalrXUtnFEMI/K7MDENG/EXAMPLE');
+  });
+
   it('scrubs a line without touching ids that only look alike', () => {
     expect(scrubLogLine('{"msg":"sg-0123 AKIA1234"}')).to.equal('{"msg":"sg-0123 AKIA1234"}');
     expect(scrubLogLine('{"msg":"AKIAIOSFODNN7EXAMPLE"}')).to.equal(`{"msg":"${REDACTED_ACCESS_KEY_ID}"}`);

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { type Parameters, rule } from '../../rules/ec2-security-group-no-public-ingress/evaluate';
+import { parseConfigRuleEvent } from '../../shared/config/event';
 import { InvalidParametersError } from '../../shared/errors';
 import { COMMON_PARAMETERS, parameterSchema, parseRuleParameters, ruleParameters } from '../../shared/params';
 import type { RuleMetadata } from '../../shared/rule';
+import { changeEvent } from '../helpers/rules';
 
 const parse = (input: Record<string, unknown>) => parseRuleParameters<Parameters>(rule.meta, input);
 
@@ -252,6 +254,33 @@ describe('shared/params', () => {
       expect(ruleParameters(rule, { authorizedUdpPorts: '53,1020-1025' })).to.deep.include({
         authorizedUdpPorts: ['53', '1020-1025'],
       });
+    });
+  });
+
+  describe('parsed once per parameter text (a warm Lambda)', () => {
+    const text = (input: Record<string, string>) =>
+      parseConfigRuleEvent(changeEvent({ resourceType: 'AWS::EC2::SecurityGroup' }, input)).ruleParameters;
+
+    it('the event parser gives one frozen object per parameter text, and ruleParameters keeps what it parsed from it', () => {
+      // Act
+      const a = text({ authorizedTcpPorts: '443', exemptResourceIds: 'sg-1' });
+      const b = text({ authorizedTcpPorts: '443', exemptResourceIds: 'sg-1' });
+      const first = ruleParameters(rule, a);
+      const again = ruleParameters(rule, b);
+      // Assess
+      expect(a).to.equal(b);
+      expect(Object.isFrozen(a)).to.equal(true);
+      expect(again).to.equal(first);
+      expect(Object.isFrozen(first)).to.equal(true);
+      expect(Object.isFrozen((first as Parameters).authorizedTcpPorts)).to.equal(true);
+      expect((first as Parameters).authorizedTcpPorts).to.deep.equal(['443']);
+    });
+
+    it('parses an input that can change every time, and never keeps a refusal', () => {
+      const input = { authorizedTcpPorts: '443' };
+      expect(ruleParameters(rule, input)).to.not.equal(ruleParameters(rule, input));
+      const bad = text({ authorizedTcpPorts: '99999' });
+      for (let i = 0; i < 2; i++) expect(() => ruleParameters(rule, bad)).to.throw(InvalidParametersError);
     });
   });
 });

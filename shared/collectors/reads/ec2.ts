@@ -35,7 +35,16 @@ const PREFIX_LIST_UNREADABLE = new Set([
 ]);
 
 /**
- * The EC2 part of a reader: security groups and the entries of managed prefix lists.
+ * How long a warm rule Lambda keeps a prefix list's entries. For up to this long after a list is edited, a group
+ * that references it may be evaluated with the list's previous entries (Config does not re-evaluate the groups that
+ * reference a list when the list changes in any case: the periodic evaluation catches that). A list that could not
+ * be read (`undefined`) is never kept: it is read again next time.
+ */
+export const PREFIX_LIST_TTL_MS = 5 * 60_000;
+
+/**
+ * The EC2 part of a reader: security groups and the entries of managed prefix lists (kept across warm invocations,
+ * {@link PREFIX_LIST_TTL_MS}).
  * @example
  * await new LiveReader(aws, accountId, { ec2: ec2Reads }).describeSecurityGroups();
  */
@@ -72,6 +81,7 @@ export const ec2Reads = defineReads('ec2', {
       }
     },
   }),
+  keep: { prefixListCidrs: { ttlMs: PREFIX_LIST_TTL_MS, complete: Array.isArray } },
   snapshot: {
     keys: {
       securityGroups: 'DescribeSecurityGroups SecurityGroups',

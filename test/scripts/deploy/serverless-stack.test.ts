@@ -557,9 +557,12 @@ describe('serverless stack generator', () => {
     expect(yml.resources).to.equal(`\${file(./scripts/serverless/generated.js):resources}`);
     expect(yml.provider).to.deep.include({ runtime: 'nodejs22.x', architecture: 'arm64' });
     expect(yml.package).to.deep.equal({ individually: true });
+    // Whitespace and syntax minified, identifiers kept (error class names readable without keepNames' per-call cost).
     expect(yml.custom.esbuild).to.deep.include({
       bundle: true,
-      minify: true,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      keepNames: false,
       sourcemap: false,
       target: 'node22',
       exclude: [],

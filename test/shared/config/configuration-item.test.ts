@@ -1,6 +1,11 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { type Parameters, rule } from '../../../rules/ec2-security-group-no-public-ingress/evaluate';
-import { normaliseConfigurationItem, parseMaybeJson } from '../../../shared/config/configuration-item';
+import {
+  isoFormTime,
+  normaliseConfigurationItem,
+  parseMaybeJson,
+} from '../../../shared/config/configuration-item';
 import { MalformedEventError } from '../../../shared/errors';
 import { securityGroupFromConfigurationItem } from '../../../shared/models/security-group';
 import { fixture, recorded } from '../../helpers/fixtures';
@@ -39,6 +44,64 @@ function verdictOf(raw: unknown) {
 }
 
 describe('shared/config/configuration-item', () => {
+  describe('capture times in the form Config writes them, read without new Date', () => {
+    const item = (configurationItemCaptureTime: unknown) => ({
+      resourceType: 'AWS::EC2::SecurityGroup',
+      resourceId: 'sg-1',
+      awsAccountId: '123456789012',
+      configurationItemStatus: 'OK',
+      configurationItemCaptureTime,
+      configuration: {},
+    });
+    /** What new Date reads, or the error normalising gives. */
+    const viaDate = (text: string) => {
+      const d = new Date(text);
+      return Number.isNaN(d.getTime()) ? 'error' : d.getTime();
+    };
+    const normalised = (text: string) => {
+      try {
+        return normaliseConfigurationItem(item(text)).captureTime.getTime();
+      } catch {
+        return 'error';
+      }
+    };
+
+    it('gives the instant new Date gives, for any text of the ISO form, edge days and hours included', () => {
+      const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+      const iso = fc
+        .tuple(
+          fc.integer({ min: 0, max: 9999 }),
+          two(13),
+          two(32),
+          two(25),
+          two(61),
+          two(61),
+          fc.integer({ min: 0, max: 999 }),
+        )
+        .map(
+          ([y, mo, d, h, mi, s, ms]) =>
+            `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}Z`,
+        );
+      fc.assert(
+        fc.property(iso, (text) => {
+          expect(normalised(text), text).to.equal(viaDate(text));
+          const fast = isoFormTime(text);
+          if (!Number.isNaN(fast)) expect(fast, text).to.equal(new Date(text).getTime());
+        }),
+        { numRuns: 20_000, seed: 7 },
+      );
+    });
+
+    it('leaves every other spelling to new Date (offsets, no milliseconds, epoch seconds)', () => {
+      for (const text of ['2017-11-27T14:26:11+01:00', '2017-11-27T14:26:11Z', '2017-11-27T14:26:11.3Z'])
+        expect(Number.isNaN(isoFormTime(text)), text).to.equal(true);
+      expect(normalised('2017-11-27T14:26:11+01:00')).to.equal(Date.parse('2017-11-27T13:26:11Z'));
+      expect(normaliseConfigurationItem(item(1502510556.116)).captureTime.toISOString()).to.equal(
+        '2017-08-12T04:02:36.116Z',
+      );
+    });
+  });
+
   describe('the invoking-event spelling', () => {
     it('normalises the CI of a real security-group change event', () => {
       // Prepare

@@ -1,5 +1,24 @@
 import { expect } from 'chai';
-import { describeCover, isWorldCidr, parseCidr, worldCover } from '../../../shared/models/cidr';
+import fc from 'fast-check';
+import {
+  describeCover,
+  endingPrefixLength,
+  isCidr,
+  isWorldCidr,
+  parseCidr,
+  plainCidrPrefix,
+  worldCover,
+} from '../../../shared/models/cidr';
+
+/** Text that is, or nearly is, a CIDR: real addresses with any prefix, and strings of CIDR characters. */
+const cidrLike = fc.oneof(
+  fc.tuple(fc.ipV4(), fc.integer({ min: -1, max: 40 })).map(([a, p]) => `${a}/${p}`),
+  fc.tuple(fc.ipV6(), fc.integer({ min: -1, max: 140 })).map(([a, p]) => `${a}/${p}`),
+  fc.tuple(fc.ipV4Extended(), fc.integer({ min: 0, max: 33 })).map(([a, p]) => `${a}/${p}`),
+  fc
+    .array(fc.constantFrom(...'0123456789abcdefABCDEF:./ x'.split('')), { maxLength: 45 })
+    .map((chars) => chars.join('')),
+);
 
 const sources = (...cidrs: string[]) =>
   cidrs.map((text) => {
@@ -84,5 +103,57 @@ describe('CIDR arithmetic', () => {
     expect(describeCover(6, ['::/2', '4000::/2', '8000::/2', 'c000::/2'])).to.equal(
       '::/2 + 4000::/2 + 8000::/2 + 1 more (all of IPv6)',
     );
+  });
+});
+
+describe('CIDR arithmetic, the plain readers', () => {
+  it('plainCidrPrefix accepts only what parseCidr reads as a CIDR of that family, with the same prefix', () => {
+    fc.assert(
+      fc.property(cidrLike, (text) => {
+        for (const family of [4, 6] as const) {
+          const plain = plainCidrPrefix(text, family);
+          if (plain < 0) continue;
+          const parsed = parseCidr(text);
+          expect(parsed?.family, text).to.equal(family);
+          expect(parsed?.prefix, text).to.equal(plain);
+        }
+      }),
+      { numRuns: 20_000, seed: 12 },
+    );
+  });
+
+  it('plainCidrPrefix reads the forms AWS writes, and leaves the others to parseCidr', () => {
+    for (const [text, family, prefix] of [
+      ['10.0.0.0/8', 4, 8],
+      ['0.0.0.0/0', 4, 0],
+      ['203.0.113.7/32', 4, 32],
+      ['::/0', 6, 0],
+      ['0:0:0:0:0:0:0:0/0', 6, 0],
+      ['2001:db8::/32', 6, 32],
+      ['fd00:1234::/64', 6, 64],
+      ['1::/64', 6, 64],
+      ['::1/128', 6, 128],
+    ] as const)
+      expect(plainCidrPrefix(text, family), text).to.equal(prefix);
+    for (const text of [' 10.0.0.0/8', '::ffff:10.0.0.0/104', '10.0.0.0/8 ', '10.0.0.0', '1:::2/64'])
+      expect(plainCidrPrefix(text, text.includes(':') ? 6 : 4), text).to.equal(-1);
+  });
+
+  it('isCidr and isWorldCidr agree with parseCidr on any text', () => {
+    fc.assert(
+      fc.property(cidrLike, (text) => {
+        expect(isCidr(text), text).to.equal(parseCidr(text) !== undefined);
+        expect(isWorldCidr(text), text).to.equal(parseCidr(text)?.prefix === 0);
+      }),
+      { numRuns: 20_000, seed: 13 },
+    );
+  });
+
+  it('endingPrefixLength reads the slash and 1-3 digits a text ends with, nothing else', () => {
+    expect(endingPrefixLength('10.0.0.0/8')).to.equal(8);
+    expect(endingPrefixLength('::/0')).to.equal(0);
+    expect(endingPrefixLength('2001:db8::/128')).to.equal(128);
+    for (const text of ['10.0.0.0', '10.0.0.0/', '10.0.0.0/8 ', '10.0.0.0/1000', '/x', ''])
+      expect(endingPrefixLength(text), text).to.equal(-1);
   });
 });
