@@ -1,15 +1,16 @@
 /**
  * `npm run generate`: writes every file derived from the registries and rule.json / remediation.json, so that a
  * contributor adding a rule touches its folder, its test folder and one registry line, and nothing else by hand:
- * the metadata JSON Schemas, the README rules table and the docs derived from rules and remediations, the decision
- * table of the README and docs/respond.md, and the conformance packs. `npm test` runs it first; CI then fails when a
- * generated file was not committed. The serverless
+ * the metadata JSON Schemas and their precompiled validators, the command line's per-rule loaders, the README rules
+ * table and the docs derived from rules and remediations, the decision table of the README and docs/respond.md, and
+ * the conformance packs. `npm test` runs it first; CI then fails when a generated file was not committed. The serverless
  * sections are generated at packaging time, and a function without a recorded bundle budget gets one computed
  * (`scripts/build-budget.ts`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { IAM_POLICY_FILES, iamPolicyFile, README, withRulesTable } from './build-docs';
 import { buildPacks } from './build-packs';
+import { buildRuleLoaders } from './build-rule-loaders';
 import { buildSchemas } from './build-schemas';
 import { RESPOND_DOC, withDecisionTable } from './respond-docs';
 
@@ -21,6 +22,7 @@ import { RESPOND_DOC, withDecisionTable } from './respond-docs';
 export function generate(): string[] {
   const written = [
     ...buildSchemas({ write: true }),
+    ...buildRuleLoaders({ write: true }),
     ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`),
   ];
   for (const [path, name, withTable] of [
