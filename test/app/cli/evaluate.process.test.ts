@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { RULES } from '../../../rules';
 import { CORPUS, fixture, recorded } from '../../helpers/fixtures';
 import { changeEvent, scheduledEvent } from '../../helpers/rules';
 
@@ -178,12 +179,27 @@ describe('rebaseline evaluate (CLI)', function () {
     });
   });
 
+  it("--help lists every rule and every rule's --context keys (it loads them all; a run loads one rule)", () => {
+    const run = rebaseline('evaluate', '--help');
+    expect(run.status).to.equal(0);
+    for (const rule of RULES) expect(run.stdout).to.include(`  ${rule.meta.id}\n`);
+    for (const key of ['securityGroups', 'prefixLists', 'credentialReport', 'trails', 'now'])
+      expect(run.stdout).to.match(new RegExp(`^  ${key} `, 'm'));
+  });
+
   describe('bad input → exit 2 and one line on stderr', () => {
     it('an unknown rule', () => {
       const message = usageError(rebaseline('evaluate', '--rule', 'no-such-rule', '--ci', SG_CI));
-      expect(message).to.match(
-        /^rebaseline: Unknown rule no-such-rule; rules: .*ec2-security-group-no-public-ingress/,
+      expect(message).to.equal(
+        `rebaseline: Unknown rule no-such-rule; rules: ${RULES.map((r) => r.meta.id).join(', ')}.`,
       );
+    });
+
+    it('a rule id that is a path is an unknown rule, never a module loaded', () => {
+      for (const id of ['../index', 'ec2-security-group-no-public-ingress/../guardduty-enabled', '__proto__'])
+        expect(usageError(rebaseline('evaluate', '--rule', id, '--ci', SG_CI))).to.match(
+          new RegExp(`^rebaseline: Unknown rule ${id.replace(/[./]/g, '\\$&')}; rules: `),
+        );
     });
 
     it('an event file that is not JSON (the parser quotes its lines)', () => {
@@ -266,6 +282,17 @@ describe('rebaseline evaluate (CLI)', function () {
       expect(
         usageError(rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"trail":[]}')),
       ).to.match(/^rebaseline: Unknown evaluation context key "trail"/);
+    });
+
+    it('a --context key that only another rule reads, naming the keys of the rule evaluated', () => {
+      // The same whether the command line loaded every rule or only this one (it loads only the rule asked for).
+      expect(
+        usageError(
+          rebaseline('evaluate', '--rule', RULE, '--ci', SG_CI, '--context', '{"credentialReport":"user"}'),
+        ),
+      ).to.equal(
+        `rebaseline: Unknown evaluation context key "credentialReport" for rule ${RULE}; its keys: now, prefixLists, securityGroups.`,
+      );
     });
 
     it('a --context "now" that is not a date', () => {
