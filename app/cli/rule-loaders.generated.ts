@@ -2,7 +2,7 @@
 import type { AnyRule } from '../../shared/rule';
 
 /** Every rule id, in the order of `RULES` in rules/index.ts. */
-export const RULE_IDS: readonly string[] = ['ec2-security-group-no-public-ingress', 's3-bucket-no-public-access', 's3-account-public-access-blocked', 'iam-root-access-keys-absent', 'cloudtrail-multi-region-logging', 'guardduty-enabled'];
+export const RULE_IDS: readonly string[] = ['ec2-security-group-no-public-ingress', 's3-bucket-no-public-access', 's3-account-public-access-blocked', 'iam-root-access-keys-absent', 'cloudtrail-multi-region-logging', 'guardduty-enabled', 'vpc-flow-logs-enabled'];
 
 /** Each rule's module, loaded alone (`import()`: in the compiled CLI, a chunk of its own), by rule id. */
 export const RULE_MODULES: { readonly [id: string]: () => Promise<{ rule: AnyRule }> } = {
@@ -12,4 +12,5 @@ export const RULE_MODULES: { readonly [id: string]: () => Promise<{ rule: AnyRul
   'iam-root-access-keys-absent': () => import('../../rules/iam-root-access-keys-absent/evaluate.js'),
   'cloudtrail-multi-region-logging': () => import('../../rules/cloudtrail-multi-region-logging/evaluate.js'),
   'guardduty-enabled': () => import('../../rules/guardduty-enabled/evaluate.js'),
+  'vpc-flow-logs-enabled': () => import('../../rules/vpc-flow-logs-enabled/evaluate.js'),
 };
