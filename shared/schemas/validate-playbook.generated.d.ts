@@ -4,4 +4,4 @@ import type { PlaybookMetadataSchema } from './playbook';
 
 /** True when `data` is valid against the schema of PlaybookMetadataSchema; else false, with the first error in `errors`. */
 declare const validate: { (data: unknown): data is PlaybookMetadataSchema; errors?: ErrorObject[] | null };
-export = validate;
+export default validate;

@@ -4,4 +4,4 @@ import type { RemediationMetadataSchema } from './remediation';
 
 /** True when `data` is valid against the schema of RemediationMetadataSchema; else false, with the first error in `errors`. */
 declare const validate: { (data: unknown): data is RemediationMetadataSchema; errors?: ErrorObject[] | null };
-export = validate;
+export default validate;

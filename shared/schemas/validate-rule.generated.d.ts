@@ -4,4 +4,4 @@ import type { RuleMetadataSchema } from './rule';
 
 /** True when `data` is valid against the schema of RuleMetadataSchema; else false, with the first error in `errors`. */
 declare const validate: { (data: unknown): data is RuleMetadataSchema; errors?: ErrorObject[] | null };
-export = validate;
+export default validate;
