@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * `npm run build`: the compiled command line in dist/, what `bin/rebaseline.js` runs when it is there and not older
@@ -83,17 +83,20 @@ function expand(glob: string): string[] {
 }
 
 /**
- * Builds dist/. Returns the bundle's size and the sources that went in.
+ * Builds dist/ (or `outdir`: the tests build elsewhere). Returns the bundle's size, the sources that went in, and
+ * esbuild's metafile (which sources each output file holds, and what each imports).
  * @example
  * await buildCli(); // dist/cli.mjs, dist/*.mjs chunks, dist/remediations/…/document.yaml, dist/build-info.json
  */
-export async function buildCli(): Promise<{ bytes: number; chunks: number; inputs: string[] }> {
+export async function buildCli(
+  outdir = DIST,
+): Promise<{ bytes: number; chunks: number; inputs: string[]; metafile: Metafile }> {
   const builtAt = Date.now();
-  rmSync(DIST, { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { cli: 'app/cli/bundle.ts' },
-    outdir: DIST,
+    outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: '[name]-[hash]',
     bundle: true,
@@ -112,8 +115,8 @@ export async function buildCli(): Promise<{ bytes: number; chunks: number; input
     logLevel: 'warning',
   });
   for (const file of RUNTIME_FILES.flatMap(expand)) {
-    mkdirSync(dirname(join(DIST, file)), { recursive: true });
-    cpSync(join(ROOT, file), join(DIST, file));
+    mkdirSync(dirname(join(outdir, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(outdir, file));
   }
   const inputs = [
     ...Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/')),
@@ -122,11 +125,16 @@ export async function buildCli(): Promise<{ bytes: number; chunks: number; input
     'package-lock.json',
   ].sort();
   writeFileSync(
-    join(DIST, 'build-info.json'),
+    join(outdir, 'build-info.json'),
     `${JSON.stringify({ builtAt, node: process.version, inputs }, null, 2)}\n`,
   );
   const outputs = Object.entries(result.metafile.outputs);
-  return { bytes: outputs.reduce((n, [, o]) => n + o.bytes, 0), chunks: outputs.length, inputs };
+  return {
+    bytes: outputs.reduce((n, [, o]) => n + o.bytes, 0),
+    chunks: outputs.length,
+    inputs,
+    metafile: result.metafile,
+  };
 }
 
 if (require.main === module)

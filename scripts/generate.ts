@@ -1,7 +1,7 @@
 /**
  * `npm run generate`: writes every file derived from the registries and rule.json / remediation.json, so that a
  * contributor adding a rule touches its folder, its test folder and one registry line, and nothing else by hand:
- * the metadata JSON Schemas, the README rules table, the pages of docs/rules/ and docs/remediations/ and their
+ * the metadata JSON Schemas and their precompiled validators, the command line's per-rule loaders, the README rules table, the pages of docs/rules/ and docs/remediations/ and their
  * indexes, the decision table of the README and docs/respond.md, docs/performance.md (from bench/performance.md and
  * bench/results.json), docs/iam/*.json, and the conformance packs. `npm test` runs it first; CI then fails when a
  * generated file was not committed. The serverless
@@ -10,6 +10,7 @@
  */
 import { buildDocs } from './build-docs';
 import { buildPacks } from './build-packs';
+import { buildRuleLoaders } from './build-rule-loaders';
 import { buildSchemas } from './build-schemas';
 
 /**
@@ -20,6 +21,7 @@ import { buildSchemas } from './build-schemas';
 export function generate(): string[] {
   const written = [
     ...buildSchemas({ write: true }),
+    ...buildRuleLoaders({ write: true }),
     ...buildPacks({ write: true }).map((f) => `conformance-packs/${f}`),
   ];
   written.push(...buildDocs());

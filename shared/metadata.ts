@@ -1,19 +1,22 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { DeploymentConfigError } from './errors';
-import { PLAYBOOK_SCHEMA, type PlaybookMetadataSchema } from './schemas/playbook';
-import { REMEDIATION_SCHEMA, type RemediationMetadataSchema } from './schemas/remediation';
-import { RULE_SCHEMA, type RuleMetadataSchema } from './schemas/rule';
+import type { PlaybookMetadataSchema } from './schemas/playbook';
+import type { RemediationMetadataSchema } from './schemas/remediation';
+import type { RuleMetadataSchema } from './schemas/rule';
+// Compiled ahead of time from the schemas by `npm run generate` (scripts/build-schemas.ts; CI fails when stale):
+// loading a rule, a remediation or a playbook validates its metadata without compiling a schema.
+import validatePlaybook from './schemas/validate-playbook.generated';
+import validateRemediation from './schemas/validate-remediation.generated';
+import validateRule from './schemas/validate-rule.generated';
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validators = new Map<object, ValidateFunction>();
+/** A validator compiled from a schema: a type guard, with ajv's errors when it returns false. */
+interface Validator<T> {
+  (data: unknown): data is T;
+  errors?: ErrorObject[] | null;
+}
 
-function validated<T>(schema: object, what: string, json: unknown): T {
-  let validate = validators.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
-  }
-  if (validate(json)) return json as T;
+function validated<T>(validate: Validator<T>, what: string, json: unknown): T {
+  if (validate(json)) return json;
   const error = validate.errors?.[0] as ErrorObject;
   const id = (json as { id?: unknown } | null)?.id;
   throw new DeploymentConfigError(
@@ -32,7 +35,7 @@ function validated<T>(schema: object, what: string, json: unknown): T {
  * export const rule = defineRule({ meta: ruleMetadata(json), … });
  */
 export function ruleMetadata(json: unknown): RuleMetadataSchema {
-  return validated<RuleMetadataSchema>(RULE_SCHEMA, 'rule.json of rule', json);
+  return validated(validateRule, 'rule.json of rule', json);
 }
 
 /**
@@ -42,7 +45,7 @@ export function ruleMetadata(json: unknown): RuleMetadataSchema {
  * const meta = remediationMetadata(json);
  */
 export function remediationMetadata(json: unknown): RemediationMetadataSchema {
-  return validated<RemediationMetadataSchema>(REMEDIATION_SCHEMA, 'remediation.json of remediation', json);
+  return validated(validateRemediation, 'remediation.json of remediation', json);
 }
 
 /**
@@ -52,5 +55,5 @@ export function remediationMetadata(json: unknown): RemediationMetadataSchema {
  * const meta = playbookMetadata(json);
  */
 export function playbookMetadata(json: unknown): PlaybookMetadataSchema {
-  return validated<PlaybookMetadataSchema>(PLAYBOOK_SCHEMA, 'playbook.json of playbook', json);
+  return validated(validatePlaybook, 'playbook.json of playbook', json);
 }

@@ -23,6 +23,11 @@ export type RegistrySource =
       rules: () => Promise<Registry['rules']>;
       remediations: () => Promise<Registry['remediations']>;
       playbooks: () => Promise<Registry['playbooks']>;
+      /**
+       * One rule alone, without the others (`evaluate`: one rule's modules, not every rule's and the SDK clients of
+       * their reads); undefined for an id it does not know.
+       */
+      rule?: (id: string) => Promise<AnyRule | undefined>;
     };
 
 /** The modules of each command, by the command's name (= its file under `commands/`). */
@@ -51,6 +56,7 @@ interface Loaded {
   rules: () => Promise<Registry['rules']>;
   remediations: () => Promise<Registry['remediations']>;
   playbooks: () => Promise<Registry['playbooks']>;
+  rule?: (id: string) => Promise<AnyRule | undefined>;
 }
 
 /**
@@ -59,9 +65,11 @@ interface Loaded {
  * report or the organisation scan.
  */
 const COMMANDS: {
-  readonly [N in CommandName]: (m: CommandModules[N], p: Command, r: Loaded) => Promise<void>;
+  readonly [N in CommandName]: (m: CommandModules[N], p: Command, r: Loaded, help: boolean) => Promise<void>;
 } = {
-  evaluate: async (m, p, r) => m.registerEvaluate(p, await r.rules()),
+  // Its help lists every rule and every --context key: all rules when help may be shown, else the one asked for.
+  evaluate: async (m, p, r, help) =>
+    m.registerEvaluate(p, r.rule && !help ? { one: r.rule, all: r.rules } : await r.rules()),
   scan: async (m, p, r) => m.registerScan(p, await r.rules()),
   remediate: async (m, p, r) => m.registerRemediate(p, await r.rules(), await r.remediations()),
   demo: async (m, p, r) => m.registerDemo(p, await r.rules(), await r.remediations(), await r.playbooks()),
@@ -87,13 +95,21 @@ function commandsFor(argv: readonly string[]): readonly CommandName[] {
   return COMMAND_NAMES;
 }
 
+/** Whether an argument list may show a command's help (then a command loads what its help lists). */
+function mayShowHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '-h' || a === '--help' || a === 'help');
+}
+
 /**
- * The `rebaseline` command line, with `only` the commands it needs (see {@link commandsFor}). `shared/` never imports the registries: the caller passes them in, or how to load them.
+ * The `rebaseline` command line, with `only` the commands it needs (see {@link commandsFor}); `help`: whether it may
+ * show a command's help (see {@link mayShowHelp}). `shared/` never imports the registries: the caller passes them
+ * in, or how to load them.
  */
 export async function buildProgram(
   registry: RegistrySource,
   load: CommandLoader,
   only: readonly CommandName[] = COMMAND_NAMES,
+  help = true,
 ): Promise<Command> {
   const registries: Loaded =
     typeof registry.rules === 'function'
@@ -115,10 +131,11 @@ export async function buildProgram(
     });
   for (const name of COMMAND_NAMES)
     if (only.includes(name))
-      await (COMMANDS[name] as (m: unknown, p: Command, r: Loaded) => Promise<void>)(
+      await (COMMANDS[name] as (m: unknown, p: Command, r: Loaded, help: boolean) => Promise<void>)(
         await load(name),
         program,
         registries,
+        help,
       );
   program.addHelpText(
     'after',
@@ -130,7 +147,7 @@ export async function buildProgram(
 export async function main(argv: string[], registry: RegistrySource, load: CommandLoader): Promise<number> {
   let program: Command;
   try {
-    program = await buildProgram(registry, load, commandsFor(argv));
+    program = await buildProgram(registry, load, commandsFor(argv), mayShowHelp(argv));
   } catch (error) {
     process.stderr.write(`rebaseline: ${(error as Error).message ?? String(error)}\n`);
     return exitCodeFor(error);

@@ -40,16 +40,36 @@ function eventFromConfigurationItem(raw: unknown): ConfigRuleEvent {
 }
 
 /**
+ * The rules `evaluate` runs: every rule, or how to load the one asked for alone (the compiled CLI: one rule's
+ * modules, not every rule's and the SDK clients of their reads) and, for an id it does not know, all of them.
+ */
+export type EvaluateRules =
+  | readonly AnyRule[]
+  | {
+      one: (id: string) => Promise<AnyRule | undefined>;
+      all: () => Promise<readonly AnyRule[]>;
+    };
+
+/** The rule with this id. @throws UsageError naming every rule id when there is none. */
+async function findRule(rules: EvaluateRules, id: string): Promise<AnyRule> {
+  const one = 'one' in rules ? await rules.one(id) : undefined;
+  if (one) return one;
+  // Not among the rules loadable alone (a typo; or a rule registered since the loaders were generated): all of them.
+  const all = 'all' in rules ? await rules.all() : rules;
+  const rule = all.find((r) => r.meta.id === id);
+  if (!rule) throw new UsageError(`Unknown rule ${id}; rules: ${all.map((r) => r.meta.id).join(', ')}.`);
+  return rule;
+}
+
+/**
  * Runs a rule's evaluator on an event or configuration item with no AWS calls; what collectors would read comes
  * from the context snapshot.
  */
 export async function evaluateOffline(
-  rules: readonly AnyRule[],
+  rules: EvaluateRules,
   options: EvaluateOptions,
 ): Promise<OfflineEvaluation[]> {
-  const rule = rules.find((r) => r.meta.id === options.rule);
-  if (!rule)
-    throw new UsageError(`Unknown rule ${options.rule}; rules: ${rules.map((r) => r.meta.id).join(', ')}.`);
+  const rule = await findRule(rules, options.rule);
   if (Boolean(options.event) === Boolean(options.ci))
     throw new UsageError('Give exactly one of --event or --ci.');
   const event = options.event
@@ -70,8 +90,15 @@ export async function evaluateOffline(
     now: snapshot.now ? new Date(snapshot.now) : (inv.notificationCreationTime ?? new Date()),
   };
   if (Number.isNaN(scope.now.getTime())) throw new UsageError(`--context now ${snapshot.now} is not a date.`);
+  // The keys of the rule's own reads: the same whether every rule is loaded (the sources) or only this one.
+  const known = snapshotKeys(rule.reads);
+  for (const key of Object.keys(snapshot))
+    if (!Object.hasOwn(known, key))
+      throw new UsageError(
+        `Unknown evaluation context key "${key}" for rule ${rule.meta.id}; its keys: ${Object.keys(known).sort().join(', ')}.`,
+      );
   const outcome = await evaluateEvent(rule, event, params, scope, {
-    reader: new SnapshotReader(snapshot, scope.accountId, scope.region),
+    reader: new SnapshotReader(snapshot, scope.accountId, scope.region, rule.reads),
   });
   // One resource that cannot be evaluated (a field of the item, or a --context key, it needs): that error itself,
   // naming what is missing (exit 2); several: all of them.
@@ -102,7 +129,11 @@ export function evaluateHelp(rules: readonly AnyRule[]): string {
   ].join('\n');
 }
 
-export function registerEvaluate(program: Command, rules: readonly AnyRule[]): void {
+/**
+ * Registers `evaluate`. Its help lists every rule and every --context key: given only how to load one rule, the
+ * command has no such list (the command line loads every rule when its help may be shown).
+ */
+export function registerEvaluate(program: Command, rules: EvaluateRules): void {
   program
     .command('evaluate')
     .description('Evaluate one rule offline on a Config Lambda event or a configuration item (no AWS calls).')
@@ -111,7 +142,7 @@ export function registerEvaluate(program: Command, rules: readonly AnyRule[]): v
     .option('--ci <file>', 'configuration item (JSON, any of Config’s spellings)')
     .option('--params <json>', 'rule parameters as Config passes them: a JSON object of strings')
     .option('--context <json>', 'what collectors would read (inline JSON or a file); keys below')
-    .addHelpText('after', () => evaluateHelp(rules))
+    .addHelpText('after', () => ('one' in rules ? '' : evaluateHelp(rules)))
     .action(async (opts: EvaluateOptions) => {
       const evaluations = await evaluateOffline(rules, opts);
       process.stdout.write(`${JSON.stringify({ evaluations })}\n`);

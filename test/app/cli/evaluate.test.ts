@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { RULES } from '../../../rules';
 import { type CliRun, captureCli } from '../../helpers/cli';
 import { CORPUS, fixture, recorded } from '../../helpers/fixtures';
 import { changeEvent, scheduledEvent } from '../../helpers/rules';
@@ -167,7 +168,41 @@ describe('rebaseline evaluate (CLI)', () => {
     });
   });
 
+  it("--help lists every rule and every rule's --context keys (it loads them all; a run loads one rule)", async () => {
+    const run = await rebaseline('evaluate', '--help');
+    expect(run.status).to.equal(0);
+    for (const rule of RULES) expect(run.stdout).to.include(`  ${rule.meta.id}\n`);
+    for (const key of ['securityGroups', 'prefixLists', 'credentialReport', 'trails', 'now'])
+      expect(run.stdout).to.match(new RegExp(`^  ${key} `, 'm'));
+  });
+
   describe('bad input → exit 2 and one line on stderr', () => {
+    it('a rule id that is a path is an unknown rule, never a module loaded', async () => {
+      for (const id of ['../index', 'ec2-security-group-no-public-ingress/../guardduty-enabled', '__proto__'])
+        expect(usageError(await rebaseline('evaluate', '--rule', id, '--ci', SG_CI))).to.match(
+          new RegExp(`^rebaseline: Unknown rule ${id.replace(/[./]/g, '\\$&')}; rules: `),
+        );
+    });
+
+    it('a --context key that only another rule reads, naming the keys of the rule evaluated', async () => {
+      // The same whether the command line loaded every rule or only this one (it loads only the rule asked for).
+      expect(
+        usageError(
+          await rebaseline(
+            'evaluate',
+            '--rule',
+            RULE,
+            '--ci',
+            SG_CI,
+            '--context',
+            '{"credentialReport":"user"}',
+          ),
+        ),
+      ).to.equal(
+        `rebaseline: Unknown evaluation context key "credentialReport" for rule ${RULE}; its keys: now, prefixLists, securityGroups.`,
+      );
+    });
+
     it('an unknown rule', async () => {
       const message = usageError(await rebaseline('evaluate', '--rule', 'no-such-rule', '--ci', SG_CI));
       expect(message).to.match(
