@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { type MotoServer, startMoto } from '../../app/moto';
 import { readerFor, type ScanFinding, scanAccount, withParameters } from '../../app/scan';
 import { scanAccounts } from '../../app/scan/organization';
@@ -12,7 +11,7 @@ import { parseConfigRuleEvent } from '../../shared/config/event';
 import { evaluateEvent } from '../../shared/lambda/config-rule';
 import type { AnyRule } from '../../shared/rule';
 import { populateAccount } from '../helpers/accounts';
-import { runCli } from '../helpers/cli';
+import { captureCli } from '../helpers/cli';
 import { recordAccount } from '../helpers/config-recorder';
 import {
   type ConfigResponder,
@@ -138,24 +137,7 @@ async function asTheLambdaWould(items: readonly RecordedItem[], aws: AwsClients)
   return out.sort();
 }
 
-async function cli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    return { status: await runCli(args), stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    out.restore();
-    err.restore();
-  }
-}
+const cli = captureCli;
 
 describe('scan --source config|auto: AWS Config’s items through the real SDK client (a recorded-response responder; moto lacks these APIs)', function () {
   this.timeout(120_000);

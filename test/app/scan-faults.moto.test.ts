@@ -3,14 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { HistoryStore } from '../../app/history/store';
 import { type MotoServer, startMoto } from '../../app/moto';
 import { type ScanFinding, type ScanResult, scanAccount } from '../../app/scan';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
 import { populateAccount } from '../helpers/accounts';
-import { runCli } from '../helpers/cli';
+import { captureCli } from '../helpers/cli';
 import {
   FAST_RETRY,
   FAULT_KINDS,
@@ -38,26 +37,7 @@ const verdicts = (findings: readonly ScanFinding[]) =>
     )
     .sort();
 
-/** Runs the CLI in this process, capturing what it writes. */
-async function cli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const status = await runCli(args);
-    return { status, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    out.restore();
-    err.restore();
-  }
-}
+const cli = captureCli;
 
 describe('scan under faults (a fault-injecting proxy in front of moto_server)', function () {
   this.timeout(180_000);

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { HistoryStore } from '../../app/history/store';
 import { type MotoServer, startMoto } from '../../app/moto';
 import type { ScanFinding } from '../../app/scan';
@@ -12,7 +11,7 @@ import { DEFAULT_RATES, ScanRateLimits } from '../../app/scan/rate-limit';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
 import { EC2 } from '../../shared/aws/services/ec2';
-import { runCli } from '../helpers/cli';
+import { captureCli } from '../helpers/cli';
 import { FAST_RETRY, type FaultProxy, type ProxiedRequest, startFaultProxy } from '../helpers/fault-proxy';
 import { TEST_CREDENTIALS } from '../helpers/moto';
 import {
@@ -31,26 +30,7 @@ const GLOBAL_RULES = [
   'cloudtrail-multi-region-logging',
 ];
 
-/** Runs the CLI in this process, capturing what it writes. */
-async function cli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const out = sinon.stub(process.stdout, 'write').callsFake((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  const err = sinon.stub(process.stderr, 'write').callsFake((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    const status = await runCli(args);
-    return { status, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    out.restore();
-    err.restore();
-  }
-}
+const cli = captureCli;
 
 const verdicts = (
   findings: readonly Pick<
