@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../shared/aws/clients';
-import { SSM } from '../shared/aws/services/ssm';
+import { AUTOMATION_ENDED, SSM } from '../shared/aws/services/ssm';
 import { LiveReader } from '../shared/collectors/live-reader';
 import type { Reader } from '../shared/collectors/reader';
 import { evaluateModels } from '../shared/engine';
@@ -224,15 +224,6 @@ function changedSomething(execution: AutomationExecution): boolean {
   );
 }
 
-const TERMINAL = new Set([
-  'Success',
-  'Failed',
-  'TimedOut',
-  'Cancelled',
-  'CompletedWithSuccess',
-  'CompletedWithFailure',
-]);
-
 /** Starts the deployed document in SSM and waits for it; the result in the local runner's shape. */
 async function runViaSsm(
   clients: AwsClients,
@@ -255,7 +246,7 @@ async function runViaSsm(
     const out = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }));
     const e = out.AutomationExecution;
     const status = e?.AutomationExecutionStatus ?? 'Pending';
-    if (TERMINAL.has(status)) {
+    if (AUTOMATION_ENDED.has(status)) {
       const ok = status === 'Success' || status === 'CompletedWithSuccess';
       return {
         executionId: id,

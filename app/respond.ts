@@ -20,7 +20,12 @@ import { forcedResponse, playbookParameters } from '../shared/incident/parameter
 import { parseFindings } from '../shared/incident/parse';
 import type { PlaybookMetadata } from '../shared/incident/playbook';
 import { RESPONSE_SETTINGS, type ResponseSettings } from '../shared/incident/settings';
-import type { ResponseSummary, SummaryCall, SummaryPlaybook } from '../shared/incident/summary';
+import {
+  type ResponseSummary,
+  type SummaryCall,
+  type SummaryPlaybook,
+  summaryFinding,
+} from '../shared/incident/summary';
 import { type AutomationDocument, loadAutomationDocument } from './ssm/document';
 import {
   type ApprovalDecision,
@@ -229,30 +234,7 @@ function summaryOf(
   endedAt?: Date,
 ): ResponseSummary {
   return {
-    finding: {
-      source: finding.source,
-      id: finding.id,
-      type: finding.type,
-      severity: finding.severity,
-      severityBand: finding.severityBand,
-      accountId: finding.accountId,
-      region: finding.region,
-      partition: finding.partition,
-      resourceRole: finding.resourceRole,
-      connectionDirection: finding.connectionDirection,
-      title: finding.title,
-      sample: finding.sample,
-      resource:
-        finding.instance?.instanceId ??
-        finding.accessKey?.roleName ??
-        finding.accessKey?.userName ??
-        finding.resourceType,
-      ...((finding.instance?.instanceId ?? finding.accessKey?.instanceId)
-        ? { instanceId: finding.instance?.instanceId ?? finding.accessKey?.instanceId }
-        : {}),
-      remoteIps: finding.remoteIps.map((r) => r.address),
-      domains: finding.domains,
-    },
+    finding: summaryFinding(finding),
     decision: {
       notifyOnly: decision.notifyOnly,
       reasons: decision.reasons,

@@ -372,46 +372,31 @@ export function planGroups(state: IsolationState, settings: IsolationSettings): 
             ),
           );
       } else {
-        const in4 = covers(group.ingress, '0.0.0.0/0', 'IpRanges');
-        const in6 = covers(group.ingress, '::/0', 'Ipv6Ranges');
-        if (!in4 || !in6)
-          calls.push(
-            ec2(
-              'AuthorizeSecurityGroupIngress',
-              group.groupId,
-              {
-                GroupId: group.groupId,
-                IpPermissions: [
-                  {
-                    IpProtocol: '-1',
-                    ...(in4 ? {} : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
-                    ...(in6 ? {} : { Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
-                  },
-                ],
-              },
-              `Allow all inbound traffic in ${group.groupId}, so existing flows become untracked.`,
-            ),
-          );
-        const v4 = covers(group.egress, '0.0.0.0/0', 'IpRanges');
-        const v6 = covers(group.egress, '::/0', 'Ipv6Ranges');
-        if (!v4 || !v6)
-          calls.push(
-            ec2(
-              'AuthorizeSecurityGroupEgress',
-              group.groupId,
-              {
-                GroupId: group.groupId,
-                IpPermissions: [
-                  {
-                    IpProtocol: '-1',
-                    ...(v4 ? {} : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
-                    ...(v6 ? {} : { Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
-                  },
-                ],
-              },
-              `Allow all outbound traffic in ${group.groupId}, so existing flows become untracked.`,
-            ),
-          );
+        for (const [action, rules, direction] of [
+          ['AuthorizeSecurityGroupIngress', group.ingress, 'inbound'],
+          ['AuthorizeSecurityGroupEgress', group.egress, 'outbound'],
+        ] as const) {
+          const v4 = covers(rules, '0.0.0.0/0', 'IpRanges');
+          const v6 = covers(rules, '::/0', 'Ipv6Ranges');
+          if (!v4 || !v6)
+            calls.push(
+              ec2(
+                action,
+                group.groupId,
+                {
+                  GroupId: group.groupId,
+                  IpPermissions: [
+                    {
+                      IpProtocol: '-1',
+                      ...(v4 ? {} : { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
+                      ...(v6 ? {} : { Ipv6Ranges: [{ CidrIpv6: '::/0' }] }),
+                    },
+                  ],
+                },
+                `Allow all ${direction} traffic in ${group.groupId}, so existing flows become untracked.`,
+              ),
+            );
+        }
       }
     }
   }

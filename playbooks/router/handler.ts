@@ -7,7 +7,7 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { AwsClients } from '../../shared/aws/clients';
 import { SNS } from '../../shared/aws/services/sns';
-import { SSM } from '../../shared/aws/services/ssm';
+import { AUTOMATION_ENDED, SSM } from '../../shared/aws/services/ssm';
 import { STS } from '../../shared/aws/services/sts';
 import { DeploymentConfigError, MalformedFindingError, PlaybookRefusedError } from '../../shared/errors';
 import {
@@ -27,7 +27,7 @@ import {
 import { parseFindings } from '../../shared/incident/parse';
 import type { PlaybookMetadata } from '../../shared/incident/playbook';
 import { RESPONSE_SETTINGS, type ResponseSettings } from '../../shared/incident/settings';
-import type { ResponseSummary, SummaryPlaybook } from '../../shared/incident/summary';
+import { type ResponseSummary, type SummaryPlaybook, summaryFinding } from '../../shared/incident/summary';
 import { logger } from '../../shared/logger';
 import { playbookMetadata } from '../../shared/metadata';
 import blockIp from '../block-ip/playbook.json';
@@ -107,16 +107,6 @@ export function configFrom(env: NodeJS.ProcessEnv): RouterConfig {
     waitSeconds,
   };
 }
-
-const DONE = new Set([
-  'Success',
-  'Failed',
-  'TimedOut',
-  'Cancelled',
-  'CompletedWithSuccess',
-  'CompletedWithFailure',
-  'Rejected',
-]);
 
 function calls(steps: StepExecution[]): SummaryPlaybook['calls'] {
   const out: SummaryPlaybook['calls'] = [];
@@ -199,11 +189,11 @@ async function runPlaybook(
       await aws.get(SSM).send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }))
     ).AutomationExecution;
     const status = execution?.AutomationExecutionStatus ?? 'Pending';
-    if (DONE.has(status) || Date.now() >= until) {
+    if (AUTOMATION_ENDED.has(status) || Date.now() >= until) {
       const waiting =
         status === 'Waiting'
           ? ' (waiting for an approver)'
-          : DONE.has(status)
+          : AUTOMATION_ENDED.has(status)
             ? ''
             : ' (still running when this message was sent)';
       return {
@@ -323,30 +313,7 @@ export function createRouter(
           }
       }
       const summary: ResponseSummary = {
-        finding: {
-          source: finding.source,
-          id: finding.id,
-          type: finding.type,
-          severity: finding.severity,
-          severityBand: finding.severityBand,
-          accountId: finding.accountId,
-          region: finding.region,
-          partition: finding.partition,
-          resourceRole: finding.resourceRole,
-          connectionDirection: finding.connectionDirection,
-          title: finding.title,
-          sample: finding.sample,
-          resource:
-            finding.instance?.instanceId ??
-            finding.accessKey?.roleName ??
-            finding.accessKey?.userName ??
-            finding.resourceType,
-          ...((finding.instance?.instanceId ?? finding.accessKey?.instanceId)
-            ? { instanceId: finding.instance?.instanceId ?? finding.accessKey?.instanceId }
-            : {}),
-          remoteIps: finding.remoteIps.map((r) => r.address),
-          domains: finding.domains,
-        },
+        finding: summaryFinding(finding),
         decision: {
           notifyOnly: planned.length === 0,
           reasons: decision.reasons,

@@ -48,3 +48,35 @@ export interface ResponseSummary {
   /** Who ran it (the CLI user, or the deployed router). */
   actor: string;
 }
+
+/**
+ * The finding as a response summary reports it (the notification, the history, the CLI's JSON): the same for the
+ * command line and the deployed router.
+ * @example
+ * const summary: ResponseSummary = { finding: summaryFinding(finding), … };
+ */
+export function summaryFinding(finding: Finding): ResponseSummary['finding'] {
+  const instanceId = finding.instance?.instanceId ?? finding.accessKey?.instanceId;
+  return {
+    source: finding.source,
+    id: finding.id,
+    type: finding.type,
+    severity: finding.severity,
+    severityBand: finding.severityBand,
+    accountId: finding.accountId,
+    region: finding.region,
+    partition: finding.partition,
+    resourceRole: finding.resourceRole,
+    connectionDirection: finding.connectionDirection,
+    title: finding.title,
+    sample: finding.sample,
+    resource:
+      finding.instance?.instanceId ??
+      finding.accessKey?.roleName ??
+      finding.accessKey?.userName ??
+      finding.resourceType,
+    ...(instanceId ? { instanceId } : {}),
+    remoteIps: finding.remoteIps.map((r) => r.address),
+    domains: finding.domains,
+  };
+}

@@ -272,5 +272,53 @@ describe('remediateAccount', () => {
         sts.restore();
       }
     });
+
+    it('an execution a person rejected has ended: polled no further, failed', async () => {
+      const ssm = mockClient(SSMClient);
+      const sts = mockClient(STSClient);
+      sts
+        .on(GetCallerIdentityCommand)
+        .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
+      ssm.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: 'exec-2' });
+      ssm
+        .on(GetAutomationExecutionCommand)
+        .resolvesOnce({ AutomationExecution: { AutomationExecutionStatus: 'Rejected' } })
+        .resolves({ AutomationExecution: { AutomationExecutionStatus: 'InProgress' } });
+      try {
+        const clients = new AwsClients({ region: 'us-east-1', credentials: TEST_CREDENTIALS });
+        const result = await remediateAccount({
+          rules: [{ ...SG_RULE[0]!, collect: async () => [] }],
+          remediations: REMEDIATIONS,
+          clients,
+          apply: true,
+          before: {
+            accountId: '123456789012',
+            region: 'us-east-1',
+            startedAt: new Date(),
+            endedAt: new Date(),
+            findings: [
+              {
+                ruleId: 'ec2-security-group-no-public-ingress',
+                accountId: '123456789012',
+                region: 'us-east-1',
+                complianceResourceType: 'AWS::EC2::SecurityGroup',
+                complianceResourceId: 'sg-0123456789abcdef0',
+                complianceType: 'NON_COMPLIANT',
+                orderingTimestamp: new Date('2026-11-01T00:00:00Z'),
+              },
+            ],
+            failures: [],
+          },
+          viaSsm: { documentPrefix: 'rebaseline-prod-', pollMs: 0 },
+          sleep: noWait,
+        });
+        expect(ssm.commandCalls(GetAutomationExecutionCommand)).to.have.length(1);
+        expect(result.records[0]?.execution?.status).to.not.equal('Success');
+        expect(result.records[0]?.outcome).to.equal('failed');
+      } finally {
+        ssm.restore();
+        sts.restore();
+      }
+    });
   });
 });
