@@ -8,7 +8,7 @@ import { scanAccounts } from '../../app/scan/organization';
 import { RULES } from '../../rules';
 import { AwsClients } from '../../shared/aws/clients';
 import { parseConfigRuleEvent } from '../../shared/config/event';
-import { evaluateEvent } from '../../shared/lambda/config-rule';
+import { evaluateEvent } from '../../shared/lambda/evaluate-event';
 import type { AnyRule } from '../../shared/rule';
 import { populateAccount } from '../helpers/accounts';
 import { captureCli } from '../helpers/cli';

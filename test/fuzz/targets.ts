@@ -16,7 +16,7 @@ import type { BucketReadout, TrailSelectors } from '../../shared/collectors/read
 import { type EvaluationSnapshot, SnapshotReader } from '../../shared/collectors/snapshot-reader';
 import { parseConfigRuleEvent } from '../../shared/config/event';
 import { type Evaluation, toEvaluation } from '../../shared/engine';
-import { evaluateEvent } from '../../shared/lambda/config-rule';
+import { evaluateEvent } from '../../shared/lambda/evaluate-event';
 import { accountPublicAccessBlockFromApi } from '../../shared/models/public-access-block';
 import { ruleParameters } from '../../shared/params';
 import type { AnyRule, Scope } from '../../shared/rule';

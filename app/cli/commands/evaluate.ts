@@ -7,7 +7,7 @@ import {
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { type ConfigRuleEvent, parseConfigRuleEvent, ruleLocation } from '../../../shared/config/event';
 import { PartialEvaluationError, UsageError } from '../../../shared/errors';
-import { evaluateEvent } from '../../../shared/lambda/config-rule';
+import { evaluateEvent } from '../../../shared/lambda/evaluate-event';
 import { ruleParameters } from '../../../shared/params';
 import type { AnyRule } from '../../../shared/rule';
 import { jsonOption, readJsonFile } from '../io';

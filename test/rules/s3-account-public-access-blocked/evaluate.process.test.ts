@@ -9,7 +9,7 @@ import { SnapshotReader } from '../../../shared/collectors/snapshot-reader';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { parseConfigRuleEvent } from '../../../shared/config/event';
 import { CollectionError, InvalidParametersError, MalformedResourceError } from '../../../shared/errors';
-import { evaluateEvent } from '../../../shared/lambda/config-rule';
+import { evaluateEvent } from '../../../shared/lambda/evaluate-event';
 import {
   type AccountPublicAccessBlockModel,
   accountPublicAccessBlockFromApi,

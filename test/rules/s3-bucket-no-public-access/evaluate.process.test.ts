@@ -19,7 +19,7 @@ import {
   MalformedResourceError,
   UnreadableDependencyError,
 } from '../../../shared/errors';
-import { evaluateEvent } from '../../../shared/lambda/config-rule';
+import { evaluateEvent } from '../../../shared/lambda/evaluate-event';
 import {
   type BucketModel,
   bucketFromConfigurationItem,
