@@ -43,7 +43,8 @@ function builtIsStale() {
 
 function fromSources() {
   require('tsx/cjs');
-  return require('../app/cli/run.ts').run(process.argv.slice(2));
+  // import() of a source (a reader part's live half, loaded on its first read) needs tsx's ES module hooks too.
+  return import('tsx/esm').then(() => require('../app/cli/run.ts').run(process.argv.slice(2)));
 }
 
 const stale = builtIsStale();

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { CreateBucketCommand, PutBucketAclCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { GuardDuty } from '../../rules/guardduty-enabled/reads';
+import { GuardDuty } from '../../rules/guardduty-enabled/reads.live';
 import type { AwsClients } from '../../shared/aws/clients';
 import { CloudTrail } from '../../shared/aws/services/cloudtrail';
 import { EC2 } from '../../shared/aws/services/ec2';

@@ -1,18 +1,6 @@
-import {
-  GetAdministratorAccountCommand,
-  GetDetectorCommand,
-  type GetDetectorResponse,
-  GetMasterAccountCommand,
-  GuardDutyClient,
-  paginateListDetectors,
-} from '@aws-sdk/client-guardduty';
-import { defineService } from '../../shared/aws/clients';
+import type { GetDetectorResponse } from '@aws-sdk/client-guardduty';
 import { defineReads } from '../../shared/collectors/parts';
 import { need } from '../../shared/collectors/snapshot-reader';
-import { awsErrorName } from '../../shared/errors';
-
-/** Amazon GuardDuty for `AwsClients.get`: `aws.get(GuardDuty).send(…)`. */
-export const GuardDuty = defineService({ name: 'guardduty', client: GuardDutyClient });
 
 /** The administrator account that manages a member's detector, as GetAdministratorAccount names it. */
 export interface GuardDutyAdministrator {
@@ -38,9 +26,6 @@ declare module '../../shared/collectors/reader' {
   }
 }
 
-/** Errors of GetAdministratorAccount that mean "ask GetMasterAccount": a role granted only the older action. */
-const ASK_THE_OLDER_API = new Set(['AccessDeniedException', 'AccessDenied', 'UnknownOperationException']);
-
 /**
  * The GuardDuty part of a reader: the region's detectors, each detector's status and finding publishing frequency,
  * and the administrator that manages it.
@@ -49,26 +34,7 @@ const ASK_THE_OLDER_API = new Set(['AccessDeniedException', 'AccessDenied', 'Unk
  * await reader.detector((await reader.listDetectorIds())[0]);
  */
 export const guarddutyReads = defineReads('guardduty', {
-  live: ({ aws }) => ({
-    async listDetectorIds() {
-      const ids: string[] = [];
-      for await (const page of paginateListDetectors({ client: aws.get(GuardDuty) }, {}))
-        ids.push(...(page.DetectorIds ?? []));
-      return ids;
-    },
-    detector: (detectorId) => aws.get(GuardDuty).send(new GetDetectorCommand({ DetectorId: detectorId })),
-    async administrator(detectorId) {
-      const guardduty = aws.get(GuardDuty);
-      try {
-        const out = await guardduty.send(new GetAdministratorAccountCommand({ DetectorId: detectorId }));
-        return out.Administrator ?? null;
-      } catch (error) {
-        if (!ASK_THE_OLDER_API.has(awsErrorName(error) ?? '')) throw error;
-        const out = await guardduty.send(new GetMasterAccountCommand({ DetectorId: detectorId }));
-        return out.Master ?? null;
-      }
-    },
-  }),
+  live: () => import('./reads.live.js'),
   snapshot: {
     keys: {
       detectorIds: 'ListDetectors DetectorIds',

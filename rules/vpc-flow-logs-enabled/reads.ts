@@ -1,5 +1,4 @@
-import { type FlowLog, paginateDescribeFlowLogs, paginateDescribeVpcs, type Vpc } from '@aws-sdk/client-ec2';
-import { EC2 } from '../../shared/aws/services/ec2';
+import type { FlowLog, Vpc } from '@aws-sdk/client-ec2';
 import { defineReads } from '../../shared/collectors/parts';
 import { need } from '../../shared/collectors/snapshot-reader';
 
@@ -26,20 +25,7 @@ declare module '../../shared/collectors/reader' {
  * await reader.describeFlowLogs();
  */
 export const vpcFlowLogsEnabledReads = defineReads('vpcFlowLogsEnabled', {
-  live: ({ aws }) => ({
-    async describeVpcs() {
-      const vpcs: Vpc[] = [];
-      for await (const page of paginateDescribeVpcs({ client: aws.get(EC2) }, {}))
-        vpcs.push(...(page.Vpcs ?? []));
-      return vpcs;
-    },
-    async describeFlowLogs() {
-      const flowLogs: FlowLog[] = [];
-      for await (const page of paginateDescribeFlowLogs({ client: aws.get(EC2) }, {}))
-        flowLogs.push(...(page.FlowLogs ?? []));
-      return flowLogs;
-    },
-  }),
+  live: () => import('./reads.live.js'),
   snapshot: {
     keys: {
       vpcs: 'DescribeVpcs Vpcs',

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients';
 import { awsErrorName, ReaderPartMissingError } from '../errors';
 import type { KeptAnswers, KeptRead } from './kept';
-import { type CredentialReportWait, type ReaderParts, registeredParts } from './parts';
+import { type CredentialReportWait, type ReaderParts, readNames, registeredParts } from './parts';
 import type { Reader } from './reader';
 
 export type { CredentialReportWait, LiveSession } from './parts';
@@ -53,15 +53,19 @@ export class LiveReader {
     const session = { aws, accountId, region: aws.region, wait };
     const target = this as unknown as Record<string, AnyRead>;
     for (const [name, part] of Object.entries(registeredParts()))
-      if (!(name in parts))
-        for (const read of Object.keys(part?.live(session) ?? {}))
+      if (part && !(name in parts))
+        for (const read of readNames(part))
           target[read] ??= () => Promise.reject(new ReaderPartMissingError(read, name));
     for (const part of Object.values(parts)) {
       if (!part) continue;
-      const reads = part.live(session) as unknown as Record<string, AnyRead>;
+      // The part's SDK calls, made for this session on its first read (loading the live half's module, once).
+      let opened: Promise<Record<string, AnyRead>> | undefined;
+      const open = () =>
+        (opened ??= part.live().then((m) => m.live(session) as unknown as Record<string, AnyRead>));
       const keep = part.keep as Record<string, KeptRead | undefined> | undefined;
-      for (const [read, call] of Object.entries(reads)) {
+      for (const read of readNames(part)) {
         const how = kept && keep?.[read];
+        const call: AnyRead = (...args) => open().then((reads) => (reads[read] as AnyRead)(...args));
         target[read] = (...args) => {
           const key = cacheKey(read, args);
           let answer = memo.get(key);

@@ -15,14 +15,20 @@ export interface LiveSession extends ReaderScope {
   readonly wait: CredentialReportWait;
 }
 
+/** How a part's reads are made with SDK clients, for one account and region (called once per live reader). */
+export type LiveReads<N extends ReadPart> = (session: LiveSession) => ReadsByPart[N];
+
 /**
  * One part of a reader: the reads of one AWS service (or one concern), how the {@link LiveReader} makes them with
- * SDK clients, and how the {@link SnapshotReader} answers them offline from the `--context` JSON. `live` and
- * `snapshot` are called once per reader; their reads are cached by the reader.
+ * SDK clients, and how the {@link SnapshotReader} answers them offline from the `--context` JSON. The live half is
+ * a module of its own (`<part>.live.ts`, exporting `live`), loaded on a live reader's first read of the part and
+ * kept: loading a rule (the offline evaluator, a Lambda whose invocation reads nothing) loads no SDK client.
+ * `live` and `snapshot.open` are called once per reader; their reads are cached by the reader.
  */
 export interface ReaderPart<N extends ReadPart = ReadPart> {
   readonly part: N;
-  readonly live: (session: LiveSession) => ReadsByPart[N];
+  /** The live half's module (`() => import('./<part>.live')`); the same promise on every call once loaded. */
+  readonly live: () => Promise<{ readonly live: LiveReads<N> }>;
   readonly snapshot: {
     /** The `--context` keys these reads answer from, each with what it holds (listed by `evaluate --help`). */
     readonly keys: Readonly<Record<string, string>>;
@@ -50,7 +56,7 @@ const REGISTERED = new Map<string, ReaderPart>();
  * @throws DeploymentConfigError when two parts share a name, a snapshot key or a read ({@link checkNewPart}).
  * @example
  * export const s3ControlReads = defineReads('s3control', {
- *   live: ({ aws, accountId }) => ({ accountPublicAccessBlock: async () => … }),
+ *   live: () => import('./s3control.live'), // exports `live: LiveReads<'s3control'>`, the SDK calls
  *   snapshot: { keys: { accountPublicAccessBlock: '…' }, open: (snapshot) => ({ accountPublicAccessBlock: async () => … }) },
  * });
  */
@@ -58,7 +64,17 @@ export function defineReads<N extends ReadPart>(
   part: N,
   definition: Omit<ReaderPart<N>, 'part'>,
 ): ReaderPart<N> {
-  const defined: ReaderPart<N> = { part, ...definition };
+  let loaded: Promise<{ readonly live: LiveReads<N> }> | undefined;
+  const defined: ReaderPart<N> = {
+    part,
+    ...definition,
+    // Loaded once per process (a warm Lambda keeps it); a failed load is tried again on the next read.
+    live: () =>
+      (loaded ??= definition.live().catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      })),
+  };
   checkNewPart(REGISTERED.values(), defined as unknown as ReaderPart);
   REGISTERED.set(part, defined as unknown as ReaderPart);
   return defined;
@@ -90,13 +106,21 @@ export function checkNewPart(defined: Iterable<ReaderPart>, part: ReaderPart): v
   }
 }
 
+/** Each part's read names, listed once: a live reader is made per invocation. */
+const READ_NAMES = new WeakMap<ReaderPart, readonly string[]>();
+
 /**
  * The names of a part's reads (what it adds to a reader), from its offline reads: opening them reads nothing.
  * @example
  * readNames(cloudtrailReads); // → ['describeTrails', 'trailStatus', 'eventSelectors']
  */
-export function readNames(part: ReaderPart): string[] {
-  return Object.keys(part.snapshot.open({}, { accountId: '', region: '' }));
+export function readNames(part: ReaderPart): readonly string[] {
+  let names = READ_NAMES.get(part);
+  if (!names) {
+    names = Object.freeze(Object.keys(part.snapshot.open({}, { accountId: '', region: '' })));
+    READ_NAMES.set(part, names);
+  }
+  return names;
 }
 
 /**

@@ -1,8 +1,4 @@
-import {
-  type ConfigServiceClient,
-  GetResourceConfigHistoryCommand,
-  paginateGetComplianceDetailsByConfigRule,
-} from '@aws-sdk/client-config-service';
+import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import type { Reader } from '../collectors/reader';
 import {
   type ConfigurationItem,
@@ -22,6 +18,18 @@ import {
   type Scope,
 } from '../rule';
 
+/**
+ * The Config SDK module, loaded on the first call that needs it (an oversized item, the periodic clean-up) and kept:
+ * an offline evaluation (`rebaseline evaluate`) never loads it, and a Lambda, which has it already for
+ * PutEvaluations, loads it once.
+ */
+let configSdk: Promise<typeof import('@aws-sdk/client-config-service')> | undefined;
+const loadConfigSdk = () =>
+  (configSdk ??= import('@aws-sdk/client-config-service').catch((error: unknown) => {
+    configSdk = undefined;
+    throw error;
+  }));
+
 export interface EventDeps {
   reader: Reader;
   /** Needed for oversized items and for periodic clean-up; absent offline. */
@@ -34,6 +42,7 @@ async function fetchOversizedItem(
   resourceId: string,
   at: Date,
 ) {
+  const { GetResourceConfigHistoryCommand } = await loadConfigSdk();
   let nextToken: string | undefined;
   // Config may return an empty page with a nextToken: keep paging until an item arrives.
   for (let page = 0; page < 20; page++) {
@@ -64,6 +73,7 @@ async function vanishedResources(
   present: ReadonlySet<string>,
   timestamp: Date,
 ): Promise<Evaluation[]> {
+  const { paginateGetComplianceDetailsByConfigRule } = await loadConfigSdk();
   const gone: Evaluation[] = [];
   for await (const page of paginateGetComplianceDetailsByConfigRule(
     { client: config },

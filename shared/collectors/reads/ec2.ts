@@ -1,11 +1,4 @@
-import {
-  paginateDescribeSecurityGroups,
-  paginateGetManagedPrefixListEntries,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
-import { EC2 } from '../../aws/services/ec2';
-import { awsErrorName } from '../../errors';
-import { logger } from '../../logger';
+import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { defineReads } from '../parts';
 import { need } from '../snapshot-reader';
 
@@ -23,17 +16,6 @@ declare module '../reader' {
   }
 }
 
-/** EC2 errors that mean a prefix list is not visible to this role, as opposed to a failed read. */
-const PREFIX_LIST_UNREADABLE = new Set([
-  'UnauthorizedOperation',
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidPrefixListID.NotFound',
-  'InvalidPrefixListId.NotFound',
-  'InvalidPrefixListID.Malformed',
-  'InvalidPrefixListId.Malformed',
-]);
-
 /**
  * How long a warm rule Lambda keeps a prefix list's entries. For up to this long after a list is edited, a group
  * that references it may be evaluated with the list's previous entries (Config does not re-evaluate the groups that
@@ -44,43 +26,12 @@ export const PREFIX_LIST_TTL_MS = 5 * 60_000;
 
 /**
  * The EC2 part of a reader: security groups and the entries of managed prefix lists (kept across warm invocations,
- * {@link PREFIX_LIST_TTL_MS}).
+ * {@link PREFIX_LIST_TTL_MS}); its SDK calls are in `ec2.live.ts`.
  * @example
  * await new LiveReader(aws, accountId, { ec2: ec2Reads }).describeSecurityGroups();
  */
 export const ec2Reads = defineReads('ec2', {
-  live: ({ aws }) => ({
-    async describeSecurityGroups(groupIds) {
-      const groups: SecurityGroup[] = [];
-      for await (const page of paginateDescribeSecurityGroups(
-        { client: aws.get(EC2) },
-        groupIds ? { GroupIds: groupIds } : {},
-      ))
-        groups.push(...(page.SecurityGroups ?? []));
-      return groups;
-    },
-
-    async prefixListCidrs(prefixListId) {
-      try {
-        const cidrs: string[] = [];
-        for await (const page of paginateGetManagedPrefixListEntries(
-          { client: aws.get(EC2) },
-          { PrefixListId: prefixListId },
-        ))
-          for (const e of page.Entries ?? []) if (e.Cidr) cidrs.push(e.Cidr);
-        return cidrs;
-      } catch (error) {
-        // Only a list this role may not see (not shared, denied, gone) is "cannot be read". Throttling or a network
-        // failure must fail the evaluation: treating the list as not the world would report the group COMPLIANT.
-        if (!PREFIX_LIST_UNREADABLE.has(awsErrorName(error) ?? '')) throw error;
-        logger.warn(
-          { prefixListId, error: awsErrorName(error) },
-          'prefix list entries unreadable; not treated as the world',
-        );
-        return undefined;
-      }
-    },
-  }),
+  live: () => import('./ec2.live.js'),
   keep: { prefixListCidrs: { ttlMs: PREFIX_LIST_TTL_MS, complete: Array.isArray } },
   snapshot: {
     keys: {

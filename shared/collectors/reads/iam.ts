@@ -1,10 +1,3 @@
-import {
-  GenerateCredentialReportCommand,
-  GetAccountSummaryCommand,
-  GetCredentialReportCommand,
-} from '@aws-sdk/client-iam';
-import { IAM } from '../../aws/services/iam';
-import { awsErrorName, InsufficientDataError } from '../../errors';
 import { defineReads } from '../parts';
 import { need } from '../snapshot-reader';
 
@@ -29,35 +22,7 @@ declare module '../reader' {
  * const csv = await new LiveReader(aws, accountId, { iam: iamReads }).credentialReport();
  */
 export const iamReads = defineReads('iam', {
-  live: ({ aws, wait }) => ({
-    async accountAccessKeysPresent() {
-      const out = await aws.get(IAM).send(new GetAccountSummaryCommand({}));
-      return out.SummaryMap?.AccountAccessKeysPresent;
-    },
-
-    async credentialReport() {
-      const iam = aws.get(IAM);
-      for (let attempt = 1; attempt <= wait.attempts; attempt++) {
-        const generated = await iam.send(new GenerateCredentialReportCommand({}));
-        if (generated.State === 'COMPLETE') {
-          try {
-            const report = await iam.send(new GetCredentialReportCommand({}));
-            return new TextDecoder().decode(report.Content);
-          } catch (error) {
-            // Generated but not yet readable, or expired between the two calls: ask again.
-            if (
-              !['ReportInProgress', 'ReportNotPresent', 'ReportExpired'].includes(awsErrorName(error) ?? '')
-            )
-              throw error;
-          }
-        }
-        if (attempt < wait.attempts) await new Promise((r) => setTimeout(r, wait.delayMs));
-      }
-      throw new InsufficientDataError(
-        `The IAM credential report was not ready after ${wait.attempts} attempts; the invocation fails so Config retries.`,
-      );
-    },
-  }),
+  live: () => import('./iam.live.js'),
   snapshot: {
     keys: {
       credentialReport: 'the IAM credential report, as CSV text',

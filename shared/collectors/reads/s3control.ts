@@ -1,8 +1,5 @@
 import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
-import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
-import { S3Control } from '../../aws/services/s3control';
 import { UsageError } from '../../errors';
-import { orNull } from '../live-reader';
 import { defineReads } from '../parts';
 import { need } from '../snapshot-reader';
 
@@ -54,15 +51,7 @@ export function publicAccessBlockFromAnyCase(
  * await new LiveReader(aws, accountId, { s3control: s3controlReads }).accountPublicAccessBlock(); // null when none
  */
 export const s3controlReads = defineReads('s3control', {
-  live: ({ aws, accountId }) => ({
-    async accountPublicAccessBlock() {
-      const out = await orNull(
-        aws.get(S3Control).send(new GetPublicAccessBlockCommand({ AccountId: accountId })),
-        ['NoSuchPublicAccessBlockConfiguration'],
-      );
-      return out?.PublicAccessBlockConfiguration ?? null;
-    },
-  }),
+  live: () => import('./s3control.live.js'),
   snapshot: {
     keys: {
       accountPublicAccessBlock:

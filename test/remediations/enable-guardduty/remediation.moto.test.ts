@@ -6,7 +6,7 @@ import {
   UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
 import { expect } from 'chai';
-import { GuardDuty } from '../../../rules/guardduty-enabled/reads';
+import { GuardDuty } from '../../../rules/guardduty-enabled/reads.live';
 import type { AwsClients } from '../../../shared/aws/clients';
 import { useMoto } from '../../helpers/moto';
 import { ACCOUNT, motoClients, mutations, runRemediation } from '../helpers';

@@ -12,7 +12,7 @@ import {
   type Parameters,
   rule,
 } from '../../../rules/guardduty-enabled/evaluate';
-import { GuardDuty } from '../../../rules/guardduty-enabled/reads';
+import { GuardDuty } from '../../../rules/guardduty-enabled/reads.live';
 import { AwsClients } from '../../../shared/aws/clients';
 import { LiveReader } from '../../../shared/collectors/live-reader';
 import type { EvaluationSnapshot } from '../../../shared/collectors/reader';

@@ -9,7 +9,7 @@ function part(name: string, keys: string[], reads: string[]): ReaderPart {
   const answers = Object.fromEntries(reads.map((r) => [r, async () => undefined]));
   return {
     part: name,
-    live: () => answers,
+    live: async () => ({ live: () => answers }),
     snapshot: { keys: Object.fromEntries(keys.map((k) => [k, 'test'])), open: () => answers },
   } as unknown as ReaderPart;
 }
