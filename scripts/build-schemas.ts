@@ -6,12 +6,21 @@
  *   by ajv (ajv/dist/standalone), which `shared/metadata.ts` runs. Nothing compiles a metadata schema at run time: a
  *   rule Lambda's start and every `rebaseline` command used to spend a quarter of a second compiling RULE_SCHEMA
  *   (and ajv's meta-schema checking it). The options are those the validators had when compiled at run time.
+ * - `shared/schemas/validate-parameters.generated.js`: each rule's parameter validator (rule.json's parameters and
+ *   the common ones, `parameterSchema`), and `validate-payloads.generated.js`: each remediation's and playbook's
+ *   payload validator (the schemas their handlers give `payloadParser`), by id with the digest of the schema, which
+ *   `shared/params.ts` and `shared/remediation/payload.ts` run (`shared/schemas/precompiled.ts`). So no Lambda and no
+ *   `rebaseline` command compiles a schema, and none bundles ajv's compiler.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
+import { RULES } from '../rules';
+import { PARAMETER_AJV_OPTIONS, parameterSchema } from '../shared/params';
+import { PAYLOAD_AJV_OPTIONS, payloadSchemas } from '../shared/remediation/payload';
 import { PLAYBOOK_SCHEMA } from '../shared/schemas/playbook';
+import { schemaDigest } from '../shared/schemas/precompiled';
 import { REMEDIATION_SCHEMA } from '../shared/schemas/remediation';
 import { RULE_SCHEMA } from '../shared/schemas/rule';
 
@@ -57,6 +66,61 @@ function validatorDeclaration(type: string, from: string): string {
   ].join('\n');
 }
 
+const TABLE_DECLARATION = (from: string) =>
+  [
+    HEADER(from),
+    "import type { PrecompiledTable } from './precompiled';",
+    '',
+    '/** The validators compiled ahead of time, by id, each with the digest of the schema it was compiled from. */',
+    'declare const validators: PrecompiledTable;',
+    'export default validators;',
+    '',
+  ].join('\n');
+
+/**
+ * A table of validators as an ES module: one standalone validator per schema (ajv's helpers shared), and the default
+ * export `{ [id]: { digest, validate } }` that `precompiledValidator` looks them up in.
+ */
+export function validatorTableSource(
+  schemas: ReadonlyMap<string, object>,
+  options: Readonly<Record<string, unknown>>,
+  from: string,
+): string {
+  const ajv = new Ajv({ ...options, code: { source: true, lines: true, esm: true } });
+  const ids = [...schemas.keys()].sort();
+  const exports: Record<string, string> = {};
+  ids.forEach((id, i) => {
+    ajv.addSchema(schemas.get(id) as object, `v${i}`);
+    exports[`v${i}`] = `v${i}`;
+  });
+  const table = ids.map(
+    (id, i) =>
+      `  ${JSON.stringify(id)}: { digest: ${JSON.stringify(schemaDigest(schemas.get(id) as object))}, validate: v${i} },`,
+  );
+  return `${HEADER(from)}\n${standaloneCode(ajv, exports)}\nexport default {\n${table.join('\n')}\n};\n`;
+}
+
+/** Every rule's parameter schema, by rule id. */
+function parameterSchemas(): Map<string, object> {
+  return new Map(RULES.map((rule) => [rule.meta.id, parameterSchema(rule.meta)]));
+}
+
+/**
+ * Every remediation's and playbook's payload schema, by id: their handlers are loaded, which gives them (only theirs:
+ * a test's own payloadParser in the same process is not one of them).
+ */
+function allPayloadSchemas(): ReadonlyMap<string, object> {
+  const ids: string[] = [];
+  for (const dir of ['remediations', 'playbooks'])
+    for (const entry of readdirSync(join(__dirname, '..', dir), { withFileTypes: true }))
+      if (entry.isDirectory() && readdirSync(join(__dirname, '..', dir, entry.name)).includes('handler.ts')) {
+        require(join(__dirname, '..', dir, entry.name, 'handler.ts'));
+        ids.push(entry.name);
+      }
+  const schemas = payloadSchemas();
+  return new Map(ids.flatMap((id) => (schemas.has(id) ? [[id, schemas.get(id) as object] as const] : [])));
+}
+
 /** Each generated file and its text. */
 export function schemaFiles(): Record<string, string> {
   const files: Record<string, string> = {
@@ -68,6 +132,20 @@ export function schemaFiles(): Record<string, string> {
     files[join(SHARED, 'schemas', `${name}.generated.js`)] = validatorSource(schema, from);
     files[join(SHARED, 'schemas', `${name}.generated.d.ts`)] = validatorDeclaration(type, from);
   }
+  const parametersFrom = 'rules/*/rule.json (shared/params.ts parameterSchema)';
+  files[join(SHARED, 'schemas', 'validate-parameters.generated.js')] = validatorTableSource(
+    parameterSchemas(),
+    PARAMETER_AJV_OPTIONS,
+    parametersFrom,
+  );
+  files[join(SHARED, 'schemas', 'validate-parameters.generated.d.ts')] = TABLE_DECLARATION(parametersFrom);
+  const payloadsFrom = 'the payloadParser schemas of remediations/*/handler.ts and playbooks/*/handler.ts';
+  files[join(SHARED, 'schemas', 'validate-payloads.generated.js')] = validatorTableSource(
+    allPayloadSchemas(),
+    PAYLOAD_AJV_OPTIONS,
+    payloadsFrom,
+  );
+  files[join(SHARED, 'schemas', 'validate-payloads.generated.d.ts')] = TABLE_DECLARATION(payloadsFrom);
   return files;
 }
 

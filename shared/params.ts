@@ -1,6 +1,11 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidParametersError } from './errors';
 import type { AnyRule, ParameterSchema, RuleMetadata } from './rule';
+import { precompiledValidator } from './schemas/precompiled';
+import PARAMETER_VALIDATORS from './schemas/validate-parameters.generated';
+
+/** The options the parameter validators are compiled with (ahead of time, scripts/build-schemas.ts). */
+export const PARAMETER_AJV_OPTIONS = { allErrors: false, useDefaults: true, strict: true } as const;
 
 /** Parameters every rule accepts; the framework handles them so rules never repeat the plumbing. */
 export const COMMON_PARAMETERS: Record<string, ParameterSchema> = {
@@ -51,8 +56,7 @@ export function parameterSchema(meta: RuleMetadata) {
   };
 }
 
-// Made on the first parse, not when the module loads: a Lambda's startup does not pay for it.
-let ajv: Ajv | undefined;
+// Looked up on the first parse of a rule's parameters; compiled ahead of time (`npm run generate`), never here.
 const validators = new WeakMap<RuleMetadata, ValidateFunction>();
 const schemas = new WeakMap<RuleMetadata, ReturnType<typeof parameterSchema>>();
 
@@ -136,8 +140,13 @@ export function parseRuleParameters<P>(
   }
   let validate = validators.get(meta);
   if (!validate) {
-    ajv ??= new Ajv({ allErrors: false, useDefaults: true, strict: true });
-    validate = ajv.compile(schema);
+    validate = precompiledValidator(
+      PARAMETER_VALIDATORS,
+      meta.id,
+      schema,
+      PARAMETER_AJV_OPTIONS,
+      `the parameters of rule ${meta.id}`,
+    );
     validators.set(meta, validate);
   }
   if (!validate(out)) {

@@ -14,6 +14,13 @@ process.env.REBASELINE_DB ??= require('node:path').join(
   `rebaseline-test-${process.pid}.db`,
 );
 
+// Schemas no generated table holds (a test's own rule metadata or payload) are compiled here, as the product never
+// does: its rules', remediations' and playbooks' validators are compiled ahead of time (scripts/build-schemas.ts).
+const { useSchemaCompiler } =
+  require('../shared/schemas/precompiled') as typeof import('../shared/schemas/precompiled');
+const { default: Ajv } = require('ajv') as typeof import('ajv');
+useSchemaCompiler((schema, options) => new Ajv(options).compile(schema));
+
 // Every log line of the suite, at trace level, is read for secrets (the logger is required here, after LOG_LEVEL).
 const { suiteLogWatch: watch } = require('./helpers/log-secrets') as typeof import('./helpers/log-secrets');
 

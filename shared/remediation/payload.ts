@@ -1,7 +1,9 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DeploymentConfigError, RemediationInputError } from '../errors';
 import { ruleParameters } from '../params';
 import type { AnyRule } from '../rule';
+import { precompiledValidator } from '../schemas/precompiled';
+import PAYLOAD_VALIDATORS from '../schemas/validate-payloads.generated';
 import {
   type PayloadField,
   REMEDIATION_MODES,
@@ -26,9 +28,24 @@ export const ACCOUNT_ID_FIELD = {
   description: 'a 12-digit account id',
 } as const satisfies PayloadField;
 
-// allErrors: the error reported is the first field in the schema's order, not the first keyword ajv happens to check.
-// Made on the first payload, not when the module loads: a Lambda's startup does not pay for it.
-let ajv: Ajv | undefined;
+/**
+ * The options the payload validators are compiled with (ahead of time, scripts/build-schemas.ts). allErrors: the
+ * error reported is the first field in the schema's order, not the first keyword ajv happens to check.
+ */
+export const PAYLOAD_AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
+
+/** Every payload schema given to {@link payloadParser} so far, by remediation or playbook id (the generator's input). */
+const PAYLOAD_SCHEMAS = new Map<string, object>();
+
+/**
+ * The payload schemas of the remediation and playbook handlers loaded so far, by id: what `npm run generate`
+ * compiles ahead of time (scripts/build-schemas.ts loads every handler, then reads them here).
+ * @example
+ * require('../../remediations/revoke-public-ingress/handler'); payloadSchemas().has('revoke-public-ingress'); // → true
+ */
+export function payloadSchemas(): ReadonlyMap<string, object> {
+  return PAYLOAD_SCHEMAS;
+}
 
 const configString = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
 
@@ -64,7 +81,8 @@ function inputError(
 }
 
 /**
- * The parser of a remediation Lambda's payload: `raw` is checked against the schema (ajv) and returned with only the
+ * The parser of a remediation Lambda's payload: `raw` is checked against the schema (by its validator compiled
+ * ahead of time, `shared/schemas/validate-payloads.generated.js`) and returned with only the
  * schema's fields, in Config's string form, plus `DryRun` (the runner's dry-run sends `true`, a document may send
  * `"true"`; anything else is `false`).
  * @throws RemediationInputError naming the remediation, the first wrong field in the schema's order, the form it
@@ -84,10 +102,17 @@ export function payloadParser<P extends { DryRun?: boolean }>(
   schema: PayloadSchema<P>,
 ): (raw: unknown) => P {
   const properties: Record<string, PayloadField> = schema.properties;
+  PAYLOAD_SCHEMAS.set(remediationId, schema);
   let validate: ValidateFunction | undefined;
   return (raw) => {
-    ajv ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    validate ??= ajv.compile(schema);
+    // Looked up on the first payload; compiled ahead of time (`npm run generate`), never here.
+    validate ??= precompiledValidator(
+      PAYLOAD_VALIDATORS,
+      remediationId,
+      schema,
+      PAYLOAD_AJV_OPTIONS,
+      `the payload of ${remediationId}`,
+    );
     if (!validate(raw)) throw inputError(remediationId, properties, raw, validate.errors ?? []);
     const input = raw as Record<string, unknown>;
     const payload: Record<string, unknown> = {};
