@@ -90,27 +90,29 @@ describe('the compiled CLI: what `evaluate` loads', function () {
         expect(others).to.deep.equal([]);
       });
 
-      it('loads the SDK clients of its own reads and of the Lambda protocol module only', () => {
-        const allowed = new Set(
-          [
-            ...reachedFrom(metafile, `rules/${id}/evaluate.ts`),
-            ...reachedFrom(metafile, 'shared/lambda/config-rule.ts'),
-          ]
-            .map(packageOf)
-            .filter((p) => p?.startsWith('@aws-sdk/client-')),
-        );
-        const clients = new Set([...loaded].map(packageOf).filter((p) => p?.startsWith('@aws-sdk/client-')));
-        expect([...clients].filter((c) => !allowed.has(c))).to.deep.equal([]);
+      it('loads no AWS SDK client: its reads are loaded on their first live call, and it makes none', () => {
+        const sdk = [...loaded].filter((i) => /^@(aws-sdk|smithy)\//.test(packageOf(i) ?? ''));
+        expect([...new Set(sdk.map(packageOf))]).to.deep.equal([]);
+        // The live halves of its reads are chunks of their own, loaded by a live reader only.
+        for (const input of reachedFrom(metafile, `rules/${id}/evaluate.ts`))
+          expect(input, 'a live half imported statically').not.to.match(/\.live\.ts$/);
       });
 
-      it('validates metadata with the precompiled validators: nothing of ajv but its runtime helpers', () => {
-        const fromMetadata = [...reachedFrom(metafile, 'shared/metadata.ts')].filter(
+      it('compiles no schema: nothing of ajv but its runtime helpers, the precompiled validators instead', () => {
+        const compiler = [...loaded].filter(
           (i) => packageOf(i) === 'ajv' && !/\/ajv\/dist\/runtime\//.test(i),
         );
-        expect(fromMetadata).to.deep.equal([]);
+        expect(compiler).to.deep.equal([]);
         expect(loaded).to.include('shared/schemas/validate-rule.generated.js');
+        expect(loaded).to.include('shared/schemas/validate-parameters.generated.js');
       });
     });
+
+  it("puts each reader part's live half (its SDK client) in a chunk of its own", () => {
+    const live = Object.keys(metafile.inputs).filter((i) => /\.live\.ts$/.test(i));
+    expect(live.length).to.be.greaterThan(0);
+    for (const input of live) expect([...byEntryPoints(metafile)], input).to.include(input);
+  });
 });
 
 /** The sources that have a chunk of their own (entry points and the targets of dynamic imports). */
