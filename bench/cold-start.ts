@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { packageService } from '../scripts/deploy/package';
+import { lambdaBuildOptions } from './lambda-build';
 import { median } from './time-to-remediate';
 
 /**
@@ -76,6 +77,8 @@ async function bundleComposition(
     format: 'cjs',
     mainFields: ['module', 'main'],
     keepNames: true,
+    // serverless.yml's plugins, as the functions are packaged: the composition is that of the deployed bundles.
+    plugins: lambdaBuildOptions().plugins ?? [],
     write: false,
     metafile: true,
     outdir: join(tmpdir(), 'rebaseline-bench-metafile'),

@@ -2,8 +2,8 @@
  * `npm run new:rule -- <rule-id> --service <svc> --resource-type <AWS::…> [--read <Api>] [--trigger periodic|change]`
  *
  * Writes a rule that compiles, passes its tests and packages, for a person to make real: `rules/<id>/` (rule.json,
- * evaluate.ts with its scenarios, handler.ts, and reads.ts: the rule's own part of the reader, named after the rule,
- * calling the service's SDK client), a test with a fixture shaped like the corpus (its PROVENANCE.md says it is a
+ * evaluate.ts with its scenarios, handler.ts, reads.ts: the rule's own part of the reader, named after the rule, and
+ * reads.live.ts: its live half, calling the service's SDK client, loaded on the first live read), a test with a fixture shaped like the corpus (its PROVENANCE.md says it is a
  * template to replace with recorded data), and the registry line in `rules/index.ts`. Nothing else: the IAM, the
  * serverless sections, the packs, the docs and the bundle budget are derived (`npm run generate`).
  */
@@ -127,19 +127,12 @@ export function ruleFiles(o: NewRuleOptions): Record<string, string> {
   const serviceLines = shared
     ? `import { ${shared} } from '../../shared/aws/services/${service}';`
     : `import { defineService } from '../../shared/aws/clients';`;
-  files[`rules/${id}/reads.ts`] =
-    `import { ${shared ? '' : `${sdk.client}, `}${sdk.api}Command, type ${sdk.api}CommandOutput } from '${sdk.pkg}';
-${serviceLines}
+  // The part (its reads' types, the offline half) and its live half, a module of its own loaded on the first live
+  // read: loading the rule (the offline evaluator, a Lambda invocation that reads nothing) loads no SDK client.
+  files[`rules/${id}/reads.ts`] = `import type { ${sdk.api}CommandOutput } from '${sdk.pkg}';
 import { defineReads } from '../../shared/collectors/parts';
 import { need } from '../../shared/collectors/snapshot-reader';
-${
-  shared
-    ? ''
-    : `
-/** ${service} for \`AwsClients.get\`: \`aws.get(${Service}).send(…)\`. */
-export const ${Service} = defineService({ name: '${service}', client: ${sdk.client} });
-`
-}
+
 declare module '../../shared/collectors/reader' {
   interface ReadsByPart {
     ${part}: {
@@ -153,14 +146,13 @@ declare module '../../shared/collectors/reader' {
 }
 
 /**
- * The reads of ${id} (the live reader calls ${service}; the offline one answers from \`--context\`).
+ * The reads of ${id} (the live reader calls ${service} through reads.live.ts; the offline one answers from
+ * \`--context\`).
  * @example
  * await new LiveReader(aws, accountId, { ${part}: ${part}Reads }).${readName}();
  */
 export const ${part}Reads = defineReads('${part}', {
-  live: ({ aws }) => ({
-    ${readName}: () => aws.get(${Service}).send(new ${sdk.api}Command({})),
-  }),
+  live: () => import('./reads.live.js'),
   snapshot: {
     keys: { ${key}: '${sdk.api} response' },
     open: (snapshot) => ({
@@ -169,6 +161,27 @@ export const ${part}Reads = defineReads('${part}', {
       },
     }),
   },
+});
+`;
+  files[`rules/${id}/reads.live.ts`] =
+    `import { ${shared ? '' : `${sdk.client}, `}${sdk.api}Command } from '${sdk.pkg}';
+${serviceLines}
+import type { LiveReads } from '../../shared/collectors/parts';
+${
+  shared
+    ? ''
+    : `
+/** ${service} for \`AwsClients.get\`: \`aws.get(${Service}).send(…)\`. */
+export const ${Service} = defineService({ name: '${service}', client: ${sdk.client} });
+`
+}
+/**
+ * The reads of ${id} through the SDK (the live half of \`${part}Reads\`, loaded on its first read).
+ * @example
+ * await new LiveReader(aws, accountId, { ${part}: ${part}Reads }).${readName}(); // loads this module
+ */
+export const live: LiveReads<'${part}'> = ({ aws }) => ({
+  ${readName}: () => aws.get(${Service}).send(new ${sdk.api}Command({})),
 });
 `;
   files[`rules/${id}/evaluate.ts`] = `import { ${part}Reads } from './reads';

@@ -7,8 +7,8 @@ import {
   normaliseConfigurationItem,
 } from '../config/configuration-item';
 import type { ConfigRuleEvent } from '../config/event';
-import { type Evaluation, evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
-import { CollectionError, InsufficientDataError, MalformedEventError } from '../errors';
+import { evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
+import { CollectionError, MalformedEventError } from '../errors';
 import type { CommonParameters } from '../params';
 import {
   ACCOUNT_RESOURCE_TYPE,
@@ -19,14 +19,13 @@ import {
 } from '../rule';
 
 /**
- * The Config SDK module, loaded on the first call that needs it (an oversized item, the periodic clean-up) and kept:
- * an offline evaluation (`rebaseline evaluate`) never loads it, and a Lambda, which has it already for
- * PutEvaluations, loads it once.
+ * The Config calls of the protocol (an oversized item's history, the periodic clean-up), loaded on the first call
+ * that needs them and kept: an offline evaluation (`rebaseline evaluate`) never loads the Config SDK.
  */
-let configSdk: Promise<typeof import('@aws-sdk/client-config-service')> | undefined;
-const loadConfigSdk = () =>
-  (configSdk ??= import('@aws-sdk/client-config-service').catch((error: unknown) => {
-    configSdk = undefined;
+let configCalls: Promise<typeof import('./config-history.js')> | undefined;
+const loadConfigCalls = () =>
+  (configCalls ??= import('./config-history.js').catch((error: unknown) => {
+    configCalls = undefined;
     throw error;
   }));
 
@@ -34,65 +33,6 @@ export interface EventDeps {
   reader: Reader;
   /** Needed for oversized items and for periodic clean-up; absent offline. */
   config?: ConfigServiceClient;
-}
-
-async function fetchOversizedItem(
-  config: ConfigServiceClient,
-  resourceType: string,
-  resourceId: string,
-  at: Date,
-) {
-  const { GetResourceConfigHistoryCommand } = await loadConfigSdk();
-  let nextToken: string | undefined;
-  // Config may return an empty page with a nextToken: keep paging until an item arrives.
-  for (let page = 0; page < 20; page++) {
-    const out = await config.send(
-      new GetResourceConfigHistoryCommand({
-        resourceType: resourceType as never,
-        resourceId,
-        laterTime: at,
-        limit: 1,
-        nextToken,
-      }),
-    );
-    const item = out.configurationItems?.[0];
-    if (item) return item;
-    nextToken = out.nextToken;
-    if (!nextToken) break;
-  }
-  throw new InsufficientDataError(
-    `Config has no configuration item for ${resourceType} ${resourceId} at ${at.toISOString()}.`,
-  );
-}
-
-/** Resources this rule reported before that the periodic run no longer found: NOT_APPLICABLE. */
-async function vanishedResources(
-  config: ConfigServiceClient,
-  ruleName: string,
-  resourceType: string,
-  present: ReadonlySet<string>,
-  timestamp: Date,
-): Promise<Evaluation[]> {
-  const { paginateGetComplianceDetailsByConfigRule } = await loadConfigSdk();
-  const gone: Evaluation[] = [];
-  for await (const page of paginateGetComplianceDetailsByConfigRule(
-    { client: config },
-    // The API's default page is 10 results; at organisation scale that is ten times the calls (and throttling).
-    { ConfigRuleName: ruleName, ComplianceTypes: ['COMPLIANT', 'NON_COMPLIANT'], Limit: 100 },
-  )) {
-    for (const result of page.EvaluationResults ?? []) {
-      const q = result.EvaluationResultIdentifier?.EvaluationResultQualifier;
-      if (!q?.ResourceId || q.ResourceType !== resourceType || present.has(q.ResourceId)) continue;
-      gone.push(
-        toEvaluation(
-          { resourceType, resourceId: q.ResourceId },
-          { complianceType: 'NOT_APPLICABLE', annotation: 'The resource no longer exists.' },
-          timestamp,
-        ),
-      );
-    }
-  }
-  return gone;
 }
 
 /**
@@ -119,13 +59,9 @@ export async function evaluateEvent(
     if (periodic.resourceType !== ACCOUNT_RESOURCE_TYPE && deps.config) {
       const present = new Set(items.map((i) => i.resourceId));
       outcome.evaluations.push(
-        ...(await vanishedResources(
-          deps.config,
-          event.configRuleName,
-          periodic.resourceType,
-          present,
-          timestamp,
-        )),
+        ...(await (
+          await loadConfigCalls()
+        ).vanishedResources(deps.config, event.configRuleName, periodic.resourceType, present, timestamp)),
       );
     }
     return outcome;
@@ -178,7 +114,12 @@ export async function evaluateEvent(
         'An oversized configuration item can only be fetched from AWS Config, not offline.',
       );
     ci = normaliseConfigurationItem(
-      await fetchOversizedItem(deps.config, summary.resourceType, summary.resourceId, summary.captureTime),
+      await (await loadConfigCalls()).fetchOversizedItem(
+        deps.config,
+        summary.resourceType,
+        summary.resourceId,
+        summary.captureTime,
+      ),
     );
     if (GONE_STATUSES.has(ci.configurationItemStatus))
       return notApplicable(summary, `The resource is ${ci.configurationItemStatus}.`);

@@ -41,7 +41,7 @@ const PAYLOAD_SCHEMAS = new Map<string, object>();
  * The payload schemas of the remediation and playbook handlers loaded so far, by id: what `npm run generate`
  * compiles ahead of time (scripts/build-schemas.ts loads every handler, then reads them here).
  * @example
- * require('../../remediations/revoke-public-ingress/handler'); payloadSchemas().has('revoke-public-ingress'); // → true
+ * payloadSchemas().has('revoke-public-ingress'); // → true once that remediation's handler module is loaded
  */
 export function payloadSchemas(): ReadonlyMap<string, object> {
   return PAYLOAD_SCHEMAS;
