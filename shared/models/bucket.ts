@@ -427,12 +427,15 @@ export function readPlainBucket(ci: ConfigurationItem): BucketModel | undefined 
   if (!supplementary) return undefined;
   const configured = ci.configuration.name;
   if (configured !== undefined && configured !== null && typeof configured !== 'string') return undefined;
+  // Each part in turn, so that an item the strict reader must read is left at its first odd part, undecoded.
   const objectOwnership = plainObjectOwnership(ci, supplementary);
+  if (objectOwnership === false) return undefined;
   const publicAccessBlock = readPlainPublicAccessBlock(supplementary.PublicAccessBlockConfiguration);
+  if (publicAccessBlock === false) return undefined;
   const grants = plainGrants(supplementary.AccessControlList);
+  if (grants === undefined) return undefined;
   const policy = plainPolicy(supplementary.BucketPolicy);
-  if (objectOwnership === false || publicAccessBlock === false || grants === undefined || policy === false)
-    return undefined;
+  if (policy === false) return undefined;
   return {
     resourceType: BUCKET,
     resourceId: ci.resourceId,
