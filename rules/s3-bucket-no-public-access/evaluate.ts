@@ -78,7 +78,6 @@ export function effectiveFlag(
  */
 export function publicAclFindings(model: BucketModel): string[] {
   if (!hasPublicAclGrant(model)) return [];
-  if (model.objectOwnership === 'BucketOwnerEnforced') return [];
   const byGroup = new Map<string, string[]>();
   for (const g of model.grants) {
     if (!PUBLIC_GROUPS.has(g.grantee.kind)) continue;
