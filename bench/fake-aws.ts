@@ -43,6 +43,25 @@ function awsJson(value: unknown): string {
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * EC2's Query-protocol XML of SDK-shaped values: each member as its camelCase element (`VpcId` → `<vpcId>`, `Tags`
+ * → `<tagSet>`), lists as `<item>`s, dates as ISO text; what the SDK's EC2 parser reads back into the same shape.
+ */
+function ec2Xml(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return ec2Items(value);
+  if (value === null || typeof value !== 'object') return xmlEscape(String(value));
+  let out = '';
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const name = key === 'Tags' ? 'tagSet' : key.charAt(0).toLowerCase() + key.slice(1);
+    out += `<${name}>${ec2Xml(v)}</${name}>`;
+  }
+  return out;
+}
+
+const ec2Items = (list: readonly unknown[]) => list.map((item) => `<item>${ec2Xml(item)}</item>`).join('');
+
 const json = (body: unknown, statusCode = 200): HttpAnswer => ({
   statusCode,
   headers: { 'content-type': 'application/x-amz-json-1.1' },
@@ -113,6 +132,14 @@ export class InMemoryAccount {
         const name = (JSON.parse(bodyText(request.body)) as { TrailName: string }).TrailName;
         return json({ TrailARN: name, ...(s.eventSelectors?.[name] ?? {}) });
       }
+      case 'ec2:DescribeVpcs':
+        return xml(
+          `<DescribeVpcsResponse><requestId>bench</requestId><vpcSet>${ec2Items(s.vpcs ?? [])}</vpcSet></DescribeVpcsResponse>`,
+        );
+      case 'ec2:DescribeFlowLogs':
+        return xml(
+          `<DescribeFlowLogsResponse><requestId>bench</requestId><flowLogSet>${ec2Items(s.flowLogs ?? [])}</flowLogSet></DescribeFlowLogsResponse>`,
+        );
       case 'ec2:GetManagedPrefixListEntries': {
         const id = new URLSearchParams(bodyText(request.body)).get('PrefixListId') ?? '';
         const cidrs = s.prefixLists?.[id];

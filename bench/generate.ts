@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdvancedEventSelector, EventSelector, Trail } from '@aws-sdk/client-cloudtrail';
+import type { FlowLog, Vpc } from '@aws-sdk/client-ec2';
 import type { TrailSelectors } from '../shared/collectors/reader';
 import type { EvaluationSnapshot } from '../shared/collectors/snapshot-reader';
 
@@ -864,6 +865,180 @@ export function trailSetContext(rng: Rng): EvaluationSnapshot {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// VPCs and their flow logs
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The fields of the default flow log record format (version 2). */
+const DEFAULT_LOG_FORMAT = [
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+];
+
+/** A LogFormat as EC2 writes it: `${version} ${account-id} …`. */
+const logFormat = (fields: readonly string[]) => fields.map((f) => `\${${f}}`).join(' ');
+
+/** Where a flow log delivers, as EC2 describes it (LogDestinationType, LogDestination, LogGroupName). */
+function flowLogDestination(rng: Rng, accountId: string): Partial<FlowLog> {
+  return rng.weighted<() => Partial<FlowLog>>([
+    [
+      () => {
+        const group = rng.pick(['vpc-flow-logs', '/aws/vpc/flowlogs', `flow-logs-${rng.hex(6)}`]);
+        return {
+          LogDestinationType: 'cloud-watch-logs',
+          LogGroupName: group,
+          LogDestination: `arn:aws:logs:${BENCH_REGION}:${accountId}:log-group:${group}`,
+          DeliverLogsPermissionArn: `arn:aws:iam::${accountId}:role/${rng.pick(['flow-logs-role', 'VPCFlowLogsRole'])}`,
+        };
+      },
+      45,
+    ],
+    [
+      () => ({
+        LogDestinationType: 's3',
+        LogDestination: `arn:aws:s3:::${rng.pick(['central-flow-logs', 'aws-logs', 'network-logs'])}-${rng.pick(ACCOUNTS)}${rng.chance(0.3) ? '/vpc/' : ''}`,
+      }),
+      45,
+    ],
+    [
+      () => ({
+        LogDestinationType: 'kinesis-data-firehose',
+        LogDestination: `arn:aws:firehose:${BENCH_REGION}:${accountId}:deliverystream/flow-logs-${rng.hex(6)}`,
+      }),
+      10,
+    ],
+  ])();
+}
+
+/**
+ * One flow log as DescribeFlowLogs lists it: capturing ALL, REJECT or ACCEPT traffic, delivering, or failing to
+ * (DeliverLogsStatus FAILED, or an "Access error" / "Rate limited" message), in the default or a custom format.
+ */
+function flowLog(
+  rng: Rng,
+  accountId: string,
+  resourceId: string,
+  trafficType?: FlowLog['TrafficType'],
+): FlowLog {
+  const delivery = rng.weighted([
+    ['ok', 88],
+    ['accessError', 6],
+    ['rateLimited', 3],
+    ['failed', 3],
+  ] as const);
+  const created = new Date(BENCH_NOW.getTime() - rng.int(1, 2_500) * 86_400_000);
+  return {
+    CreationTime: created,
+    FlowLogId: `fl-${rng.hex(17)}`,
+    FlowLogStatus: 'ACTIVE',
+    ResourceId: resourceId,
+    TrafficType:
+      trafficType ??
+      rng.weighted([
+        ['ALL', 70],
+        ['REJECT', 20],
+        ['ACCEPT', 10],
+      ] as const),
+    ...flowLogDestination(rng, accountId),
+    DeliverLogsStatus: delivery === 'failed' ? 'FAILED' : 'SUCCESS',
+    ...(delivery === 'accessError' ? { DeliverLogsErrorMessage: 'Access error' } : {}),
+    ...(delivery === 'rateLimited' ? { DeliverLogsErrorMessage: 'Rate limited' } : {}),
+    LogFormat: logFormat(
+      rng.chance(0.8)
+        ? DEFAULT_LOG_FORMAT
+        : [
+            'version',
+            'vpc-id',
+            'subnet-id',
+            'interface-id',
+            'pkt-srcaddr',
+            'pkt-dstaddr',
+            'action',
+            'flow-direction',
+          ],
+    ),
+    MaxAggregationInterval: rng.pick([60, 600, 600]),
+    ...(rng.chance(0.3) ? { Tags: [{ Key: 'owner', Value: rng.pick(['network', 'security']) }] } : {}),
+  };
+}
+
+/** A VPC as DescribeVpcs lists it. */
+function vpc(rng: Rng, ownerId: string, isDefault: boolean, index: number, shared = false): Vpc {
+  const name = isDefault
+    ? undefined
+    : `${rng.pick(['prod', 'staging', 'shared-services', 'data', 'egress'])}-${index}`;
+  const tags = name
+    ? [{ Key: 'Name', Value: name }, ...(rng.chance(0.4) ? [{ Key: 'env', Value: 'prod' }] : [])]
+    : [];
+  return {
+    CidrBlock: isDefault ? '172.31.0.0/16' : `10.${rng.int(0, 255)}.0.0/${rng.pick([16, 18, 20])}`,
+    DhcpOptionsId: `dopt-${rng.hex(8)}`,
+    State: 'available',
+    VpcId: `vpc-${rng.hex(17)}`,
+    // DescribeVpcs has written OwnerId since 2018; some recorded answers of the account's own VPCs predate it.
+    ...(!shared && rng.chance(0.03) ? {} : { OwnerId: ownerId }),
+    InstanceTenancy: 'default',
+    IsDefault: isDefault,
+    ...(tags.length > 0 ? { Tags: tags } : {}),
+  };
+}
+
+/**
+ * One VPC of the account, as DescribeVpcs and DescribeFlowLogs answer for its region: the default VPC or another
+ * (sometimes listed with VPCs other accounts share with this one, which are not evaluated, or without OwnerId, as
+ * old answers are), and flow logs of each kind the rule tells apart: none, ALL, REJECT or ACCEPT alone, an ACCEPT and
+ * a REJECT one together, ones that cannot deliver, beside flow logs of subnets and interfaces (listed too, but they
+ * do not cover the VPC). One VPC per context, so one context is one evaluation, as one account is for the other
+ * periodic rules. Every item can be evaluated (the unreadable and ill-formed cases are in the rule's tests and
+ * fuzz targets).
+ * @example
+ * vpcFlowLogsContext(new Rng(1), 0).vpcs?.length // → 1 (3 with two shared VPCs)
+ */
+export function vpcFlowLogsContext(rng: Rng, index: number): EvaluationSnapshot {
+  const accountId = BENCH_ACCOUNT;
+  const own = vpc(rng, accountId, rng.chance(0.3), index);
+  const sharedWithUs = rng.chance(0.1)
+    ? Array.from({ length: rng.int(1, 2) }, (_, i) =>
+        vpc(rng, rng.pick(ACCOUNTS.filter((a) => a !== accountId)), false, index + i + 1, true),
+      )
+    : [];
+  const vpcId = own.VpcId as string;
+  const flowLogs: FlowLog[] = [];
+  const logs = rng.weighted([
+    ['none', 30],
+    ['one', 55],
+    ['acceptAndReject', 8],
+    ['two', 7],
+  ] as const);
+  if (logs === 'one') flowLogs.push(flowLog(rng, accountId, vpcId));
+  else if (logs === 'acceptAndReject')
+    flowLogs.push(flowLog(rng, accountId, vpcId, 'ACCEPT'), flowLog(rng, accountId, vpcId, 'REJECT'));
+  else if (logs === 'two') flowLogs.push(flowLog(rng, accountId, vpcId), flowLog(rng, accountId, vpcId));
+  // Flow logs of a subnet or an interface of the VPC: listed by DescribeFlowLogs, but they see only part of it.
+  for (let j = rng.skewed(4, 2); j > 0; j--)
+    flowLogs.push(flowLog(rng, accountId, `${rng.pick(['subnet', 'eni'])}-${rng.hex(17)}`));
+  // DescribeFlowLogs lists the region's flow logs in no particular order of resource.
+  for (let i = flowLogs.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [flowLogs[i], flowLogs[j]] = [flowLogs[j] as FlowLog, flowLogs[i] as FlowLog];
+  }
+  const vpcs = [...sharedWithUs];
+  vpcs.splice(rng.int(0, vpcs.length), 0, own);
+  return { vpcs, flowLogs, now: BENCH_NOW.toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Per rule
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -908,6 +1083,12 @@ export const GENERATORS: Record<string, RuleGenerator> = {
     kind: 'context',
     item: (rng) => guardDutyContext(rng),
     parameters: { maximumFindingPublishingFrequency: 'ONE_HOUR' },
+  },
+  'vpc-flow-logs-enabled': {
+    kind: 'context',
+    item: vpcFlowLogsContext,
+    // ALL reaches every branch: a flow log capturing ALL, an ACCEPT and a REJECT one together, or only one of them.
+    parameters: { trafficType: 'ALL' },
   },
 };
 

@@ -223,7 +223,7 @@ async function throughputSection(
           ? `each case runs for ${o.lambdaBudgetMs / 1000} s after 200 warm-up invocations (invocations are independent, so the rate does not depend on how many items are loaded; the item count changes only the memory held)`
           : 'each case runs one full pass over every item after 200 warm-up invocations'
       }. The handler logs one JSON line per invocation, as deployed.`,
-      'The change-triggered rules (security group, bucket, account BPA) get one configuration item per invocation; the periodic account-level rules (root keys, CloudTrail) get one ScheduledNotification per account, their credential report or trail set answered by the in-memory AWS.',
+      'The change-triggered rules (security group, bucket, account BPA) get one configuration item per invocation; the periodic rules (root keys, CloudTrail, GuardDuty, VPC flow logs) get one ScheduledNotification per account, their credential report, trail set, detectors or VPC and flow logs answered by the in-memory AWS.',
       ...adjustments,
     ],
   };

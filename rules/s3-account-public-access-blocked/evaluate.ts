@@ -36,35 +36,53 @@ export function requiredFlags(params: Parameters): PublicAccessBlockFlag[] {
   return PUBLIC_ACCESS_BLOCK_FLAGS.filter((flag) => params[flag]);
 }
 
+/** The settings the parameters require and the annotations that do not depend on the account, per parameters. */
+interface Requirement {
+  flags: PublicAccessBlockFlag[];
+  absent: string;
+  compliant: string;
+}
+
+const names = (flags: PublicAccessBlockFlag[]) => flags.map(flagName).join(', ');
+
+/** Written once per parameters object (one per rule configuration), not once per evaluation. */
+const requirements = new WeakMap<Parameters, Requirement>();
+
+function requirementOf(params: Parameters): Requirement {
+  let requirement = requirements.get(params);
+  if (!requirement) {
+    const flags = requiredFlags(params);
+    requirement = {
+      flags,
+      absent: `No account-level S3 Block Public Access configuration exists${
+        flags.length > 0 ? ` (required: ${names(flags)})` : ''
+      }.`,
+      compliant:
+        flags.length > 0
+          ? `Account-level S3 Block Public Access has ${names(flags)} on.`
+          : 'Account-level S3 Block Public Access exists; no setting is required.',
+    };
+    requirements.set(params, requirement);
+  }
+  return requirement;
+}
+
 /**
  * The verdict on the account's Block Public Access (pure).
  * @example
  * evaluate(accountPublicAccessBlockFromApi(null, '123456789012'), params).complianceType // → 'NON_COMPLIANT'
  */
 export function evaluate(model: AccountPublicAccessBlockModel, params: Parameters): Verdict {
-  const required = requiredFlags(params);
-  const names = (flags: PublicAccessBlockFlag[]) => flags.map(flagName).join(', ');
-  if (!model.publicAccessBlock)
-    return {
-      complianceType: 'NON_COMPLIANT',
-      annotation: `No account-level S3 Block Public Access configuration exists${
-        required.length > 0 ? ` (required: ${names(required)})` : ''
-      }.`,
-    };
+  const required = requirementOf(params);
   const flags = model.publicAccessBlock;
-  const missing = required.filter((flag) => !flags[flag]);
+  if (!flags) return { complianceType: 'NON_COMPLIANT', annotation: required.absent };
+  const missing = required.flags.filter((flag) => !flags[flag]);
   if (missing.length > 0)
     return {
       complianceType: 'NON_COMPLIANT',
       annotation: `Account-level S3 Block Public Access is missing ${names(missing)}.`,
     };
-  return {
-    complianceType: 'COMPLIANT',
-    annotation:
-      required.length > 0
-        ? `Account-level S3 Block Public Access has ${names(required)} on.`
-        : 'Account-level S3 Block Public Access exists; no setting is required.',
-  };
+  return { complianceType: 'COMPLIANT', annotation: required.compliant };
 }
 
 export const rule = defineRule<AccountPublicAccessBlockModel, Parameters, undefined, 's3control'>({

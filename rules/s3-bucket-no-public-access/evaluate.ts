@@ -10,7 +10,7 @@ import {
   bucketFromConfigurationItem,
   bucketFromReadout,
 } from '../../shared/models/bucket';
-import { type PublicStatement, publicStatements } from '../../shared/models/bucket-policy';
+import { isPublicStatement, type PublicStatement, publicStatements } from '../../shared/models/bucket-policy';
 import { isUnreadable, type Unreadable, unreadableBecause } from '../../shared/models/decode';
 import {
   decodePublicAccessBlock,
@@ -77,7 +77,7 @@ export function effectiveFlag(
  * publicAclFindings(model) // → ['ACL grants READ, WRITE to AllUsers.']
  */
 export function publicAclFindings(model: BucketModel): string[] {
-  if (model.objectOwnership === 'BucketOwnerEnforced') return [];
+  if (!hasPublicAclGrant(model)) return [];
   const byGroup = new Map<string, string[]>();
   for (const g of model.grants) {
     if (!PUBLIC_GROUPS.has(g.grantee.kind)) continue;
@@ -86,6 +86,13 @@ export function publicAclFindings(model: BucketModel): string[] {
     byGroup.set(g.grantee.kind, permissions);
   }
   return [...byGroup].map(([group, permissions]) => `ACL grants ${permissions.join(', ')} to ${group}.`);
+}
+
+/** Whether an ACL grant makes the bucket public: {@link publicAclFindings} is not empty. */
+function hasPublicAclGrant(model: BucketModel): boolean {
+  if (model.objectOwnership === 'BucketOwnerEnforced') return false;
+  for (const g of model.grants) if (PUBLIC_GROUPS.has(g.grantee.kind)) return true;
+  return false;
 }
 
 /** What is public about a bucket, and what Block Public Access neutralises. */
@@ -121,11 +128,19 @@ export function bucketExposure(model: BucketModel, ctx: Context): BucketExposure
   };
 }
 
-function compliantAnnotation(model: BucketModel, exposure: BucketExposure): string {
+/** What the annotation of a COMPLIANT bucket says: what is public, and where Block Public Access neutralises it. */
+interface Neutralised {
+  publicAcl: boolean;
+  publicPolicy: boolean;
+  ignorePublicAcls?: 'bucket' | 'account';
+  restrictPublicBuckets?: 'bucket' | 'account';
+}
+
+function compliantAnnotation(model: BucketModel, exposure: Neutralised): string {
   const notes: string[] = [];
-  if (exposure.acl.length > 0)
+  if (exposure.publicAcl)
     notes.push(`The public ACL is ignored (IgnorePublicAcls at the ${exposure.ignorePublicAcls} level).`);
-  if (exposure.policy.length > 0)
+  if (exposure.publicPolicy)
     notes.push(
       `The public policy is restricted (RestrictPublicBuckets at the ${exposure.restrictPublicBuckets} level).`,
     );
@@ -148,22 +163,35 @@ function compliantAnnotation(model: BucketModel, exposure: BucketExposure): stri
  * // → { complianceType: 'NON_COMPLIANT', annotation: 'ACL grants READ to AllUsers.' }
  */
 export function evaluate(model: BucketModel, params: Parameters, ctx: Context): Verdict {
-  const exposure = bucketExposure(model, ctx);
+  // Decided first without a word of text: the findings are written only for a bucket whose annotation names them.
+  const publicAcl = hasPublicAclGrant(model);
+  const publicPolicy = model.policy?.Statement.some(isPublicStatement) === true;
+  const ignorePublicAcls = publicAcl ? effectiveFlag(model, ctx, 'ignorePublicAcls') : undefined;
+  const restrictPublicBuckets = publicPolicy ? effectiveFlag(model, ctx, 'restrictPublicBuckets') : undefined;
+  const inEffect = (publicAcl && !ignorePublicAcls) || (publicPolicy && !restrictPublicBuckets);
+  const excluded = params.excludedPublicBuckets.includes(model.name);
   const account = ctx.accountPublicAccessBlock;
   // Read as off, an unreadable account level decides nothing when nothing is public; otherwise it could neutralise
   // what is, and the verdict would be a guess.
-  if (
-    isUnreadable(account) &&
-    exposure.effective.length > 0 &&
-    !params.excludedPublicBuckets.includes(model.name)
-  )
+  if (isUnreadable(account) && inEffect && !excluded)
     throw new UnreadableDependencyError(
       model.resourceType,
       model.resourceId,
       'the account-level S3 Block Public Access',
       account.unreadable,
     );
-  if (params.excludedPublicBuckets.includes(model.name))
+  if (!inEffect && !excluded)
+    return {
+      complianceType: 'COMPLIANT',
+      annotation: compliantAnnotation(model, {
+        publicAcl,
+        publicPolicy,
+        ignorePublicAcls,
+        restrictPublicBuckets,
+      }),
+    };
+  const exposure = bucketExposure(model, ctx);
+  if (excluded)
     return {
       complianceType: 'COMPLIANT',
       annotation:
@@ -171,9 +199,7 @@ export function evaluate(model: BucketModel, params: Parameters, ctx: Context): 
           ? `Bucket ${model.name} is meant to be public (excludedPublicBuckets): ${exposure.effective.join(' ')}`
           : `Bucket ${model.name} is meant to be public (excludedPublicBuckets); it is not public now.`,
     };
-  if (exposure.effective.length > 0)
-    return { complianceType: 'NON_COMPLIANT', annotation: exposure.effective.join(' ') };
-  return { complianceType: 'COMPLIANT', annotation: compliantAnnotation(model, exposure) };
+  return { complianceType: 'NON_COMPLIANT', annotation: exposure.effective.join(' ') };
 }
 
 /** One bucket read through the reader; a failure becomes a {@link CollectionError}, never a dropped bucket. */

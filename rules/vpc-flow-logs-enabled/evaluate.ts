@@ -259,6 +259,13 @@ export async function collectVpcs(
         : new CollectionError(VPC, v.vpcId, `flow logs: ${describeError(error)}.`, { cause: error }),
     );
   }
+  // Grouped once by resource (a region can have hundreds of VPCs and thousands of flow logs), in listed order.
+  const byResource = new Map<string, FlowLogFacts[]>();
+  for (const { resourceId, ...facts } of flowLogs) {
+    const list = byResource.get(resourceId);
+    if (list) list.push(facts);
+    else byResource.set(resourceId, [facts]);
+  }
   return owned.map((v): VpcFlowLogsModel | CollectionError =>
     v instanceof CollectionError
       ? v
@@ -270,9 +277,7 @@ export async function collectVpcs(
           region: scope.region,
           tags: v.tags,
           isDefault: v.isDefault,
-          flowLogs: flowLogs
-            .filter((f) => f.resourceId === v.vpcId)
-            .map(({ resourceId: _, ...facts }) => facts),
+          flowLogs: byResource.get(v.vpcId) ?? [],
         },
   );
 }

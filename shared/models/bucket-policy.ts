@@ -211,6 +211,99 @@ export function parsePolicyDocument(text: unknown, where: Where = A_POLICY, path
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The plain reader: a policy as IAM and S3 write it, in one pass
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Whether `key` may be copied the way the strict reader copies it (`out[key] = …` would set a prototype). */
+const plainKey = (key: string) => key !== '__proto__';
+
+/** `Action`, a principal's ids: one non-empty string (not JSON text of a list) or a non-empty list of them. */
+function plainStringList(value: unknown): boolean {
+  if (typeof value === 'string') return value !== '' && !/^\s*\[/.test(value);
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (const v of value) if (typeof v !== 'string' || v === '') return false;
+  return true;
+}
+
+const isAwsPrincipalId = (id: string) =>
+  id === '*' || /^arn:[^:]+:(iam|sts)::/.test(id) || /^\d{12}$/.test(id) || /^[A-Z0-9]{21}$/.test(id);
+
+/** A principal the strict reader would return as it is: `"*"`, an account as text, or `{AWS|Service|…: ids}`. */
+function plainPrincipal(value: unknown): boolean {
+  if (typeof value === 'string')
+    return value === '*' || /^arn:[^:]+:iam::/.test(value) || /^\d{12}$/.test(value);
+  if (!isRecord(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    const ids = value[key];
+    if (!plainKey(key) || !plainStringList(ids)) return false;
+    keys++;
+    if (key.length !== 3 || key.toLowerCase() !== 'aws') continue;
+    if (typeof ids === 'string' ? !isAwsPrincipalId(ids) : !(ids as string[]).every(isAwsPrincipalId))
+      return false;
+  }
+  return keys > 0;
+}
+
+/** `Condition`: an object of operators to objects of keys to a string, number or boolean, or a list of them. */
+function plainCondition(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const operator in value) {
+    const entries = value[operator];
+    if (!plainKey(operator) || !isRecord(entries)) return false;
+    for (const key in entries) {
+      const v = entries[key];
+      if (Array.isArray(v)) {
+        for (const x of v) if (!CONDITION_VALUE.has(typeof x)) return false;
+      } else if (!CONDITION_VALUE.has(typeof v)) return false;
+    }
+  }
+  return true;
+}
+
+/** A statement the strict reader ({@link checkStatement}) would accept and copy unchanged. */
+function plainStatement(s: unknown): s is PolicyStatement {
+  if (!isRecord(s)) return false;
+  const effect = s.Effect;
+  if (
+    effect !== 'Allow' &&
+    effect !== 'Deny' &&
+    !(typeof effect === 'string' && /^(allow|deny)$/i.test(effect))
+  )
+    return false;
+  if ((s.Principal === undefined) === (s.NotPrincipal === undefined)) return false;
+  if (!plainPrincipal(s.Principal !== undefined ? s.Principal : s.NotPrincipal)) return false;
+  if ((s.Action === undefined) === (s.NotAction === undefined)) return false;
+  if (!plainStringList(s.Action !== undefined ? s.Action : s.NotAction)) return false;
+  return s.Condition === undefined || plainCondition(s.Condition);
+}
+
+/**
+ * A policy document already decoded from its JSON text, read in one pass when it is written the way IAM stores it
+ * (statements, principals, actions and conditions as objects, lists and strings, never JSON text): its statements
+ * are kept as they are, not copied. Anything else gives undefined, and {@link parsePolicyDocument} (which decodes
+ * every spelling and names the field it refuses) reads it. Both give the same document: the property test in
+ * test/shared/models/bucket.test.ts checks it on the corpus, generated and mutated items.
+ * @example
+ * readPlainPolicyDocument(JSON.parse(policyText)) ?? parsePolicyDocument(policyText, where, path)
+ */
+export function readPlainPolicyDocument(doc: unknown): PolicyDocument | undefined {
+  if (!isRecord(doc)) return undefined;
+  const statement = doc.Statement;
+  let statements: PolicyStatement[];
+  if (Array.isArray(statement)) {
+    for (const s of statement) if (!plainStatement(s)) return undefined;
+    statements = statement;
+  } else if (plainStatement(statement)) statements = [statement];
+  else return undefined;
+  return {
+    ...(typeof doc.Version === 'string' ? { Version: doc.Version } : {}),
+    ...(typeof doc.Id === 'string' ? { Id: doc.Id } : {}),
+    Statement: statements,
+  };
+}
+
 /**
  * True for a principal that is everyone: `"*"`, `{"AWS": "*"}`, or a list containing `*`.
  * @example
@@ -226,46 +319,86 @@ export function isEveryonePrincipal(principal: unknown): boolean {
   return false;
 }
 
-/** Why one condition entry does or does not pin the statement; `undefined` when the key is not a restricting one. */
+const PINS = { pins: true } as const;
+/** Not pinning, when the caller does not need to know why (no annotation is built). */
+const DOES_NOT_PIN = { pins: false, why: '' } as const;
+
+/**
+ * Why one condition entry does or does not pin the statement; `undefined` when the key is not a restricting one.
+ * With `explain` false the reason is not written (`why` is empty): deciding a verdict builds no text.
+ */
 function judgeCondition(
   operator: string,
   key: string,
   value: unknown,
+  explain = true,
 ): { pins: true } | { pins: false; why: string } | undefined {
   const lowerKey = key.toLowerCase();
   if (!RESTRICTING_CONDITION_KEYS.has(lowerKey)) return undefined;
+  const notPinning = (why: () => string) => (explain ? { pins: false as const, why: why() } : DOES_NOT_PIN);
   // ForAnyValue:/ForAllValues: qualify how a multi-valued key is compared, not which values are allowed.
   const base = operator.replace(/^(ForAnyValue|ForAllValues):/i, '').toLowerCase();
   const values = asList(value);
   const pinningOperator = lowerKey === SOURCE_IP ? base === 'ipaddress' : PINNING_OPERATORS.has(base);
-  if (!pinningOperator) return { pins: false, why: `${key} is tested with ${operator}` };
-  if (values.length === 0) return { pins: false, why: `${key} has no value` };
+  if (!pinningOperator) return notPinning(() => `${key} is tested with ${operator}`);
+  if (values.length === 0) return notPinning(() => `${key} has no value`);
   const texts = values.map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : ''));
-  if (texts.some((t) => t === '')) return { pins: false, why: `${key} has a value that is not a string` };
-  if (texts.some((t) => /[*?]/.test(t))) return { pins: false, why: `${key} has a wildcard value` };
+  if (texts.some((t) => t === '')) return notPinning(() => `${key} has a value that is not a string`);
+  if (texts.some((t) => /[*?]/.test(t))) return notPinning(() => `${key} has a wildcard value`);
   if (lowerKey === SOURCE_IP) {
     const sources: { cidr: Cidr }[] = [];
     for (const t of texts) {
       const cidr = parseCidr(t, { bareAddress: true });
       if (!cidr)
-        return {
-          pins: false,
-          why: `${key} has ${JSON.stringify(t.slice(0, 40))}, not an IP address or CIDR`,
-        };
+        return notPinning(() => `${key} has ${JSON.stringify(t.slice(0, 40))}, not an IP address or CIDR`);
       sources.push({ cidr });
     }
     // A list of ranges whose union is a whole address family admits everyone on it, /0 or not.
     const cover = worldCover(sources)[0];
     if (cover)
-      return {
-        pins: false,
-        why: `${key} includes ${describeCover(
-          cover.family,
-          cover.blocks.map((b) => b.cidr.text),
-        )}`,
-      };
+      return notPinning(
+        () =>
+          `${key} includes ${describeCover(
+            cover.family,
+            cover.blocks.map((b) => b.cidr.text),
+          )}`,
+      );
   }
-  return { pins: true };
+  return PINS;
+}
+
+/**
+ * Whether a statement's `Condition` pins it to fixed values of a restricting key (what
+ * {@link conditionRestriction} decides, without saying why not).
+ * @example
+ * conditionPins({ Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } }) // → true
+ */
+export function conditionPins(statement: PolicyStatement): boolean {
+  const condition = statement.Condition;
+  if (!isRecord(condition)) return false;
+  for (const operator of Object.keys(condition)) {
+    const entries = condition[operator];
+    if (!isRecord(entries)) continue;
+    for (const key of Object.keys(entries))
+      if (judgeCondition(operator, key, entries[key], false)?.pins) return true;
+  }
+  return false;
+}
+
+/** Who an Allow statement grants to when that is everyone; `undefined` for a Deny or a named principal. */
+function everyoneGranted(statement: PolicyStatement): '*' | 'NotPrincipal' | undefined {
+  if (typeof statement.Effect !== 'string' || statement.Effect.toLowerCase() !== 'allow') return undefined;
+  if (isEveryonePrincipal(statement.Principal)) return '*';
+  return statement.NotPrincipal !== undefined ? 'NotPrincipal' : undefined;
+}
+
+/**
+ * Whether a statement makes the bucket public (see {@link publicStatements}), without describing it.
+ * @example
+ * isPublicStatement({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject' }) // → true
+ */
+export function isPublicStatement(statement: PolicyStatement): boolean {
+  return everyoneGranted(statement) !== undefined && !conditionPins(statement);
 }
 
 /**
@@ -314,12 +447,7 @@ function describeActions(actions: string[], notAction: boolean): string {
 export function publicStatements(policy: PolicyDocument): PublicStatement[] {
   const found: PublicStatement[] = [];
   policy.Statement.forEach((statement, index) => {
-    if (typeof statement.Effect !== 'string' || statement.Effect.toLowerCase() !== 'allow') return;
-    const grantee = isEveryonePrincipal(statement.Principal)
-      ? '*'
-      : statement.NotPrincipal !== undefined
-        ? 'NotPrincipal'
-        : undefined;
+    const grantee = everyoneGranted(statement);
     if (!grantee) return;
     const restriction = conditionRestriction(statement);
     if (restriction.pinned) return;

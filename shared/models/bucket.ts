@@ -1,9 +1,22 @@
 import type { BucketReadout } from '../collectors/reader';
 import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-item';
 import type { ResourceModel } from '../rule';
-import { type PolicyDocument, parsePolicyDocument } from './bucket-policy';
-import { array, optionalArray, optionalString, record, refuse, string, type Where } from './decode';
-import { decodePublicAccessBlock, type PublicAccessBlockFlags } from './public-access-block';
+import { type PolicyDocument, parsePolicyDocument, readPlainPolicyDocument } from './bucket-policy';
+import {
+  array,
+  optionalArray,
+  optionalString,
+  record,
+  refuse,
+  string,
+  unwrapJson,
+  type Where,
+} from './decode';
+import {
+  decodePublicAccessBlock,
+  type PublicAccessBlockFlags,
+  readPlainPublicAccessBlock,
+} from './public-access-block';
 
 export const BUCKET = 'AWS::S3::Bucket';
 
@@ -224,7 +237,7 @@ function policyFromCi(raw: unknown, where: Where): PolicyDocument | null {
 
 /** Tags from `BucketTaggingConfiguration` (`{tagSets:[{tags:{k:v}}]}`), for items whose `tags` field is empty. */
 function tagsFromCi(ci: ConfigurationItem): Record<string, string> {
-  if (Object.keys(ci.tags).length > 0) return ci.tags;
+  for (const _ in ci.tags) return ci.tags;
   const tagging = parseMaybeJson(ci.supplementaryConfiguration?.BucketTaggingConfiguration);
   const sets = isRecord(tagging) && Array.isArray(tagging.tagSets) ? tagging.tagSets : [];
   const tags: Record<string, string> = {};
@@ -246,6 +259,15 @@ function tagsFromCi(ci: ConfigurationItem): Record<string, string> {
  * //    { grantee: { kind: 'AllUsers' }, permission: 'READ' }]
  */
 export function bucketFromConfigurationItem(ci: ConfigurationItem): BucketModel {
+  return readPlainBucket(ci) ?? readBucketStrictly(ci);
+}
+
+/**
+ * The strict reader: every spelling Config writes, and the error that names the field it cannot read.
+ * @example
+ * readBucketStrictly(ci) // the same model as bucketFromConfigurationItem(ci), always by this path
+ */
+export function readBucketStrictly(ci: ConfigurationItem): BucketModel {
   const where = { resourceType: BUCKET, resourceId: ci.resourceId };
   const supplementary = ci.supplementaryConfiguration;
   if (!supplementary) return refuse(where, 'supplementaryConfiguration', 'is missing or not a JSON object');
@@ -267,6 +289,164 @@ export function bucketFromConfigurationItem(ci: ConfigurationItem): BucketModel 
     grants: grantsFromCi(supplementary.AccessControlList, where),
     ...(objectOwnership ? { objectOwnership } : {}),
     policy: policyFromCi(supplementary.BucketPolicy, where),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The plain reader: the form Config writes today, in one pass
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The grantees of the predefined groups, shared by every model (a model is never written to). */
+const GROUP_GRANTEES: Readonly<Record<string, AclGrant['grantee']>> = {
+  AllUsers: Object.freeze({ kind: 'AllUsers' }),
+  AuthenticatedUsers: Object.freeze({ kind: 'AuthenticatedUsers' }),
+  LogDelivery: Object.freeze({ kind: 'LogDelivery' }),
+};
+
+/** A permission as Config (`Read`, `FullControl`…) or the API (`READ`, `FULL_CONTROL`…) writes it, normalised. */
+const PLAIN_PERMISSIONS: Readonly<Record<string, string>> = {
+  Read: 'READ',
+  Write: 'WRITE',
+  ReadAcp: 'READ_ACP',
+  WriteAcp: 'WRITE_ACP',
+  FullControl: 'FULL_CONTROL',
+  READ: 'READ',
+  WRITE: 'WRITE',
+  READ_ACP: 'READ_ACP',
+  WRITE_ACP: 'WRITE_ACP',
+  FULL_CONTROL: 'FULL_CONTROL',
+};
+
+/**
+ * Whether an object has a key that is one of `names` spelt with other capitals (`GrantList`): the strict reader
+ * matches names case-insensitively, the plain one exactly, so such an item is left to the strict reader.
+ */
+function hasOtherCase(obj: Record<string, unknown>, names: readonly string[]): boolean {
+  for (const key in obj)
+    for (const name of names)
+      if (key.length === name.length && key !== name && key.toLowerCase() === name.toLowerCase()) return true;
+  return false;
+}
+
+/** A grantee as Config writes it: a predefined group's name, or `{id, displayName}` of a canonical user. */
+function plainGrantee(raw: unknown): AclGrant['grantee'] | undefined {
+  if (typeof raw === 'string') return Object.hasOwn(GROUP_GRANTEES, raw) ? GROUP_GRANTEES[raw] : undefined;
+  if (!isRecord(raw)) return undefined;
+  for (const key in raw) if (key !== 'id' && key !== 'displayName') return undefined;
+  return typeof raw.id === 'string' && raw.id !== '' ? { kind: 'CanonicalUser', id: raw.id } : undefined;
+}
+
+const GRANT_KEYS = ['grantee', 'permission'];
+const ACL_KEYS = ['grantList', 'grantSet'];
+
+/** Appends the grants of `grantList` or `grantSet` (a list, or absent); false when one is not plainly written. */
+function plainGrantList(list: unknown, grants: AclGrant[]): boolean {
+  if (list === undefined || list === null) return true;
+  if (!Array.isArray(list)) return false;
+  for (const entry of list) {
+    if (!isRecord(entry) || hasOtherCase(entry, GRANT_KEYS)) return false;
+    const grantee = plainGrantee(entry.grantee);
+    const permission =
+      typeof entry.permission === 'string' && Object.hasOwn(PLAIN_PERMISSIONS, entry.permission)
+        ? PLAIN_PERMISSIONS[entry.permission]
+        : undefined;
+    if (grantee === undefined || permission === undefined) return false;
+    grants.push({ grantee, permission });
+  }
+  return true;
+}
+
+/** The grants of `AccessControlList` (an object or its JSON text, once or twice encoded), or undefined. */
+function plainGrants(raw: unknown): AclGrant[] | undefined {
+  const acl = unwrapJson(raw);
+  if (!isRecord(acl) || hasOtherCase(acl, ACL_KEYS)) return undefined;
+  const list = acl.grantList;
+  const set = acl.grantSet;
+  if ((list === undefined || list === null) && (set === undefined || set === null)) return undefined;
+  const grants: AclGrant[] = [];
+  return plainGrantList(list, grants) && plainGrantList(set, grants) ? grants : undefined;
+}
+
+/** `BucketPolicy`: `{policyText: null}` (no policy) or `{policyText: "<JSON>"}`; `false` when not plainly written. */
+function plainPolicy(raw: unknown): PolicyDocument | null | false {
+  const holder = unwrapJson(raw);
+  if (!isRecord(holder) || !('policyText' in holder)) return false;
+  if (holder.policyText === null) return null;
+  return readPlainPolicyDocument(unwrapJson(holder.policyText)) ?? false;
+}
+
+const OWNERSHIP_KEYS = ['BucketOwnershipControls', 'OwnershipControls', 'ObjectOwnership'];
+
+/** Whether an object has a key that is one of the ownership names in any capitals. */
+function hasOwnershipKey(obj: Record<string, unknown>): boolean {
+  for (const key in obj)
+    for (const name of OWNERSHIP_KEYS)
+      if (key.length === name.length && key.toLowerCase() === name.toLowerCase()) return true;
+  return false;
+}
+
+/**
+ * Object ownership when the item writes none (`undefined`) or `BucketOwnershipControls: {rules: [{objectOwnership}]}`
+ * in the supplementary configuration; `false` for any other spelling (see {@link objectOwnershipFromCi}).
+ */
+function plainObjectOwnership(
+  ci: ConfigurationItem,
+  supplementary: Record<string, unknown>,
+): string | undefined | false {
+  if (!hasOwnershipKey(supplementary)) return hasOwnershipKey(ci.configuration) ? false : undefined;
+  if (
+    hasOtherCase(supplementary, OWNERSHIP_KEYS) ||
+    'OwnershipControls' in supplementary ||
+    'ObjectOwnership' in supplementary
+  )
+    return false;
+  const controls = supplementary.BucketOwnershipControls;
+  if (!isRecord(controls)) return false;
+  for (const key in controls) if (key !== 'rules') return false;
+  const rule = Array.isArray(controls.rules) ? controls.rules[0] : undefined;
+  if (!isRecord(rule)) return false;
+  for (const key in rule) if (key !== 'objectOwnership') return false;
+  return typeof rule.objectOwnership === 'string' && OWNERSHIP.has(rule.objectOwnership)
+    ? rule.objectOwnership
+    : false;
+}
+
+/**
+ * The model of an item in the form Config writes today (the ACL and the policy as JSON text, once or twice encoded,
+ * or as objects; grantees as group names or canonical users; Block Public Access as four booleans), read in one
+ * pass: each supplementary value decoded once, no field paths, no case-insensitive look-ups, the policy's
+ * statements kept as decoded. Anything else — a key in other capitals, a legacy grantee, JSON text where a list
+ * belongs, a field that is missing or malformed — gives undefined, and the strict reader (which decodes every
+ * spelling and names the field it refuses) reads the item. Both give the same model:
+ * test/shared/models/bucket.test.ts checks it on the corpus, generated and mutated items.
+ * @example
+ * readPlainBucket(ci) ?? readBucketStrictly(ci)
+ */
+export function readPlainBucket(ci: ConfigurationItem): BucketModel | undefined {
+  const supplementary = ci.supplementaryConfiguration;
+  if (!supplementary) return undefined;
+  const configured = ci.configuration.name;
+  if (configured !== undefined && configured !== null && typeof configured !== 'string') return undefined;
+  // Each part in turn, so that an item the strict reader must read is left at its first odd part, undecoded.
+  const objectOwnership = plainObjectOwnership(ci, supplementary);
+  if (objectOwnership === false) return undefined;
+  const publicAccessBlock = readPlainPublicAccessBlock(supplementary.PublicAccessBlockConfiguration);
+  if (publicAccessBlock === false) return undefined;
+  const grants = plainGrants(supplementary.AccessControlList);
+  if (grants === undefined) return undefined;
+  const policy = plainPolicy(supplementary.BucketPolicy);
+  if (policy === false) return undefined;
+  return {
+    resourceType: BUCKET,
+    resourceId: ci.resourceId,
+    accountId: ci.accountId,
+    region: ci.awsRegion,
+    tags: tagsFromCi(ci),
+    name: configured || (ci.resourceName ?? ci.resourceId),
+    publicAccessBlock,
+    grants,
+    ...(objectOwnership ? { objectOwnership } : {}),
+    policy,
   };
 }
 

@@ -69,9 +69,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * JSON text decoded, up to three times, when it encodes an object or an array (or another JSON string); any other
- * value as it is. `undefined` for text that looks like JSON (starts with `{`, `[` or `"`) but does not parse.
+ * value as it is. `undefined` for text that looks like JSON (starts with `{`, `[` or `"`) but does not parse. What
+ * {@link record} and {@link array} read; the plain readers decode a supplementary value with it once.
+ * @example
+ * unwrapJson(JSON.stringify(JSON.stringify({ grantList: [] }))) // → { grantList: [] }
  */
-function unwrapJson(value: unknown): unknown {
+export function unwrapJson(value: unknown): unknown {
   let v = value;
   for (let i = 0; i < 3 && typeof v === 'string'; i++) {
     const s = v.trim();

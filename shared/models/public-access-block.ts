@@ -2,7 +2,7 @@ import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { type ConfigurationItem, parseMaybeJson } from '../config/configuration-item';
 import type { ResourceModel } from '../rule';
 import { ACCOUNT_RESOURCE_TYPE } from '../rule';
-import { boolean, record, type Where } from './decode';
+import { boolean, record, unwrapJson, type Where } from './decode';
 
 /** The four S3 Block Public Access settings, in the configuration item's (and rule parameters') camelCase. */
 export interface PublicAccessBlockFlags {
@@ -64,6 +64,28 @@ export function decodePublicAccessBlock(
 }
 
 /**
+ * The plain reader of Block Public Access (see {@link decodePublicAccessBlock}): the four flags as booleans in
+ * Config's camelCase (an object or its JSON text), `null` when absent, or `false` when written another way (then
+ * the strict reader decodes it or names the field).
+ * @example
+ * readPlainPublicAccessBlock('{"blockPublicAcls":true,"ignorePublicAcls":false,"blockPublicPolicy":true,"restrictPublicBuckets":true}')
+ * // → { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: true }
+ */
+export function readPlainPublicAccessBlock(raw: unknown): PublicAccessBlockFlags | null | false {
+  if (raw === undefined || raw === null) return null;
+  const flags = unwrapJson(raw);
+  if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) return false;
+  const f = flags as Record<string, unknown>;
+  for (const key of PUBLIC_ACCESS_BLOCK_FLAGS) if (typeof f[key] !== 'boolean') return false;
+  return {
+    blockPublicAcls: f.blockPublicAcls as boolean,
+    ignorePublicAcls: f.ignorePublicAcls as boolean,
+    blockPublicPolicy: f.blockPublicPolicy as boolean,
+    restrictPublicBuckets: f.restrictPublicBuckets as boolean,
+  };
+}
+
+/**
  * Block Public Access flags from any of the shapes AWS writes them in, leniently (for a remediation's payload,
  * which carries what it read): the configuration item's camelCase, the API's PascalCase (`GetPublicAccessBlock`),
  * possibly JSON-encoded, with booleans possibly as `"true"`. An absent flag is false (that is what S3 does with
@@ -116,7 +138,9 @@ export function accountPublicAccessBlockFromConfigurationItem(
     region: ci.awsRegion,
     tags: ci.tags,
     // The item of an existing configuration always has the four flags; an empty one was not read whole.
-    publicAccessBlock: decodePublicAccessBlock(ci.configuration, where, 'configuration'),
+    publicAccessBlock:
+      readPlainPublicAccessBlock(ci.configuration) ||
+      decodePublicAccessBlock(ci.configuration, where, 'configuration'),
   };
 }
 

@@ -1,17 +1,28 @@
 import type { Grant } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { itemStream } from '../../../bench/generate';
 import { normaliseConfigurationItem } from '../../../shared/config/configuration-item';
 import { MalformedResourceError } from '../../../shared/errors';
 import {
+  type BucketModel,
   bucketFromConfigurationItem,
   bucketFromReadout,
   normalisePermission,
+  readBucketStrictly,
+  readPlainBucket,
 } from '../../../shared/models/bucket';
+import { parsePolicyDocument, readPlainPolicyDocument } from '../../../shared/models/bucket-policy';
 import {
   accountPublicAccessBlockFromApi,
   accountPublicAccessBlockFromConfigurationItem,
+  decodePublicAccessBlock,
   publicAccessBlockFlags,
+  readPlainPublicAccessBlock,
 } from '../../../shared/models/public-access-block';
+import { apply, kindsFor, type Path, paths } from '../../fuzz/mutate';
+import { ruleTargets } from '../../fuzz/targets';
+import { edgeCases } from '../../golden/edge';
 import { fixture, recorded } from '../../helpers/fixtures';
 import { ciOfEvent } from '../../helpers/rules';
 
@@ -51,7 +62,202 @@ const readout = (grants: Grant[] | undefined, more: Record<string, unknown> = {}
   ...more,
 });
 
+/** The strict reader's model, or the error it raises. */
+function strictly(raw: unknown): { model?: BucketModel; error?: unknown } {
+  try {
+    return { model: readBucketStrictly(normaliseConfigurationItem(raw)) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The plain reader, where the item normalises at all. */
+function plainly(raw: unknown): BucketModel | undefined {
+  try {
+    return readPlainBucket(normaliseConfigurationItem(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+const corpusBuckets = () =>
+  ruleTargets().find((t) => t.name === 'bucket, configuration item (change path)')?.seeds ?? [];
+const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** Where a mutation may rename a key: an object member (inside JSON text too). */
+const keyPlaces = (seed: unknown) => paths(seed).filter((p) => typeof p.path.at(-1) === 'string');
+
+/**
+ * A deep copy of `root` with the key at `path` spelt `to(key)` (JSON text along the path re-encoded, the order of the
+ * members kept); with `before`, the key stays and the new spelling is inserted before it holding `before.value`.
+ * `root` itself when the path leads nowhere.
+ */
+function recaseKey(
+  root: unknown,
+  path: Path,
+  to: (key: string) => string,
+  before?: { value: unknown },
+): unknown {
+  const walk = (v: unknown, rest: Path): unknown => {
+    const [step, ...more] = rest;
+    if (typeof step === 'object')
+      return typeof v === 'string' ? JSON.stringify(walk(JSON.parse(v), more)) : v;
+    if (Array.isArray(v)) return v.map((x, i) => (i === step ? walk(x, more) : x));
+    if (!v || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v).flatMap(([k, x]): [string, unknown][] => {
+        if (k !== step) return [[k, x]];
+        if (more.length > 0) return [[k, walk(x, more)]];
+        return before
+          ? [
+              [to(k), before.value],
+              [k, x],
+            ]
+          : [[to(k), x]];
+      }),
+    );
+  };
+  return walk(root, path);
+}
+
+/** The same name in other capitals: all upper, all lower, or the first letter flipped. */
+const RECASE: ((key: string) => string)[] = [
+  (k) => k.toUpperCase(),
+  (k) => k.toLowerCase(),
+  (k) => (k[0] === k[0]?.toUpperCase() ? k[0]?.toLowerCase() : k[0]?.toUpperCase()) + k.slice(1),
+];
+
 describe('bucket model', () => {
+  describe('the plain reader (the fast path) and the strict one give the same model', () => {
+    it('on the corpus, 3,000 generated items and the golden edge cases; the plain reader reads every generated one', () => {
+      // Prepare
+      const generated = [...itemStream('s3-bucket-no-public-access', 3_000, 1)].map(json);
+      const items = [
+        ...corpusBuckets(),
+        ...generated,
+        ...edgeCases('s3-bucket-no-public-access', 3_000, 1).map((e) => e.item),
+      ].map(json);
+      let plain = 0;
+      // Act / Assess
+      for (const raw of items) {
+        const model = plainly(raw);
+        if (model === undefined) continue;
+        plain++;
+        const strict = strictly(raw);
+        expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
+        expect(model).to.deep.equal(strict.model);
+      }
+      // Only the SDK-v1 grantee (`{identifier, typeIdentifier}`, 3 % of generated items) needs the strict reader.
+      expect(plain).to.be.greaterThan(generated.length * 0.95);
+      expect(
+        generated
+          .filter((raw) => plainly(raw) === undefined)
+          .every((raw) => /typeIdentifier/.test(JSON.stringify(raw))),
+      ).to.equal(true);
+    });
+
+    it('on every single mutation of real and generated items (inside their JSON text too): never a model the strict reader refuses or reads otherwise', () => {
+      const seeds = [...corpusBuckets(), ...itemStream('s3-bucket-no-public-access', 40, 3)].map(json);
+      const mutated = fc
+        .tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(), fc.nat())
+        .map(([s, p, k, pick]) => {
+          const seed = seeds[s];
+          const places = paths(seed);
+          const place = places[p % places.length];
+          if (!place) return seed;
+          const kinds = kindsFor(place.value, place.inArray);
+          return apply(seed, { path: place.path, kind: kinds[k % kinds.length] ?? 'null', pick });
+        });
+      fc.assert(
+        fc.property(mutated, (raw) => {
+          const model = plainly(raw);
+          if (model === undefined) return;
+          const strict = strictly(raw);
+          expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
+          expect(model).to.deep.equal(strict.model);
+        }),
+        { numRuns: 5_000, seed: 20261204 },
+      );
+    });
+
+    it('on keys spelt in other capitals, alone or before the usual spelling with another value (the strict reader matches some names case-insensitively, the plain one exactly)', () => {
+      const seeds = [...corpusBuckets(), ...itemStream('s3-bucket-no-public-access', 40, 5)].map(json);
+      const recased = fc
+        .tuple(
+          fc.nat(seeds.length - 1),
+          fc.nat(),
+          fc.nat(RECASE.length - 1),
+          fc.boolean(),
+          fc.nat(),
+          fc.nat(),
+        )
+        .map(([s, p, r, insert, k, pick]) => {
+          const seed = seeds[s];
+          const places = keyPlaces(seed);
+          const place = places[p % places.length];
+          if (!place) return seed;
+          const kinds = kindsFor(place.value, false);
+          const other = apply(
+            { v: place.value },
+            { path: ['v'], kind: kinds[k % kinds.length] ?? 'null', pick },
+          ) as {
+            v?: unknown;
+          };
+          return recaseKey(
+            seed,
+            place.path,
+            RECASE[r] as (key: string) => string,
+            insert ? { value: other.v } : undefined,
+          );
+        });
+      fc.assert(
+        fc.property(recased, (raw) => {
+          const model = plainly(raw);
+          if (model === undefined) return;
+          const strict = strictly(raw);
+          expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
+          expect(model).to.deep.equal(strict.model);
+        }),
+        { numRuns: 5_000, seed: 20261204 },
+      );
+    });
+
+    it('a policy: the plain reader keeps the statements it checked, and leaves every other spelling to the strict one', () => {
+      const statement = { Effect: 'Allow', Principal: { AWS: ['*'] }, Action: 's3:GetObject', Resource: '*' };
+      const doc = { Version: '2012-10-17', Statement: [statement] };
+      expect(readPlainPolicyDocument(doc)?.Statement[0]).to.equal(statement);
+      expect(readPlainPolicyDocument(doc)).to.deep.equal(parsePolicyDocument(doc));
+      for (const odd of [
+        { Statement: [{ ...statement, Action: '["s3:GetObject"]' }] },
+        { Statement: [JSON.stringify(statement)] },
+        { Statement: [{ ...statement, Principal: { AWS: 'not-a-principal' } }] },
+        { Statement: [{ ...statement, Condition: '{"Bool":{"aws:SecureTransport":"true"}}' }] },
+        { Statement: [{ ...statement, Condition: JSON.parse('{"__proto__":{"aws:SourceVpce":"vpce-1"}}') }] },
+        { Statement: [{ ...statement, Principal: JSON.parse('{"__proto__":["*"]}') }] },
+      ])
+        expect(readPlainPolicyDocument(odd), JSON.stringify(odd)).to.equal(undefined);
+    });
+
+    it('Block Public Access: four booleans (or their JSON text) plainly, anything else by the strict reader', () => {
+      const where = { resourceType: 'AWS::S3::Bucket', resourceId: 'b1' };
+      const flags = {
+        blockPublicAcls: true,
+        ignorePublicAcls: false,
+        blockPublicPolicy: true,
+        restrictPublicBuckets: false,
+      };
+      expect(readPlainPublicAccessBlock(JSON.stringify(flags))).to.deep.equal(flags);
+      expect(readPlainPublicAccessBlock(null)).to.equal(null);
+      const spelt = { ...flags, ignorePublicAcls: 'false' };
+      expect(readPlainPublicAccessBlock(spelt)).to.equal(false);
+      expect(decodePublicAccessBlock(spelt, where, 'x')).to.deep.equal(flags);
+      for (const odd of [{ BlockPublicAcls: true }, '{', []]) {
+        expect(readPlainPublicAccessBlock(odd), JSON.stringify(odd)).to.equal(false);
+        expect(() => decodePublicAccessBlock(odd, where, 'x')).to.throw(MalformedResourceError);
+      }
+    });
+  });
+
   describe('from configuration items', () => {
     it('reads the once-encoded ACL and the policy object of the RDK sample item', () => {
       const m = bucketFromConfigurationItem(
@@ -323,6 +529,45 @@ describe('bucket model', () => {
   });
 
   describe('account-level Block Public Access', () => {
+    it('the plain reader and the strict one give the same model on generated and mutated items', () => {
+      const seeds = [
+        ...(ruleTargets().find(
+          (t) => t.name === 'account Block Public Access, configuration item (change path)',
+        )?.seeds ?? []),
+        ...itemStream('s3-account-public-access-blocked', 200, 1),
+      ].map(json);
+      const strictModel = (raw: unknown) => {
+        const ci = normaliseConfigurationItem(raw);
+        return decodePublicAccessBlock(
+          ci.configuration,
+          { resourceType: ci.resourceType, resourceId: ci.resourceId },
+          'configuration',
+        );
+      };
+      const mutated = fc
+        .tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(), fc.nat())
+        .map(([s, p, k, pick]) => {
+          const seed = seeds[s];
+          const place = paths(seed)[p % paths(seed).length];
+          if (!place) return seed;
+          const kinds = kindsFor(place.value, place.inArray);
+          return apply(seed, { path: place.path, kind: kinds[k % kinds.length] ?? 'null', pick });
+        });
+      fc.assert(
+        fc.property(mutated, (raw) => {
+          let plain: ReturnType<typeof readPlainPublicAccessBlock>;
+          try {
+            plain = readPlainPublicAccessBlock(normaliseConfigurationItem(raw).configuration);
+          } catch {
+            return;
+          }
+          if (plain === false) return;
+          expect(plain).to.deep.equal(strictModel(raw));
+        }),
+        { numRuns: 2_000, seed: 20261204 },
+      );
+    });
+
     it('reads the RDK sample AccountPublicAccessBlock item', () => {
       const m = accountPublicAccessBlockFromConfigurationItem(
         normaliseConfigurationItem(fixture('corpus/config_items/rdk_AWS_S3_AccountPublicAccessBlock.json')),
