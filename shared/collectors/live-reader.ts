@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients';
 import { awsErrorName, ReaderPartMissingError } from '../errors';
 import type { KeptAnswers, KeptRead } from './kept';
-import { type CredentialReportWait, type ReaderParts, registeredParts } from './parts';
+import { type CredentialReportWait, type ReaderPart, type ReaderParts, readNames, registeredParts } from './parts';
 import type { Reader } from './reader';
 
 export type { CredentialReportWait, LiveSession } from './parts';
@@ -21,6 +21,17 @@ export async function orNull<T>(read: Promise<T>, missing: readonly string[]): P
 }
 
 type AnyRead = (...args: unknown[]) => Promise<unknown>;
+
+/** The names of each part's reads, listed once per part (a reader is built per invocation). */
+const READ_NAMES = new WeakMap<ReaderPart, readonly string[]>();
+function readNamesOf(part: ReaderPart): readonly string[] {
+  let names = READ_NAMES.get(part);
+  if (!names) {
+    names = readNames(part);
+    READ_NAMES.set(part, names);
+  }
+  return names;
+}
 
 /** The key a read's answer is cached under: the read and its arguments. */
 function cacheKey(read: string, args: readonly unknown[]): string {
@@ -52,9 +63,10 @@ export class LiveReader {
     const memo = new Map<string, Promise<unknown>>();
     const session = { aws, accountId, region: aws.region, wait };
     const target = this as unknown as Record<string, AnyRead>;
+    // Reads of the other registered parts fail loudly; their names are listed without opening those parts.
     for (const [name, part] of Object.entries(registeredParts()))
-      if (!(name in parts))
-        for (const read of Object.keys(part?.live(session) ?? {}))
+      if (part && !(name in parts))
+        for (const read of readNamesOf(part))
           target[read] ??= () => Promise.reject(new ReaderPartMissingError(read, name));
     for (const part of Object.values(parts)) {
       if (!part) continue;

@@ -40,6 +40,8 @@ export interface ReaderPart<N extends ReadPart = ReadPart> {
 export type ReaderParts = { readonly [N in ReadPart]?: ReaderPart<N> };
 
 const REGISTERED = new Map<string, ReaderPart>();
+/** {@link registeredParts}' answer, made again when a part is defined (a reader is built per invocation). */
+let registeredView: ReaderParts | undefined;
 
 /**
  * Declares a part of a reader, once per part: in `shared/collectors/reads/<part>.ts` for parts several rules share,
@@ -61,6 +63,7 @@ export function defineReads<N extends ReadPart>(
   const defined: ReaderPart<N> = { part, ...definition };
   checkNewPart(REGISTERED.values(), defined as unknown as ReaderPart);
   REGISTERED.set(part, defined as unknown as ReaderPart);
+  registeredView = undefined;
   return defined;
 }
 
@@ -105,7 +108,8 @@ export function readNames(part: ReaderPart): string[] {
  * new SnapshotReader(snapshot, accountId, region, registeredParts());
  */
 export function registeredParts(): ReaderParts {
-  return Object.fromEntries(REGISTERED) as ReaderParts;
+  registeredView ??= Object.freeze(Object.fromEntries(REGISTERED)) as ReaderParts;
+  return registeredView;
 }
 
 /**
