@@ -463,7 +463,8 @@ export async function loadPrefixLists(
   reader: { prefixListCidrs(id: string): Promise<string[] | undefined> },
   models: readonly SecurityGroupModel[],
 ): Promise<Context> {
-  const ids = new Set(models.flatMap((m) => m.ingress.flatMap((p) => p.prefixListIds)));
+  const ids = new Set<string>();
+  for (const m of models) for (const p of m.ingress) for (const id of p.prefixListIds) ids.add(id);
   const prefixLists: Context['prefixLists'] = {};
   for (const id of ids) {
     try {

@@ -46,6 +46,8 @@ export interface ReaderPart<N extends ReadPart = ReadPart> {
 export type ReaderParts = { readonly [N in ReadPart]?: ReaderPart<N> };
 
 const REGISTERED = new Map<string, ReaderPart>();
+/** {@link registeredParts}' answer, made again when a part is defined (a reader is built per invocation). */
+let registeredView: ReaderParts | undefined;
 
 /**
  * Declares a part of a reader, once per part: in `shared/collectors/reads/<part>.ts` for parts several rules share,
@@ -77,6 +79,7 @@ export function defineReads<N extends ReadPart>(
   };
   checkNewPart(REGISTERED.values(), defined as unknown as ReaderPart);
   REGISTERED.set(part, defined as unknown as ReaderPart);
+  registeredView = undefined;
   return defined;
 }
 
@@ -129,7 +132,8 @@ export function readNames(part: ReaderPart): readonly string[] {
  * new SnapshotReader(snapshot, accountId, region, registeredParts());
  */
 export function registeredParts(): ReaderParts {
-  return Object.fromEntries(REGISTERED) as ReaderParts;
+  registeredView ??= Object.freeze(Object.fromEntries(REGISTERED)) as ReaderParts;
+  return registeredView;
 }
 
 /**
