@@ -206,14 +206,19 @@ async function throughputSection(
       // measured: invocations are independent, so a longer stream changes only the run time (the item case gives
       // the 10⁴ → 10⁶ curve).
       const handlerRate = () =>
-        streamed.find((x) => x.ruleId === ruleId && x.mode === 'handler')?.perWallSecond ?? Number.POSITIVE_INFINITY;
+        streamed.find((x) => x.ruleId === ruleId && x.mode === 'handler')?.perWallSecond ??
+        Number.POSITIVE_INFINITY;
       const skipped: number[] = [];
       for (const [mode, sizes] of [
         ['item', o.itemSizes],
         ['handler', o.handlerSizes],
       ] as const)
         for (const n of sizes) {
-          if (mode === 'handler' && n > Math.min(...sizes) && n / handlerRate() > STREAMED_HANDLER_MAX_SECONDS) {
+          if (
+            mode === 'handler' &&
+            n > Math.min(...sizes) &&
+            n / handlerRate() > STREAMED_HANDLER_MAX_SECONDS
+          ) {
             skipped.push(n);
             continue;
           }
