@@ -95,7 +95,7 @@ export function validatorTableSource(
   });
   const table = ids.map(
     (id, i) =>
-      `  ${JSON.stringify(id)}: { digest: ${JSON.stringify(schemaDigest(schemas.get(id) as object))}, validate: v${i} },`,
+      `  ${JSON.stringify(id)}: { digest: ${JSON.stringify(schemaDigest(schemas.get(id) as object, options))}, validate: v${i} },`,
   );
   return `${HEADER(from)}\n${standaloneCode(ajv, exports)}\nexport default {\n${table.join('\n')}\n};\n`;
 }

@@ -84,6 +84,56 @@ const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefine
 /** Where a policy's errors point when the caller does not say whose policy it is. */
 const A_POLICY: Where = { resourceType: 'AWS::S3::Bucket', resourceId: '(bucket policy)' };
 
+/** IAM's names of the elements the rule reads, by their lower-case spelling: of a statement, and of a document. */
+const STATEMENT_ELEMENTS: ReadonlyMap<string, string> = new Map(
+  ['Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Condition'].map((n) => [
+    n.toLowerCase(),
+    n,
+  ]),
+);
+const DOCUMENT_ELEMENTS: ReadonlyMap<string, string> = new Map([['statement', 'Statement']]);
+
+/**
+ * A key of `obj` that spells one of `elements` with other capitals (`effect`, `STATEMENT`), if any. The rule reads
+ * IAM's exact names; such a key beside them (`{"Effect":"Deny","effect":"Allow"}`) could hide what the policy grants,
+ * so a policy that has one is refused, not read.
+ */
+function otherCapitals(
+  obj: Record<string, unknown>,
+  elements: ReadonlyMap<string, string>,
+): string | undefined {
+  for (const key in obj) {
+    const name = elements.get(key.toLowerCase());
+    if (name !== undefined && name !== key) return key;
+  }
+  return undefined;
+}
+
+/** The second of two keys of `obj` that differ only in their capitals (`AWS` and `aws`), if any. */
+function caseTwin(obj: Record<string, unknown>): { key: string; twin: string } | undefined {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++)
+    for (let j = 0; j < i; j++)
+      if ((keys[i] as string).toLowerCase() === (keys[j] as string).toLowerCase())
+        return { key: keys[i] as string, twin: keys[j] as string };
+  return undefined;
+}
+
+function refuseOtherCapitals(
+  obj: Record<string, unknown>,
+  elements: ReadonlyMap<string, string>,
+  where: Where,
+  path: string,
+): void {
+  const odd = otherCapitals(obj, elements);
+  if (odd !== undefined)
+    refuse(
+      where,
+      `${path}.${odd}`,
+      `is not an IAM policy element (IAM writes ${elements.get(odd.toLowerCase())}); a policy that spells it otherwise is not read`,
+    );
+}
+
 /** A principal as IAM writes it: `"*"`, or an object of `AWS` / `Service` / … to one id or a list of them. */
 function checkPrincipal(value: unknown, where: Where, path: string): unknown {
   // `"*"`, or (in policies S3 stored long ago) one account, as its ARN or id, as plain text.
@@ -98,11 +148,19 @@ function checkPrincipal(value: unknown, where: Where, path: string): unknown {
   const principal = record(value, where, path);
   const keys = Object.keys(principal);
   if (keys.length === 0) refuse(where, path, 'names no principal');
+  const twins = caseTwin(principal);
+  if (twins)
+    refuse(
+      where,
+      `${path}.${twins.key}`,
+      `is written beside ${twins.twin}: which of the two IAM would read is not known`,
+    );
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     const ids = stringList(principal[key], where, `${path}.${key}`);
-    // As written (one id or a list), or the list a JSON text held.
-    out[key] = typeof principal[key] === 'string' && ids.length > 1 ? ids : principal[key];
+    // As written (one id or a list), or what a JSON text held (`"[\"*\"]"` is everyone, not an id of that text).
+    const written = principal[key];
+    out[key] = typeof written === 'string' && (ids.length !== 1 || ids[0] !== written) ? ids : written;
     // An AWS principal is everyone, an account (id or ARN) or an IAM ARN; text that is none of these was not
     // read whole.
     if (key.toLowerCase() === 'aws')
@@ -155,6 +213,7 @@ function checkCondition(value: unknown, where: Where, path: string): Record<stri
  * `Condition`. A statement that fails any of these would be read as something it may not be, so it is refused.
  */
 function checkStatement(statement: Record<string, unknown>, where: Where, path: string): PolicyStatement {
+  refuseOtherCapitals(statement, STATEMENT_ELEMENTS, where, path);
   const effect = statement.Effect;
   if (typeof effect !== 'string' || !/^(allow|deny)$/i.test(effect))
     refuse(
@@ -199,6 +258,7 @@ function checkStatement(statement: Record<string, unknown>, where: Where, path: 
  */
 export function parsePolicyDocument(text: unknown, where: Where = A_POLICY, path = 'policy'): PolicyDocument {
   const doc = record(text, where, path);
+  refuseOtherCapitals(doc, DOCUMENT_ELEMENTS, where, path);
   if (doc.Statement === undefined) refuse(where, `${path}.Statement`, 'is missing');
   const raw = isRecord(doc.Statement) ? [doc.Statement] : array(doc.Statement, where, `${path}.Statement`);
   const statements = raw.map((s, i) =>
@@ -233,7 +293,7 @@ const isAwsPrincipalId = (id: string) =>
 function plainPrincipal(value: unknown): boolean {
   if (typeof value === 'string')
     return value === '*' || /^arn:[^:]+:iam::/.test(value) || /^\d{12}$/.test(value);
-  if (!isRecord(value)) return false;
+  if (!isRecord(value) || caseTwin(value)) return false;
   let keys = 0;
   for (const key in value) {
     const ids = value[key];
@@ -264,7 +324,7 @@ function plainCondition(value: unknown): boolean {
 
 /** A statement the strict reader ({@link checkStatement}) would accept and copy unchanged. */
 function plainStatement(s: unknown): s is PolicyStatement {
-  if (!isRecord(s)) return false;
+  if (!isRecord(s) || otherCapitals(s, STATEMENT_ELEMENTS) !== undefined) return false;
   const effect = s.Effect;
   if (
     effect !== 'Allow' &&
@@ -289,7 +349,7 @@ function plainStatement(s: unknown): s is PolicyStatement {
  * readPlainPolicyDocument(JSON.parse(policyText)) ?? parsePolicyDocument(policyText, where, path)
  */
 export function readPlainPolicyDocument(doc: unknown): PolicyDocument | undefined {
-  if (!isRecord(doc)) return undefined;
+  if (!isRecord(doc) || otherCapitals(doc, DOCUMENT_ELEMENTS) !== undefined) return undefined;
   const statement = doc.Statement;
   let statements: PolicyStatement[];
   if (Array.isArray(statement)) {
@@ -336,7 +396,8 @@ function judgeCondition(
   const lowerKey = key.toLowerCase();
   if (!RESTRICTING_CONDITION_KEYS.has(lowerKey)) return undefined;
   const notPinning = (why: () => string) => (explain ? { pins: false as const, why: why() } : DOES_NOT_PIN);
-  // ForAnyValue:/ForAllValues: qualify how a multi-valued key is compared, not which values are allowed.
+  // ForAnyValue:/ForAllValues: qualify how a multi-valued key is compared, not which values are allowed: issue #2
+  // allows both prefixes (though IAM's ForAllValues: also holds for a request that has no such key).
   const base = operator.replace(/^(ForAnyValue|ForAllValues):/i, '').toLowerCase();
   const values = asList(value);
   const pinningOperator = lowerKey === SOURCE_IP ? base === 'ipaddress' : PINNING_OPERATORS.has(base);

@@ -96,11 +96,29 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Value of the first key matching one of `names`, compared case-insensitively. */
-function pick(obj: Record<string, unknown>, ...names: string[]): unknown {
+/**
+ * Value of the first key matching one of `names`, compared case-insensitively.
+ * @throws MalformedResourceError when two keys spell the same name (`grantList` and `GrantList`): which of the two
+ *   S3 meant is not known, and reading either could hide a public grant.
+ */
+function pick(obj: Record<string, unknown>, where: Where, path: string, ...names: string[]): unknown {
   const wanted = names.map((n) => n.toLowerCase());
-  for (const [k, v] of Object.entries(obj)) if (wanted.includes(k.toLowerCase())) return v;
-  return undefined;
+  const seen = new Map<string, string>();
+  let value: unknown;
+  let found = false;
+  for (const [k, v] of Object.entries(obj)) {
+    const lower = k.toLowerCase();
+    if (!wanted.includes(lower)) continue;
+    const twin = seen.get(lower);
+    if (twin !== undefined)
+      refuse(where, `${path}.${k}`, `is written beside ${twin}: which of the two S3 meant is not known`);
+    seen.set(lower, k);
+    if (!found) {
+      found = true;
+      value = v;
+    }
+  }
+  return value;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -122,14 +140,14 @@ function granteeFromCi(raw: unknown, where: Where, path: string): AclGrant['gran
     );
   }
   const g = record(raw, where, path);
-  const uri = text(pick(g, 'uri'));
+  const uri = text(pick(g, where, path, 'uri'));
   if (uri) return groupUri(uri, where, `${path}.uri`);
-  const email = text(pick(g, 'emailAddress', 'email'));
+  const email = text(pick(g, where, path, 'emailAddress', 'email'));
   if (email) return { kind: 'Email', id: email };
-  const id = text(pick(g, 'id'));
+  const id = text(pick(g, where, path, 'id'));
   if (id) return { kind: 'CanonicalUser', id };
-  const identifier = text(pick(g, 'identifier'));
-  const type = String(pick(g, 'typeIdentifier', 'type') ?? '').toLowerCase();
+  const identifier = text(pick(g, where, path, 'identifier'));
+  const type = String(pick(g, where, path, 'typeIdentifier', 'type') ?? '').toLowerCase();
   if (identifier) {
     if (type === 'uri' || type === 'group') return groupUri(identifier, where, `${path}.identifier`);
     if (type.startsWith('email') || type === 'amazoncustomerbyemail')
@@ -169,7 +187,7 @@ function grantsFromCi(raw: unknown, where: Where): AclGrant[] {
   const acl = record(raw, where, path);
   const lists = (['grantList', 'grantSet'] as const).map((key) => ({
     key,
-    list: optionalArray(pick(acl, key), where, `${path}.${key}`),
+    list: optionalArray(pick(acl, where, path, key), where, `${path}.${key}`),
   }));
   if (lists.every((l) => l.list === undefined)) refuse(where, `${path}.grantList`, 'is missing');
   return lists.flatMap(({ key, list }) =>
@@ -177,8 +195,8 @@ function grantsFromCi(raw: unknown, where: Where): AclGrant[] {
       const at = `${path}.${key}[${i}]`;
       const g = record(entry, where, at);
       return {
-        grantee: granteeFromCi(pick(g, 'grantee'), where, `${at}.grantee`),
-        permission: permission(pick(g, 'permission'), where, `${at}.permission`),
+        grantee: granteeFromCi(pick(g, where, at, 'grantee'), where, `${at}.grantee`),
+        permission: permission(pick(g, where, at, 'permission'), where, `${at}.permission`),
       };
     }),
   );
@@ -197,21 +215,26 @@ function ownership(value: string, where: Where, path: string): string {
  * What is found must be one of S3's three settings.
  */
 function objectOwnershipFromCi(ci: ConfigurationItem, where: Where): string | undefined {
-  const from = (v: unknown, depth = 0): string | undefined => {
+  const from = (v: unknown, path: string, depth = 0): string | undefined => {
     const value = parseMaybeJson(v);
     if (typeof value === 'string') return text(value);
     if (depth > 3) return undefined;
-    if (Array.isArray(value)) return from(value[0], depth + 1);
+    if (Array.isArray(value)) return from(value[0], `${path}[0]`, depth + 1);
     if (!isRecord(value)) return undefined;
-    for (const key of ['objectOwnership', 'rules', 'ownershipControls'])
-      if (pick(value, key) !== undefined) return from(pick(value, key), depth + 1);
+    for (const key of ['objectOwnership', 'rules', 'ownershipControls']) {
+      const inner = pick(value, where, path, key);
+      if (inner !== undefined) return from(inner, `${path}.${key}`, depth + 1);
+    }
     return undefined;
   };
   for (const [source, name] of [
     [ci.supplementaryConfiguration ?? {}, 'supplementaryConfiguration'],
     [ci.configuration, 'configuration'],
   ] as const) {
-    const found = from(pick(source, 'BucketOwnershipControls', 'OwnershipControls', 'ObjectOwnership'));
+    const found = from(
+      pick(source, where, name, 'BucketOwnershipControls', 'OwnershipControls', 'ObjectOwnership'),
+      `${name}.BucketOwnershipControls`,
+    );
     if (found) return ownership(found, where, `${name}.BucketOwnershipControls`);
   }
   return undefined;

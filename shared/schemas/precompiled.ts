@@ -14,13 +14,14 @@ export interface Precompiled {
 export type PrecompiledTable = { readonly [id: string]: Precompiled | undefined };
 
 /**
- * The digest a precompiled validator is matched by: FNV-1a (32 bits) of the schema's JSON. Not a security measure:
- * it tells a validator compiled from an older schema (rule.json edited, `npm run generate` not run yet) from a current one.
+ * The digest a precompiled validator is matched by: FNV-1a (32 bits) of the schema's JSON and of the ajv options it
+ * is compiled with. Not a security measure: it tells a validator compiled from an older schema (rule.json edited,
+ * `npm run generate` not run yet) or with other options (`useDefaults`, `coerceTypes`…) from a current one.
  * @example
- * schemaDigest({ type: 'object' }); // → '…' (8 hex digits)
+ * schemaDigest({ type: 'object' }, { allErrors: false }); // → '…' (8 hex digits)
  */
-export function schemaDigest(schema: object): string {
-  const text = JSON.stringify(schema);
+export function schemaDigest(schema: object, options: Readonly<Record<string, unknown>> = {}): string {
+  const text = `${JSON.stringify(schema)}\n${JSON.stringify(options)}`;
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -59,9 +60,9 @@ export function precompiledValidator(
   what: string,
 ): ValidateFunction {
   const found = Object.hasOwn(table, id) ? table[id] : undefined;
-  if (found && found.digest === schemaDigest(schema)) return found.validate;
+  if (found && found.digest === schemaDigest(schema, options)) return found.validate;
   if (compiler) return compiler(schema, options);
   throw new DeploymentConfigError(
-    `No validator is compiled for ${what}${found ? ' as it is now (its schema changed since)' : ''}: run npm run generate.`,
+    `No validator is compiled for ${what}${found ? ' as it is now (its schema or its ajv options changed since)' : ''}: run npm run generate.`,
   );
 }

@@ -1022,11 +1022,11 @@ return errors === 0;
 }
 
 export default {
-  "cloudtrail-multi-region-logging": { digest: "25d474a7", validate: v0 },
-  "ec2-security-group-no-public-ingress": { digest: "db1b0e8e", validate: v1 },
-  "guardduty-enabled": { digest: "db83350d", validate: v2 },
-  "iam-root-access-keys-absent": { digest: "626201de", validate: v3 },
-  "s3-account-public-access-blocked": { digest: "a56d0fbf", validate: v4 },
-  "s3-bucket-no-public-access": { digest: "6536dabd", validate: v5 },
-  "vpc-flow-logs-enabled": { digest: "0d6c110e", validate: v6 },
+  "cloudtrail-multi-region-logging": { digest: "148dd26e", validate: v0 },
+  "ec2-security-group-no-public-ingress": { digest: "8e993851", validate: v1 },
+  "guardduty-enabled": { digest: "e74cb6e0", validate: v2 },
+  "iam-root-access-keys-absent": { digest: "9c91b0a1", validate: v3 },
+  "s3-account-public-access-blocked": { digest: "e6d58fd6", validate: v4 },
+  "s3-bucket-no-public-access": { digest: "256e5f10", validate: v5 },
+  "vpc-flow-logs-enabled": { digest: "9b623fd1", validate: v6 },
 };

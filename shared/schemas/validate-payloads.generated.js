@@ -2764,16 +2764,16 @@ return errors === 0;
 }
 
 export default {
-  "block-ip": { digest: "cb6aeafe", validate: v0 },
-  "block-s3-account-public-access": { digest: "d21dd872", validate: v1 },
-  "block-s3-bucket-public-access": { digest: "bbeb3691", validate: v2 },
-  "collect-evidence": { digest: "be08a4b1", validate: v3 },
-  "enable-cloudtrail": { digest: "82d3d600", validate: v4 },
-  "enable-guardduty": { digest: "5fa204f9", validate: v5 },
-  "enable-vpc-flow-logs": { digest: "a933b83d", validate: v6 },
-  "isolate-ec2-instance": { digest: "5572c665", validate: v7 },
-  "notify": { digest: "0d38b5bc", validate: v8 },
-  "remove-root-access-keys": { digest: "371f0241", validate: v9 },
-  "revoke-public-ingress": { digest: "78b0c820", validate: v10 },
-  "revoke-role-sessions": { digest: "c5894502", validate: v11 },
+  "block-ip": { digest: "030d53c6", validate: v0 },
+  "block-s3-account-public-access": { digest: "57df994a", validate: v1 },
+  "block-s3-bucket-public-access": { digest: "ea73c655", validate: v2 },
+  "collect-evidence": { digest: "2b868075", validate: v3 },
+  "enable-cloudtrail": { digest: "8176ae48", validate: v4 },
+  "enable-guardduty": { digest: "8b40d77d", validate: v5 },
+  "enable-vpc-flow-logs": { digest: "b3a75391", validate: v6 },
+  "isolate-ec2-instance": { digest: "3986a319", validate: v7 },
+  "notify": { digest: "cfcc8724", validate: v8 },
+  "remove-root-access-keys": { digest: "0ffb5c05", validate: v9 },
+  "revoke-public-ingress": { digest: "392f8d68", validate: v10 },
+  "revoke-role-sessions": { digest: "f16a2cda", validate: v11 },
 };

@@ -273,6 +273,51 @@ describe('bucket policy analysis', () => {
       for (const input of [policy, once, JSON.stringify(once)])
         expect(parsePolicyDocument(input).Statement).to.deep.equal(policy.Statement);
     });
+    it('reads a principal whose ids are JSON text as the ids it holds ({"AWS":"[\\"*\\"]"} is everyone)', () => {
+      expect(publicLabels(doc(allow({ Principal: { AWS: '["*"]' } })))).to.deep.equal(['Sid S']);
+      expect(
+        publicLabels(doc(allow({ Principal: { AWS: '["arn:aws:iam::111122223333:root"]' } }))),
+      ).to.deep.equal([]);
+    });
+
+    // Names the rule reads, written twice in different capitals: reading either one could hide what is granted.
+    const twins: [string, unknown, RegExp][] = [
+      [
+        'a principal with AWS and aws',
+        doc(allow({ Principal: { AWS: 'arn:aws:iam::111122223333:root', aws: '*' } })),
+        /Statement\[0\]\.Principal\.aws is written beside AWS/,
+      ],
+      [
+        'a statement with Effect and effect',
+        doc(allow({ Effect: 'Deny', effect: 'Allow' } as Partial<PolicyStatement>)),
+        /Statement\[0\]\.effect is not an IAM policy element \(IAM writes Effect\)/,
+      ],
+      [
+        'a statement whose principal is spelt PRINCIPAL',
+        {
+          Statement: [
+            {
+              Effect: 'Allow',
+              NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' },
+              PRINCIPAL: '*',
+              Action: 's3:GetObject',
+            },
+          ],
+        },
+        /Statement\[0\]\.PRINCIPAL is not an IAM policy element/,
+      ],
+      [
+        'a document with Statement and statement',
+        { Version: '2012-10-17', Statement: [], statement: [allow({})] },
+        /policy\.statement is not an IAM policy element \(IAM writes Statement\)/,
+      ],
+    ];
+    for (const [name, policy, message] of twins)
+      it(`refuses ${name}, naming the key`, () => {
+        expect(() => parsePolicyDocument(policy)).to.throw(MalformedResourceError, message);
+        expect(() => parsePolicyDocument(JSON.stringify(policy))).to.throw(MalformedResourceError, message);
+      });
+
     for (const bad of ['not json', '{"Version":"2012-10-17"}', '{"Statement":["x"]}', '42'])
       it(`rejects ${bad} (an unreadable policy must not look private)`, () => {
         expect(() => parsePolicyDocument(bad)).to.throw(MalformedResourceError);

@@ -463,6 +463,46 @@ describe('bucket model', () => {
         .to.throw(MalformedResourceError)
         .with.property('field', 'supplementaryConfiguration.AccessControlList.grantList[0].grantee');
     });
+
+    // A name the reader matches in any capitals, written twice: reading either one could hide a public grant.
+    const owner = { grantee: { id: OWNER }, permission: 'FullControl' };
+    const twins: [string, Record<string, unknown>, string][] = [
+      [
+        'grantList and GrantList',
+        { grantList: [owner], GrantList: [{ grantee: 'AllUsers', permission: 'Read' }] },
+        'supplementaryConfiguration.AccessControlList.GrantList',
+      ],
+      [
+        'a grant with grantee and Grantee',
+        { grantList: [owner, { grantee: 'LogDelivery', Grantee: 'AllUsers', permission: 'Read' }] },
+        'supplementaryConfiguration.AccessControlList.grantList[1].Grantee',
+      ],
+      [
+        'a grant with permission and PERMISSION',
+        { grantList: [{ grantee: 'AllUsers', permission: 'ReadAcp', PERMISSION: 'Read' }] },
+        'supplementaryConfiguration.AccessControlList.grantList[0].PERMISSION',
+      ],
+    ];
+    for (const [name, acl, field] of twins)
+      it(`an ACL with ${name} is refused, naming the second (the plain reader leaves it to the strict one)`, () => {
+        const ci = bucketCi({ AccessControlList: JSON.stringify(acl) });
+        expect(readPlainBucket(ci)).to.equal(undefined);
+        expect(() => bucketFromConfigurationItem(ci))
+          .to.throw(MalformedResourceError, /is written beside/)
+          .with.property('field', field);
+      });
+
+    it('a policy that spells an element twice is refused (the plain reader leaves it to the strict one)', () => {
+      const policyText = JSON.stringify({
+        Statement: [{ Effect: 'Deny', effect: 'Allow', Principal: '*', Action: 's3:GetObject' }],
+      });
+      const ci = bucketCi({ BucketPolicy: { policyText } });
+      expect(readPlainBucket(ci)).to.equal(undefined);
+      expect(() => bucketFromConfigurationItem(ci)).to.throw(
+        MalformedResourceError,
+        /effect is not an IAM policy element/,
+      );
+    });
   });
 
   describe('from API readouts', () => {

@@ -77,16 +77,38 @@ describe('shared/schemas/precompiled (validators compiled ahead of time)', () =>
     if (!rule) throw new Error('no rule');
     const edited = { ...parameterSchema(rule.meta), required: ['exemptTagKey'] };
     expect(() =>
-      precompiledValidator(PARAMETER_VALIDATORS, rule.meta.id, edited, {}, `rule ${rule.meta.id}`),
+      precompiledValidator(
+        PARAMETER_VALIDATORS,
+        rule.meta.id,
+        edited,
+        PARAMETER_AJV_OPTIONS,
+        `rule ${rule.meta.id}`,
+      ),
     ).to.throw(
       DeploymentConfigError,
-      `No validator is compiled for rule ${rule.meta.id} as it is now (its schema changed since): run npm run generate.`,
+      `No validator is compiled for rule ${rule.meta.id} as it is now (its schema or its ajv options changed since): run npm run generate.`,
     );
   });
 
-  it('tells schemas apart by their JSON', () => {
+  it('refuses a validator compiled with other ajv options (PARAMETER_AJV_OPTIONS edited since npm run generate)', () => {
+    const rule = RULES[0];
+    if (!rule) throw new Error('no rule');
+    const schema = parameterSchema(rule.meta);
+    expect(
+      precompiledValidator(PARAMETER_VALIDATORS, rule.meta.id, schema, PARAMETER_AJV_OPTIONS, 'x'),
+    ).to.equal(PARAMETER_VALIDATORS[rule.meta.id]?.validate);
+    for (const options of [{ ...PARAMETER_AJV_OPTIONS, useDefaults: false }, {}])
+      expect(() =>
+        precompiledValidator(PARAMETER_VALIDATORS, rule.meta.id, schema, options, `rule ${rule.meta.id}`),
+      ).to.throw(DeploymentConfigError, /its schema or its ajv options changed since/);
+  });
+
+  it('tells schemas apart by their JSON and their ajv options', () => {
     expect(schemaDigest({ type: 'object' })).to.match(/^[0-9a-f]{8}$/);
     expect(schemaDigest({ type: 'object' })).to.equal(schemaDigest({ type: 'object' }));
     expect(schemaDigest({ type: 'object' })).not.to.equal(schemaDigest({ type: 'array' }));
+    expect(schemaDigest({ type: 'object' }, { useDefaults: true })).not.to.equal(
+      schemaDigest({ type: 'object' }, { useDefaults: false }),
+    );
   });
 });
