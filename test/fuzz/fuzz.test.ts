@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { buildFuzzer, type Fuzzer, fuzz } from './harness';
+import type { Evaluation } from '../../shared/engine';
+import { buildFuzzer, type Fuzzer, fuzz, judge } from './harness';
+import type { Outcome } from './targets';
 
 /**
  * The fixed-seed subset of `npm run fuzz`: real recorded items and answers, mutated (removed, corrupted, re-spelled)
@@ -27,6 +29,29 @@ describe('fuzz (fixed-seed subset of npm run fuzz)', () => {
 
   it('the parameter parser: arbitrary input is typed by the schema or an InvalidParametersError', async () => {
     await fc.assert(fuzzer.parameterProperty, { numRuns: 300, seed: SEED });
+  });
+
+  it('the oracle: removing a field the API leaves out when there is nothing to say is a value change, not a flip', () => {
+    const outcome = (complianceType: string): Outcome => ({
+      evaluations: [
+        {
+          complianceResourceType: 'AWS::EC2::VPC',
+          complianceResourceId: 'vpc-1',
+          complianceType,
+          annotation: 'x.',
+          orderingTimestamp: new Date('2026-12-01T00:00:00Z'),
+        } as Evaluation,
+      ],
+      errors: [],
+    });
+    const target = { name: 't', optional: /^flowLogs\[\d+\]\.DeliverLogsErrorMessage$/ };
+    const at = (field: string) => [{ path: ['flowLogs', 0, field], kind: 'delete' as const, pick: 0 }];
+    const flip = [outcome('NON_COMPLIANT'), outcome('COMPLIANT')] as const;
+    expect(judge(target, at('DeliverLogsErrorMessage'), ...flip)).to.deep.equal([]);
+    expect(judge(target, at('DeliverLogsStatus'), ...flip).map((f) => f.what)).to.deep.equal(['flips']);
+    expect(judge({ name: 't' }, at('DeliverLogsErrorMessage'), ...flip).map((f) => f.what)).to.deep.equal([
+      'flips',
+    ]);
   });
 
   it('the counting runner reports every figure (what npm run fuzz prints)', async () => {

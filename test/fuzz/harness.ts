@@ -81,7 +81,7 @@ const summary = (o: Outcome) =>
  * @returns what is wrong, if anything (an empty list when the case is fine).
  */
 export function judge(
-  target: Pick<Target, 'name' | 'reads' | 'configSpellings' | 'nullable'>,
+  target: Pick<Target, 'name' | 'reads' | 'configSpellings' | 'nullable' | 'optional'>,
   mutations: readonly Mutation[],
   base: Outcome,
   mutated: Outcome,
@@ -104,6 +104,7 @@ export function judge(
     mutations.map((m) => {
       const path = pathText(m.path).replace(/~/g, '');
       if (m.kind === 'null' && target.nullable?.test(path)) return 'value';
+      if ((m.kind === 'delete' || m.kind === 'null') && target.optional?.test(path)) return 'value';
       // Inside a policy document JSON text is not Config's spelling: the document's own values, changed.
       if (classOf(m) === 'encode' && POLICY_TEXT.test(pathText(m.path))) return 'value';
       return classOf(m);
