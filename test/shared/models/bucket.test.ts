@@ -24,6 +24,7 @@ import { apply, kindsFor, type Path, paths } from '../../fuzz/mutate';
 import { ruleTargets } from '../../fuzz/targets';
 import { edgeCases } from '../../golden/edge';
 import { fixture, recorded } from '../../helpers/fixtures';
+import { agreesWithStrict, singleMutations } from '../../helpers/plain-reader';
 import { ciOfEvent } from '../../helpers/rules';
 
 const OWNER = 'e7c8bb65a5fc49cf906715eae09de9e4bb7861a96361ba79b833aa45f6833b15';
@@ -158,26 +159,10 @@ describe('bucket model', () => {
 
     it('on every single mutation of real and generated items (inside their JSON text too): never a model the strict reader refuses or reads otherwise', () => {
       const seeds = [...corpusBuckets(), ...itemStream('s3-bucket-no-public-access', 40, 3)].map(json);
-      const mutated = fc
-        .tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(), fc.nat())
-        .map(([s, p, k, pick]) => {
-          const seed = seeds[s];
-          const places = paths(seed);
-          const place = places[p % places.length];
-          if (!place) return seed;
-          const kinds = kindsFor(place.value, place.inArray);
-          return apply(seed, { path: place.path, kind: kinds[k % kinds.length] ?? 'null', pick });
-        });
-      fc.assert(
-        fc.property(mutated, (raw) => {
-          const model = plainly(raw);
-          if (model === undefined) return;
-          const strict = strictly(raw);
-          expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
-          expect(model).to.deep.equal(strict.model);
-        }),
-        { numRuns: 5_000, seed: 20261204 },
-      );
+      fc.assert(fc.property(singleMutations(seeds), agreesWithStrict(plainly, strictly)), {
+        numRuns: 5_000,
+        seed: 20261204,
+      });
     });
 
     it('on keys spelt in other capitals, alone or before the usual spelling with another value (the strict reader matches some names case-insensitively, the plain one exactly)', () => {
@@ -210,16 +195,10 @@ describe('bucket model', () => {
             insert ? { value: other.v } : undefined,
           );
         });
-      fc.assert(
-        fc.property(recased, (raw) => {
-          const model = plainly(raw);
-          if (model === undefined) return;
-          const strict = strictly(raw);
-          expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
-          expect(model).to.deep.equal(strict.model);
-        }),
-        { numRuns: 5_000, seed: 20261204 },
-      );
+      fc.assert(fc.property(recased, agreesWithStrict(plainly, strictly)), {
+        numRuns: 5_000,
+        seed: 20261204,
+      });
     });
 
     it('a policy: the plain reader keeps the statements it checked, and leaves every other spelling to the strict one', () => {
@@ -584,17 +563,8 @@ describe('bucket model', () => {
           'configuration',
         );
       };
-      const mutated = fc
-        .tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(), fc.nat())
-        .map(([s, p, k, pick]) => {
-          const seed = seeds[s];
-          const place = paths(seed)[p % paths(seed).length];
-          if (!place) return seed;
-          const kinds = kindsFor(place.value, place.inArray);
-          return apply(seed, { path: place.path, kind: kinds[k % kinds.length] ?? 'null', pick });
-        });
       fc.assert(
-        fc.property(mutated, (raw) => {
+        fc.property(singleMutations(seeds), (raw) => {
           let plain: ReturnType<typeof readPlainPublicAccessBlock>;
           try {
             plain = readPlainPublicAccessBlock(normaliseConfigurationItem(raw).configuration);

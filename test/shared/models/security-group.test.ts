@@ -13,9 +13,9 @@ import {
   readSecurityGroupStrictly,
   type SecurityGroupModel,
 } from '../../../shared/models/security-group';
-import { apply, kindsFor, paths } from '../../fuzz/mutate';
 import { ruleTargets } from '../../fuzz/targets';
 import { edgeCases } from '../../golden/edge';
+import { agreesWithStrict, singleMutations } from '../../helpers/plain-reader';
 import { params } from '../../helpers/rules';
 
 /** The strict reader's model, or the error it raises. */
@@ -65,26 +65,10 @@ describe('shared/models/security-group', () => {
 
     it('on every single mutation of real and generated items: never a model the strict reader refuses', () => {
       const seeds = [...corpus(), ...itemStream('ec2-security-group-no-public-ingress', 40, 3)].map(json);
-      const mutated = fc
-        .tuple(fc.nat(seeds.length - 1), fc.nat(), fc.nat(), fc.nat())
-        .map(([s, p, k, pick]) => {
-          const seed = seeds[s];
-          const places = paths(seed);
-          const place = places[p % places.length];
-          if (!place) return seed;
-          const kinds = kindsFor(place.value, place.inArray);
-          return apply(seed, { path: place.path, kind: kinds[k % kinds.length] ?? 'null', pick });
-        });
-      fc.assert(
-        fc.property(mutated, (raw) => {
-          const model = plainly(raw);
-          if (model === undefined) return;
-          const strict = strictly(raw);
-          expect(strict.error, JSON.stringify(raw).slice(0, 300)).to.equal(undefined);
-          expect(model).to.deep.equal(strict.model);
-        }),
-        { numRuns: 5_000, seed: 20261204 },
-      );
+      fc.assert(fc.property(singleMutations(seeds), agreesWithStrict(plainly, strictly)), {
+        numRuns: 5_000,
+        seed: 20261204,
+      });
     });
   });
 
