@@ -132,20 +132,28 @@ export function schemaFiles(): Record<string, string> {
     files[join(SHARED, 'schemas', `${name}.generated.js`)] = validatorSource(schema, from);
     files[join(SHARED, 'schemas', `${name}.generated.d.ts`)] = validatorDeclaration(type, from);
   }
-  const parametersFrom = 'rules/*/rule.json (shared/params.ts parameterSchema)';
-  files[join(SHARED, 'schemas', 'validate-parameters.generated.js')] = validatorTableSource(
-    parameterSchemas(),
-    PARAMETER_AJV_OPTIONS,
-    parametersFrom,
-  );
-  files[join(SHARED, 'schemas', 'validate-parameters.generated.d.ts')] = TABLE_DECLARATION(parametersFrom);
-  const payloadsFrom = 'the payloadParser schemas of remediations/*/handler.ts and playbooks/*/handler.ts';
-  files[join(SHARED, 'schemas', 'validate-payloads.generated.js')] = validatorTableSource(
-    allPayloadSchemas(),
-    PAYLOAD_AJV_OPTIONS,
-    payloadsFrom,
-  );
-  files[join(SHARED, 'schemas', 'validate-payloads.generated.d.ts')] = TABLE_DECLARATION(payloadsFrom);
+  const tables = [
+    [
+      'parameters',
+      parameterSchemas(),
+      PARAMETER_AJV_OPTIONS,
+      'rules/*/rule.json (shared/params.ts parameterSchema)',
+    ],
+    [
+      'payloads',
+      allPayloadSchemas(),
+      PAYLOAD_AJV_OPTIONS,
+      'the payloadParser schemas of remediations/*/handler.ts and playbooks/*/handler.ts',
+    ],
+  ] as const;
+  for (const [name, schemas, options, from] of tables) {
+    files[join(SHARED, 'schemas', `validate-${name}.generated.js`)] = validatorTableSource(
+      schemas,
+      options,
+      from,
+    );
+    files[join(SHARED, 'schemas', `validate-${name}.generated.d.ts`)] = TABLE_DECLARATION(from);
+  }
   return files;
 }
 

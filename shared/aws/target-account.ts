@@ -1,4 +1,5 @@
 import { awsErrorName, RemediationDeniedError, TargetAccountUnreachableError } from '../errors';
+import { onceResolved } from '../once';
 import { assumeRole, callerIdentity } from './assume-role';
 import type { AwsClients } from './clients';
 
@@ -85,14 +86,10 @@ export function targetAccountResolver(
   env: NodeJS.ProcessEnv = process.env,
   reach: CrossAccountReach = 'executionRole',
 ): TargetAccountResolver {
-  let own: Promise<{ accountId: string; partition: string }> | undefined;
+  // Looked up once per container; a failed lookup (throttling, a network error) is not remembered.
+  const own = onceResolved(callerIdentity);
   return async (aws, request) => {
-    own ??= callerIdentity(aws).catch((error: unknown) => {
-      // A failed lookup (throttling, a network error) must not be remembered for the container's life.
-      own = undefined;
-      throw error;
-    });
-    const { accountId, partition } = await own;
+    const { accountId, partition } = await own(aws);
     const entitled = entitledAccount(request.invokedFunctionArn, accountId);
     const foreign = request.accountIds.find((id) => id !== entitled);
     if (foreign !== undefined)

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients';
 import { DeploymentConfigError } from '../errors';
+import { onceResolved } from '../once';
 import type { KeptRead } from './kept';
 import type { EvaluationSnapshot, ReaderScope, ReadPart, ReadsByPart } from './reader';
 
@@ -66,16 +67,11 @@ export function defineReads<N extends ReadPart>(
   part: N,
   definition: Omit<ReaderPart<N>, 'part'>,
 ): ReaderPart<N> {
-  let loaded: Promise<{ readonly live: LiveReads<N> }> | undefined;
   const defined: ReaderPart<N> = {
     part,
     ...definition,
     // Loaded once per process (a warm Lambda keeps it); a failed load is tried again on the next read.
-    live: () =>
-      (loaded ??= definition.live().catch((error: unknown) => {
-        loaded = undefined;
-        throw error;
-      })),
+    live: onceResolved(definition.live),
   };
   checkNewPart(REGISTERED.values(), defined as unknown as ReaderPart);
   REGISTERED.set(part, defined as unknown as ReaderPart);

@@ -9,6 +9,7 @@ import {
 import type { ConfigRuleEvent } from '../config/event';
 import { evaluateModels, type RuleOutcome, toEvaluation } from '../engine';
 import { CollectionError, MalformedEventError } from '../errors';
+import { onceResolved } from '../once';
 import type { CommonParameters } from '../params';
 import {
   ACCOUNT_RESOURCE_TYPE,
@@ -22,12 +23,7 @@ import {
  * The Config calls of the protocol (an oversized item's history, the periodic clean-up), loaded on the first call
  * that needs them and kept: an offline evaluation (`rebaseline evaluate`) never loads the Config SDK.
  */
-let configCalls: Promise<typeof import('./config-history.js')> | undefined;
-const loadConfigCalls = () =>
-  (configCalls ??= import('./config-history.js').catch((error: unknown) => {
-    configCalls = undefined;
-    throw error;
-  }));
+const loadConfigCalls = onceResolved(() => import('./config-history.js'));
 
 export interface EventDeps {
   reader: Reader;
